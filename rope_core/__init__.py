@@ -1,0 +1,80 @@
+"""rope_core: an exact float64 numpy engine for Rotary Position Embeddings (RoPE).
+
+Conventions follow Hugging Face transformers 5.x `modeling_rope_utils.py`. Pure numpy (plus
+ml_dtypes for bfloat16): no streamlit, pandas or altair, so it runs in any notebook.
+"""
+
+from . import phase_error
+from .attention import attention_maps, random_projections
+from .attention_rows import attention_rows
+from .config import LAYOUTS, SCALING_TYPES, RopeConfig
+from .diagonals import diagonal_spreads
+from .extension import ood_angles
+from .frequencies import (
+    ROPE_INIT_FUNCTIONS,
+    attention_factor,
+    default_inv_freq,
+    inv_freq,
+    ntk_base,
+    wavelengths,
+    yarn_correction_range,
+)
+from .precision import DTYPES, angle_error, resolve_dtype
+from .presets import PRESETS, Preset, preset_config, preset_dict
+from .rotation import angles, apply_rope, identity_errors, pair_indices, rotation_matrix
+from .scores import (
+    correlation,
+    diagonal_spread,
+    men_b,
+    men_first_negative,
+    men_min_theta,
+    relative_score_matrix,
+    roformer_bound,
+    score_vs_distance,
+    scores_absolute,
+)
+from .sinusoidal import additive_vs_rope, sinusoidal_pe
+from .spectrum import spectrum_summary
+
+__all__ = [
+    "phase_error",
+    "DTYPES",
+    "LAYOUTS",
+    "PRESETS",
+    "ROPE_INIT_FUNCTIONS",
+    "SCALING_TYPES",
+    "Preset",
+    "RopeConfig",
+    "additive_vs_rope",
+    "angle_error",
+    "angles",
+    "apply_rope",
+    "attention_factor",
+    "attention_maps",
+    "attention_rows",
+    "correlation",
+    "default_inv_freq",
+    "diagonal_spread",
+    "diagonal_spreads",
+    "identity_errors",
+    "inv_freq",
+    "men_b",
+    "men_first_negative",
+    "men_min_theta",
+    "ntk_base",
+    "ood_angles",
+    "pair_indices",
+    "preset_config",
+    "preset_dict",
+    "random_projections",
+    "relative_score_matrix",
+    "resolve_dtype",
+    "roformer_bound",
+    "rotation_matrix",
+    "score_vs_distance",
+    "scores_absolute",
+    "sinusoidal_pe",
+    "spectrum_summary",
+    "wavelengths",
+    "yarn_correction_range",
+]

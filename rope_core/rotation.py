@@ -1,0 +1,141 @@
+"""Angles, the rotation R(m), applying RoPE to vectors, and the identities R satisfies.
+
+Pair layouts:
+  "half"        pairs (i, i + d/2): transformers `rotate_half` (Llama, GPT-NeoX, Mistral, Qwen, Gemma, Phi-3).
+  "interleaved" pairs (2i, 2i + 1): RoFormer Eq. 34, GPT-J `rotate_every_two`, Meta's complex form.
+Pair i turns by m * theta_i: (a, b) -> (a cos - b sin, a sin + b cos).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import RopeConfig
+from .frequencies import attention_factor, inv_freq
+from .precision import resolve_dtype
+
+
+def angles(config: RopeConfig, positions, seq_len: int | None = None) -> np.ndarray:
+    """m * theta_i for every position m and pair i: outer(positions, inv_freq).
+
+    Source: transformers `RotaryEmbedding.forward` (`freqs = position_ids * inv_freq`).
+    Returns: (len(positions), n_pairs) float64.
+    """
+    positions = np.asarray(positions, dtype=np.float64).reshape(-1)
+    return np.outer(positions, inv_freq(config, seq_len))
+
+
+def pair_indices(rotary_dim: int, layout: str) -> np.ndarray:
+    """Feature indices (a_i, b_i) of pair i.
+
+    "half": (i, i + d/2); "interleaved": (2i, 2i + 1).
+    Returns: (rotary_dim // 2, 2) int array.
+    """
+    n = rotary_dim // 2
+    i = np.arange(n)
+    if layout == "half":
+        return np.stack([i, i + n], axis=1)
+    if layout == "interleaved":
+        return np.stack([2 * i, 2 * i + 1], axis=1)
+    raise ValueError(f"layout must be 'half' or 'interleaved', got {layout!r}")
+
+
+def rotation_matrix(config: RopeConfig, m: float, seq_len: int | None = None) -> np.ndarray:
+    """R(m): block rotation by m * theta_i in each pair's plane, in the config's layout.
+
+    R[a_i, a_i] = R[b_i, b_i] = cos(m theta_i), R[a_i, b_i] = -sin, R[b_i, a_i] = sin.
+    A pure rotation: it does not include attention_factor (apply_rope does).
+    Source: RoFormer (arXiv 2104.09864) Eq. 13-15.
+    Returns: (rotary_dim, rotary_dim) float64.
+    """
+    return _rotation_from_angles(angles(config, [m], seq_len)[0], config.layout)
+
+
+def _rotation_from_angles(phi: np.ndarray, layout: str, dtype=np.float64) -> np.ndarray:
+    idx = pair_indices(2 * len(phi), layout)
+    a, b = idx[:, 0], idx[:, 1]
+    cos = np.cos(np.asarray(phi, dtype=np.float64))
+    sin = np.sin(np.asarray(phi, dtype=np.float64))
+    rot = np.zeros((2 * len(phi), 2 * len(phi)), dtype=np.float64)
+    rot[a, a] = cos
+    rot[b, b] = cos
+    rot[a, b] = -sin
+    rot[b, a] = sin
+    # Round the entries to the storage dtype, then measure in float64.
+    return rot.astype(dtype).astype(np.float64)
+
+
+def apply_rope(x, positions, config: RopeConfig, seq_len: int | None = None) -> np.ndarray:
+    """RoPE(x, m) as transformers applies it: rotate the first rotary_dim features, pass the rest.
+
+    out[..., a_i] = af * (x_a cos(m theta_i) - x_b sin(m theta_i))
+    out[..., b_i] = af * (x_b cos(m theta_i) + x_a sin(m theta_i))
+    out[..., rotary_dim:] = x[..., rotary_dim:]   (pass-through, not scaled)
+    af = attention_factor(config, seq_len): transformers multiplies cos and sin by it
+    (`cos = emb.cos() * attention_scaling`), and its partial-rotary models (GPT-NeoX
+    `apply_rotary_pos_emb`, GPT-J) concatenate the untouched `q_pass` part afterwards.
+    seq_len: None gives the frequencies transformers builds at init. To reproduce its forward
+    on a fresh module for "dynamic"/"longrope", pass seq_len = int(max(positions)) + 1.
+    Args: x (..., seq, head_dim); positions (seq,) ints or floats.
+    Returns: float64, same shape as x.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[-1] != config.head_dim:
+        raise ValueError(f"x must end in head_dim = {config.head_dim} features, got shape {x.shape}")
+    phi = angles(config, positions, seq_len)
+    if x.ndim < 2 or x.shape[-2] != phi.shape[0]:
+        raise ValueError(f"x must have shape (..., seq, head_dim) with seq = len(positions) = {phi.shape[0]}")
+    af = attention_factor(config, seq_len)
+    cos, sin = np.cos(phi) * af, np.sin(phi) * af
+    idx = pair_indices(config.rotary_dim, config.layout)
+    xa, xb = x[..., idx[:, 0]], x[..., idx[:, 1]]
+    out = x.copy()
+    out[..., idx[:, 0]] = xa * cos - xb * sin
+    out[..., idx[:, 1]] = xb * cos + xa * sin
+    return out
+
+
+def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.float64) -> dict[str, float]:
+    """Measured violations of the rotation identities at positions m and n.
+
+    Each R is built from angles computed in `dtype` (positions and theta_i cast to dtype and
+    multiplied there, as in precision.angle_error) with entries rounded to dtype; products and
+    norms are then taken in float64, so the errors show what storing R in dtype costs.
+      "orthogonality": max |R(m)^T R(m) - I|
+      "determinant":   |det R(m) - 1|
+      "composition":   max |R(m) R(n) - R(m+n)|
+      "inverse":       max |R(m) R(-m) - I|
+      "norm":          | ||R(m) x|| - ||x|| |   (x: first rotary_dim features; default a seeded unit vector)
+      "relative":      diagonal_spread of S[i, j] = <R(p_i) q, R(p_j) k>, p = m + 0..7, seeded unit q, k
+    Source: RoFormer (arXiv 2104.09864) Sec. 3.4.
+    """
+    from .scores import diagonal_spread  # local import: scores builds on this module
+
+    dt = resolve_dtype(dtype)
+    theta = inv_freq(config)
+
+    def rot(p: float) -> np.ndarray:
+        phi = (np.asarray(p, dtype=np.float64).astype(dt) * theta.astype(dt)).astype(np.float64)
+        return _rotation_from_angles(phi, config.layout, dt)
+
+    d = config.rotary_dim
+    eye = np.eye(d)
+    r_m, r_n = rot(m), rot(n)
+    rng = np.random.default_rng(0)
+    if x is None:
+        x = rng.standard_normal(d)
+        x /= np.linalg.norm(x)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)[:d]
+    q, k = rng.standard_normal((2, d))
+    q /= np.linalg.norm(q)
+    k /= np.linalg.norm(k)
+    rq = np.stack([rot(m + i) @ q for i in range(8)])
+    rk = np.stack([rot(m + i) @ k for i in range(8)])
+    return {
+        "orthogonality": float(np.max(np.abs(r_m.T @ r_m - eye))),
+        "determinant": float(abs(np.linalg.det(r_m) - 1.0)),
+        "composition": float(np.max(np.abs(r_m @ r_n - rot(m + n)))),
+        "inverse": float(np.max(np.abs(r_m @ rot(-m) - eye))),
+        "norm": float(abs(np.linalg.norm(r_m @ x) - np.linalg.norm(x))),
+        "relative": float(diagonal_spread(rq @ rk.T)),
+    }

@@ -1,0 +1,253 @@
+"""rope_core.config: validation messages, hashing, config.json parsing and writing."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+from rope_core.config import SCALING_TYPES, RopeConfig
+
+LONG64 = tuple(1.0 + 0.1 * i for i in range(64))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"head_dim": 127}, r"rotary dim = int\(head_dim \* partial_rotary_factor\) must be even and >= 2, got 127"),
+        ({"head_dim": 100, "partial_rotary_factor": 0.25}, r"must be even and >= 2, got 25"),
+        ({"partial_rotary_factor": 0.0}, r"partial_rotary_factor must be in \(0, 1\], got 0.0"),
+        ({"partial_rotary_factor": 1.5}, r"partial_rotary_factor must be in \(0, 1\], got 1.5"),
+        ({"rope_theta": 1.0}, r"rope_theta must be a finite number > 1, got 1.0"),
+        ({"rope_theta": -10000.0}, r"rope_theta must be a finite number > 1, got -10000.0"),
+        ({"rope_theta": math.nan}, r"rope_theta must be a finite number, got nan"),
+        ({"rope_theta": math.inf}, r"rope_theta must be a finite number, got inf"),
+        ({"rope_theta": "10000"}, r"rope_theta must be a number, got '10000'"),
+        ({"factor": 0.5}, r"factor must be a finite number >= 1, got 0.5"),
+        ({"factor": math.nan}, r"factor must be a finite number, got nan"),
+        ({"factor": math.inf}, r"factor must be a finite number, got inf"),
+        ({"rope_type": "llama3", "low_freq_factor": 4.0, "high_freq_factor": 4.0},
+         r"high_freq_factor must be > low_freq_factor for rope_type 'llama3', got high_freq_factor=4.0 <= low_freq_factor=4.0"),
+        ({"rope_type": "llama3", "low_freq_factor": 4.0, "high_freq_factor": 1.0}, r"high_freq_factor must be > low_freq_factor"),
+        ({"rope_type": "longrope", "short_factor": (1.0, 2.0, 3.0), "long_factor": LONG64},
+         r"short_factor must have length rotary_dim/2 = 64, got 3"),
+        ({"rope_type": "longrope", "short_factor": LONG64, "long_factor": LONG64[:-1]},
+         r"long_factor must have length rotary_dim/2 = 64, got 63"),
+        ({"rope_type": "longrope"}, r"short_factor is required for rope_type 'longrope' \(a list of 64 numbers\)"),
+        ({"rope_type": "longrope", "short_factor": LONG64[:-1] + (math.nan,), "long_factor": LONG64},
+         r"short_factor\[63\] must be a finite number, got nan"),
+        ({"layout": "rotate_half"}, r"layout must be one of 'half', 'interleaved', got 'rotate_half'"),
+        ({"rope_type": "ntk-by-parts"},
+         r"rope_type 'ntk-by-parts' is not supported; supported rope types: default, linear, ntk, dynamic, yarn, llama3, longrope"),
+        ({"beta_fast": math.nan}, r"beta_fast must be a finite number, got nan"),
+        ({"rope_type": "yarn", "beta_fast": 1.0, "beta_slow": 32.0}, r"beta_fast must be >= beta_slow"),
+        ({"rope_type": "yarn", "beta_slow": 0.0}, r"beta_slow must be > 0"),
+        ({"attention_factor": 0.0}, r"attention_factor must be a finite number > 0 \(or None\), got 0.0"),
+        ({"attention_factor": math.inf}, r"attention_factor must be a finite number, got inf"),
+        ({"mscale": math.nan}, r"mscale must be a finite number, got nan"),
+        ({"mscale_all_dim": -1.0}, r"mscale_all_dim must be a finite number >= 0"),
+        ({"max_position_embeddings": 0}, r"max_position_embeddings must be an integer >= 1, got 0"),
+        ({"original_max_position_embeddings": 4096.5}, r"original_max_position_embeddings must be an integer >= 1"),
+        ({"truncate": "no"}, r"truncate must be true or false"),
+        ({"rope_type": "ntk", "head_dim": 2}, r"rotary dim must be >= 4 for rope_type 'ntk', got 2"),
+    ],
+)
+def test_bad_config_raises_value_error_naming_field_and_range(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RopeConfig(**kwargs)
+
+
+def test_replace_switches_layout_and_revalidates():
+    config = RopeConfig()
+    assert dataclasses.replace(config, layout="interleaved").layout == "interleaved"
+    with pytest.raises(ValueError, match="rope_theta"):
+        dataclasses.replace(config, rope_theta=0.5)
+
+
+def test_config_is_hashable_and_lists_become_tuples():
+    a = RopeConfig(rope_type="longrope", short_factor=list(LONG64), long_factor=list(LONG64))
+    b = RopeConfig(rope_type="longrope", short_factor=LONG64, long_factor=LONG64)
+    assert isinstance(a.short_factor, tuple)
+    assert a == b and hash(a) == hash(b)
+    assert {a: 1}[b] == 1
+
+
+def test_derived_sizes():
+    config = RopeConfig(head_dim=96, partial_rotary_factor=0.25, max_position_embeddings=2048)
+    assert (config.rotary_dim, config.n_pairs, config.original_context) == (24, 12, 2048)
+    assert RopeConfig(original_max_position_embeddings=8192).original_context == 8192
+
+
+def test_integer_valued_numbers_are_normalised():
+    config = RopeConfig(head_dim=128.0, rope_theta=10000, factor=2)
+    assert isinstance(config.head_dim, int) and isinstance(config.rope_theta, float) and config.factor == 2.0
+
+
+# --- from_hf_config -------------------------------------------------------------------------------
+
+
+def test_v4_form_with_rope_type():
+    config = RopeConfig.from_hf_config(
+        {"hidden_size": 4096, "num_attention_heads": 32, "max_position_embeddings": 131072, "rope_theta": 500000.0,
+         "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                          "original_max_position_embeddings": 8192, "rope_type": "llama3"}}
+    )
+    assert (config.head_dim, config.rope_theta, config.rope_type, config.factor) == (128, 500000.0, "llama3", 8.0)
+    assert config.original_max_position_embeddings == 8192 and config.max_position_embeddings == 131072
+
+
+def test_v4_legacy_type_key_and_su_alias():
+    yarn = RopeConfig.from_hf_config({"head_dim": 128, "rope_scaling": {"type": "yarn", "factor": 4.0,
+                                                                          "original_max_position_embeddings": 32768}})
+    assert yarn.rope_type == "yarn" and yarn.factor == 4.0
+    su = RopeConfig.from_hf_config({"head_dim": 4, "rope_scaling": {"type": "su", "short_factor": [1, 1],
+                                                                      "long_factor": [2, 2]}})
+    assert su.rope_type == "longrope" and su.long_factor == (2.0, 2.0)
+    phi3_yarn = RopeConfig.from_hf_config({"model_type": "phi3", "head_dim": 4, "rope_scaling": {
+        "type": "yarn", "short_factor": [1, 1], "long_factor": [2, 2]}})
+    assert phi3_yarn.rope_type == "longrope"
+
+
+def test_v5_flat_rope_parameters():
+    config = RopeConfig.from_hf_config(
+        {"head_dim": 64, "max_position_embeddings": 131072,
+         "rope_parameters": {"rope_type": "yarn", "rope_theta": 150000.0, "factor": 32.0, "truncate": False,
+                             "original_max_position_embeddings": 4096, "partial_rotary_factor": 0.5}}
+    )
+    assert (config.rope_theta, config.factor, config.truncate, config.rotary_dim) == (150000.0, 32.0, False, 32)
+
+
+def test_v5_nested_rope_parameters_by_layer_type():
+    mapping = {"head_dim": 256, "rope_parameters": {
+        "full_attention": {"rope_type": "linear", "factor": 8.0, "rope_theta": 1000000.0},
+        "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}}}
+    glob = RopeConfig.from_hf_config(mapping)
+    local = RopeConfig.from_hf_config(mapping, layer_type="local")
+    assert (glob.rope_type, glob.rope_theta, glob.factor) == ("linear", 1000000.0, 8.0)
+    assert (local.rope_type, local.rope_theta) == ("default", 10000.0)
+    assert RopeConfig.from_hf_config(mapping, layer_type="full_attention") == glob
+
+
+def test_gemma3_v4_local_layers_use_rope_local_base_freq_and_no_scaling():
+    mapping = {"model_type": "gemma3", "text_config": {"head_dim": 256, "rope_theta": 1000000.0,
+                                                       "rope_local_base_freq": 10000.0,
+                                                       "rope_scaling": {"factor": 8.0, "rope_type": "linear"}}}
+    local = RopeConfig.from_hf_config(mapping, layer_type="local")
+    glob = RopeConfig.from_hf_config(mapping, layer_type="global")
+    assert (local.rope_theta, local.rope_type) == (10000.0, "default")
+    assert (glob.rope_theta, glob.rope_type, glob.factor) == (1000000.0, "linear", 8.0)
+
+
+def test_head_dim_sources():
+    assert RopeConfig.from_hf_config({"hidden_size": 3584, "num_attention_heads": 28}).head_dim == 128
+    assert RopeConfig.from_hf_config({"head_dim": 256, "hidden_size": 3584, "num_attention_heads": 16}).head_dim == 256
+    gptj = RopeConfig.from_hf_config({"model_type": "gptj", "n_embd": 4096, "n_head": 16, "rotary_dim": 64})
+    assert (gptj.head_dim, gptj.rotary_dim, gptj.layout) == (256, 64, "interleaved")
+    deepseek = RopeConfig.from_hf_config({"model_type": "deepseek_v3", "hidden_size": 7168, "num_attention_heads": 128,
+                                          "qk_rope_head_dim": 64})
+    assert (deepseek.head_dim, deepseek.layout) == (64, "interleaved")
+    assert RopeConfig.from_hf_config({"head_dim": 8, "rope_interleave": False, "model_type": "deepseek_v3",
+                                      "qk_rope_head_dim": 8}).layout == "half"
+
+
+def test_partial_rotary_keys():
+    neox = RopeConfig.from_hf_config({"model_type": "gpt_neox", "hidden_size": 6144, "num_attention_heads": 64,
+                                      "rotary_pct": 0.25, "rotary_emb_base": 20000})
+    assert (neox.rotary_dim, neox.rope_theta) == (24, 20000.0)
+    assert RopeConfig.from_hf_config({"head_dim": 64, "partial_rotary_factor": 0.5}).rotary_dim == 32
+    # transformers' GPTNeoXConfig defaults rotary_pct to 0.25 when the key is absent.
+    assert RopeConfig.from_hf_config({"model_type": "gpt_neox", "head_dim": 96}).rotary_dim == 24
+
+
+def test_phi3_top_level_original_wins_and_factor_defaults_to_the_length_ratio():
+    config = RopeConfig.from_hf_config(
+        {"hidden_size": 3072, "num_attention_heads": 32, "max_position_embeddings": 131072,
+         "original_max_position_embeddings": 4096,
+         "rope_scaling": {"type": "longrope", "short_factor": [1.0] * 48, "long_factor": [2.0] * 48,
+                          "original_max_position_embeddings": 999}}
+    )
+    assert config.original_max_position_embeddings == 4096 and config.factor == 32.0
+
+
+def test_missing_rope_theta_defaults_to_10000_and_null_scaling_is_default():
+    config = RopeConfig.from_hf_config({"head_dim": 128, "rope_scaling": None})
+    assert (config.rope_theta, config.rope_type) == (10000.0, "default")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ([1, 2, 3], r"config must be a JSON object \(a dict of config.json keys\), got list"),
+        ("{}", r"config must be a JSON object .* got str"),
+        (None, r"config must be a JSON object .* got NoneType"),
+        ({"head_dim": 128, "rope_theta": "10000"}, r"rope_theta must be a number, got '10000'"),
+        ({"head_dim": 128, "rope_theta": True}, r"rope_theta must be a number, got True"),
+        ({"head_dim": 128, "rope_theta": -10000.0}, r"rope_theta must be a finite number > 1, got -10000.0"),
+        ({"head_dim": "128"}, r"head_dim must be an integer >= 2, got '128'"),
+        ({"head_dim": 128, "rope_scaling": "yarn"}, r"rope_scaling / rope_parameters must be a JSON object or null"),
+        ({"head_dim": 128, "rope_scaling": {"rope_type": "linear", "factor": "4"}}, r"factor must be a number, got '4'"),
+        ({"head_dim": 128, "rope_scaling": {"rope_type": "mystery", "factor": 2.0}},
+         r"rope_type 'mystery' is not supported; supported rope types: default, linear, ntk, dynamic, yarn, llama3, longrope"),
+        ({"head_dim": 128, "rope_scaling": {"rope_type": 3}}, r"rope_type must be a string, got 3"),
+        ({"head_dim": 4, "rope_scaling": {"type": "longrope", "short_factor": "1,1", "long_factor": [1, 1]}},
+         r"short_factor must be a list of numbers"),
+        ({"head_dim": 4, "rope_scaling": {"type": "longrope", "short_factor": [1, "x"], "long_factor": [1, 1]}},
+         r"short_factor\[1\] must be a number, got 'x'"),
+        ({"rope_theta": 10000.0}, r"cannot determine the head size: the config needs head_dim, or hidden_size and num_attention_heads"),
+        ({"head_dim": 128, "rope_scaling": {"rope_type": "yarn", "factor": 8.0, "truncate": "false"}},
+         r"truncate must be true or false, got 'false'"),
+        ({"head_dim": 128, "max_position_embeddings": -1}, r"max_position_embeddings must be an integer >= 1, got -1"),
+        ({"head_dim": 64, "rotary_dim": 128}, r"rotary_dim must be <= head_dim = 64, got 128"),
+    ],
+)
+def test_from_hf_config_rejects_bad_input_with_a_clear_message(mapping, message):
+    with pytest.raises(ValueError, match=message):
+        RopeConfig.from_hf_config(mapping)
+
+
+def test_from_hf_config_rejects_unknown_layer_type():
+    with pytest.raises(ValueError, match=r"layer_type must be one of .* got 'middle'"):
+        RopeConfig.from_hf_config({"head_dim": 128}, layer_type="middle")
+
+
+def test_from_hf_config_leaves_its_input_unchanged():
+    mapping = {"head_dim": 4, "rope_scaling": {"type": "su", "short_factor": [1, 1], "long_factor": [2, 2]}}
+    before = json.dumps(mapping, sort_keys=True)
+    RopeConfig.from_hf_config(mapping)
+    assert json.dumps(mapping, sort_keys=True) == before
+
+
+ROUND_TRIP = [
+    RopeConfig(),
+    RopeConfig(head_dim=96, partial_rotary_factor=0.25, layout="interleaved"),
+    RopeConfig(rope_type="linear", factor=4.0),
+    RopeConfig(rope_type="ntk", factor=8.0),
+    RopeConfig(rope_type="dynamic", factor=2.0, max_position_embeddings=2048),
+    RopeConfig(rope_type="yarn", factor=40.0, original_max_position_embeddings=4096, max_position_embeddings=163840,
+               mscale=1.0, mscale_all_dim=0.707, beta_fast=16.0, beta_slow=2.0, truncate=False, head_dim=64,
+               layout="interleaved"),
+    RopeConfig(rope_type="yarn", factor=8.0, attention_factor=1.5),
+    RopeConfig(rope_type="llama3", rope_theta=500000.0, factor=8.0, original_max_position_embeddings=8192,
+               max_position_embeddings=131072),
+    RopeConfig(rope_type="longrope", head_dim=8, factor=32.0, original_max_position_embeddings=4096,
+               short_factor=(1.0, 1.5, 2.0, 2.5), long_factor=(3.0, 3.5, 4.0, 4.5), attention_factor=1.2),
+]
+
+
+@pytest.mark.parametrize("config", ROUND_TRIP, ids=[c.rope_type + "-" + c.layout for c in ROUND_TRIP])
+def test_to_hf_dict_round_trips_through_json_and_from_hf_config(config):
+    fragment = json.loads(json.dumps(config.to_hf_dict()))
+    assert set(fragment) >= {"rope_theta", "rope_scaling", "head_dim", "partial_rotary_factor"}
+    assert RopeConfig.from_hf_config(fragment) == config
+
+
+def test_default_config_writes_null_rope_scaling():
+    assert RopeConfig().to_hf_dict()["rope_scaling"] is None
+
+
+def test_scaling_types_lists_every_registered_method():
+    from rope_core.frequencies import ROPE_INIT_FUNCTIONS
+
+    assert set(SCALING_TYPES) == set(ROPE_INIT_FUNCTIONS)
