@@ -1,0 +1,48 @@
+"""Frames of the Relative position page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import rope_core
+from rope_core import RopeConfig
+
+from explorer.cache import cached
+from explorer.charts import sample_axis
+from explorer.frames.common import make_qk
+
+
+@cached
+def score_grid(cfg: RopeConfig, length: int, offset: int, content: str, seed: int) -> dict:
+    """⟨RoPE(q,m), RoPE(k,n)⟩ on the displayed grid, computed the naive way (rotate, then dot).
+
+    The spread along diagonals is measured on this naively computed matrix, so a zero spread is
+    evidence, not construction. The same grid without the offset gives the shift check.
+    """
+    q, k = make_qk(cfg.head_dim, content, seed)
+    idx, stride = sample_axis(length)
+    pos = (offset + idx).astype(np.float64)
+    ctx = offset + length
+    s = rope_core.scores_absolute(q, k, cfg, pos, pos, seq_len=ctx)
+    s0 = rope_core.scores_absolute(q, k, cfg, idx.astype(np.float64), idx.astype(np.float64), seq_len=ctx)
+    m, n = np.meshgrid(pos, pos, indexing="ij")
+    frame = pd.DataFrame({"m": m.ravel(), "n": n.ravel(), "score": s.ravel(), "m_minus_n": (m - n).ravel()})
+    return {
+        "frame": frame,
+        "stride": stride,
+        "spread": float(rope_core.diagonal_spread(s)),
+        "shift_change": float(np.max(np.abs(s - s0))),
+        "scale": float(np.max(np.abs(s))) if s.size else 1.0,
+    }
+
+
+@cached
+def score_by_distance(cfg: RopeConfig, length: int, offset: int, content: str, seed: int,
+                      max_points: int = 2000) -> tuple[pd.DataFrame, int]:
+    """g(Δ) = ⟨RoPE(q, n+Δ), RoPE(k, n)⟩ for Δ in −(L−1)..L−1, at most max_points of them."""
+    q, k = make_qk(cfg.head_dim, content, seed)
+    idx, stride = sample_axis(2 * length - 1, max_points)
+    deltas = (idx - (length - 1)).astype(np.float64)
+    g = rope_core.score_vs_distance(q, k, cfg, deltas, seq_len=offset + length)
+    return pd.DataFrame({"m_minus_n": deltas, "score": g}), stride

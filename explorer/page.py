@@ -1,0 +1,59 @@
+"""What every page does first and last: boot, sidebar, warnings; the closing expander."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import streamlit as st
+
+from rope_core import RopeConfig
+
+from explorer import nav, sidebar
+from explorer.params import ParamSpec, Values
+
+
+@dataclass
+class Page:
+    """What a page needs: the validated slider values and the RopeConfig they describe."""
+
+    values: Values
+    config: RopeConfig
+    preset_status: str
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+    @property
+    def positions_start(self) -> int:
+        return int(self.values["offset"])
+
+    @property
+    def seq_len(self) -> int:
+        return int(self.values["L"])
+
+    @property
+    def context(self) -> int:
+        """The largest position + 1 on screen: what dynamic NTK and LongRoPE see as seq_len."""
+        return int(self.values["offset"]) + int(self.values["L"])
+
+
+def setup(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False) -> Page:
+    """Boot (cold deep links), draw the shared sidebar and this page's controls, show warnings.
+
+    all_scaling: show every scaling method's parameters (for pages that compare methods).
+    """
+    nav.boot()
+    result = sidebar.render(page_id, page_specs, all_scaling)
+    if len(result.warnings) == 1:
+        st.warning(result.warnings[0], icon=":material/warning:")
+    elif result.warnings:
+        st.warning("Some values could not be used as given:\n" + "\n".join(f"- {w}" for w in result.warnings),
+                   icon=":material/warning:")
+    return Page(values=result.values, config=result.config, preset_status=result.preset_status)
+
+
+def how_computed(markdown: str) -> None:
+    """The closing expander of every page: which rope_core function, which formula."""
+    with st.expander("How this is computed", icon=":material/functions:"):
+        st.markdown(markdown)

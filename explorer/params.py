@@ -1,0 +1,207 @@
+"""Parameter specs and URL parsing: every control the app has, described once.
+
+Pure Python (no streamlit): the sidebar renders these specs, the URL layer parses
+and writes them, and the tests read the same table to push every control to both ends.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+Values = dict[str, Any]
+Bound = float | int | Callable[[Values], float | int]
+
+MAX_RAW_CHARS = 64  # a URL value longer than this is never a valid number or option
+
+
+def _log_grid(lo_exp: int, hi_exp: int, mantissas: Sequence[float]) -> tuple[float, ...]:
+    """Nice log-spaced values m·10^e, so that 1e4, 1.5e5, 5e5 and 1e6 are single stops."""
+    out = [m * 10.0**e for e in range(lo_exp, hi_exp) for m in mantissas]
+    out.append(10.0**hi_exp)
+    return tuple(float(f"{v:.6g}") for v in out)
+
+
+THETA_GRID = _log_grid(1, 8, (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5))
+POW2_CONTEXTS = tuple(2**k for k in range(8, 21))  # 256 … 1,048,576 tokens
+
+
+def human(v: float) -> str:
+    """10000 -> '10k', 1500000 -> '1.5M': short labels for log sliders."""
+    v = float(v)
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:.4g}{suffix}"
+    return f"{v:.4g}"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One control: its URL key, widget kind, range and help sentence.
+
+    kind: "int" | "float" (st.slider), "grid" (st.select_slider over numeric `options`,
+    e.g. log-spaced; any in-range number is accepted from a URL), "choice"
+    (st.select_slider / radio over string `options`), "bool" (st.toggle).
+    `lo`/`hi` may be callables of the current values (e.g. pair index < n_pairs).
+    `show_if` hides a control (and drops it from the URL) when it does not apply.
+    """
+
+    key: str
+    label: str
+    kind: str
+    default: Any
+    help: str
+    lo: Bound | None = None
+    hi: Bound | None = None
+    step: float | int | None = None
+    options: tuple = ()
+    even: bool = False
+    widget: str = ""  # "radio" or "selectbox" for choices; default select_slider
+    labels: dict = field(default_factory=dict)  # display names for choice options
+    show_if: Callable[[Values], bool] | None = None
+    fmt: str | None = None
+
+    def bounds(self, values: Values) -> tuple[float, float]:
+        lo = self.lo(values) if callable(self.lo) else self.lo
+        hi = self.hi(values) if callable(self.hi) else self.hi
+        return lo, max(lo, hi)
+
+    def visible(self, values: Values) -> bool:
+        return self.show_if is None or bool(self.show_if(values))
+
+    def range_text(self, values: Values) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(str(o) for o in self.options)
+        if self.kind == "bool":
+            return "true or false"
+        lo, hi = self.bounds(values)
+        if self.kind == "int":
+            extra = ", even" if self.even else ""
+            return f"an integer from {lo} to {hi}{extra}"
+        return f"a number from {_num(lo)} to {_num(hi)}"
+
+    def to_url(self, value: Any) -> str:
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind == "int":
+            return str(int(value))
+        if self.kind in ("float", "grid"):
+            return _num(value)
+        return str(value)
+
+    def parse(self, raw: str, values: Values) -> tuple[Any, str | None]:
+        """Parse one URL string. Returns (value, warning); never raises.
+
+        An unusable value falls back to the default; an out-of-range number is clamped.
+        """
+        shown = _safe(raw)
+        allowed = self.range_text(values)
+
+        def reject(why: str, value: Any = None) -> tuple[Any, str]:
+            value = self.default if value is None else value
+            return value, (f"URL parameter `{self.key}` ({self.label}): {why} `{shown}`; "
+                           f"allowed: {allowed}. Using {self.to_url(value)}.")
+
+        if len(raw) > MAX_RAW_CHARS:
+            return reject("value too long")
+        if self.kind == "choice":
+            if raw in self.options:
+                return raw, None
+            return reject("unknown option")
+        if self.kind == "bool":
+            low = raw.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True, None
+            if low in ("0", "false", "no", "off"):
+                return False, None
+            return reject("not true/false")
+        try:
+            num = float(raw)
+        except ValueError:
+            return reject("not a number")
+        if not math.isfinite(num):
+            return reject("not a finite number")
+        lo, hi = self.bounds(values)
+        if self.kind == "int" or (self.kind == "grid" and isinstance(self.options[0], int)):
+            if num != int(num):
+                return reject("not an integer", self.clamp(round(num), values))
+            num = int(num)
+            if self.even and num % 2:
+                return reject("must be even", self.clamp(num - 1, values))
+        if num < lo or num > hi:
+            return reject("out of range", self.clamp(num, values))
+        return num, None
+
+    def clamp(self, value: Any, values: Values) -> Any:
+        """Coerce a value into this control's current range (used when bounds move)."""
+        if self.kind == "choice":
+            return value if value in self.options else self.default
+        if self.kind == "bool":
+            return bool(value)
+        lo, hi = self.bounds(values)
+        try:
+            v = min(max(float(value), lo), hi)
+        except (TypeError, ValueError):
+            v = float(self.default)
+        if not math.isfinite(v):
+            v = float(self.default)
+        if self.kind == "int":
+            v = int(v)
+            if self.even and v % 2:
+                v = v - 1 if v - 1 >= lo else v + 1
+        return v
+
+    def grid_options(self, value: Any) -> list:
+        """Options of a grid slider, with an off-grid current value inserted in order."""
+        opts = list(self.options)
+        if self.kind == "grid" and value not in opts:
+            opts = sorted(set(opts) | {type(opts[0])(value)})
+        return opts
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.10g}"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9.+\-_ ]")
+
+
+def _safe(raw: str) -> str:
+    """A URL value made harmless for a markdown warning: short, no markup characters."""
+    s = _UNSAFE.sub("?", raw[:24])
+    return s + ("…" if len(raw) > 24 else "")
+
+
+def parse_query(raw: dict[str, list[str]], specs: Sequence[ParamSpec], values: Values,
+                ignore: Sequence[str] = ()) -> tuple[Values, list[str]]:
+    """Apply URL values onto `values` (in spec order, so bounds see earlier values).
+
+    raw maps each key to all its values (repeated keys keep every occurrence).
+    Returns the new values and the warnings to show. Unknown keys are reported once.
+    """
+    values = dict(values)
+    warnings: list[str] = []
+    known = {s.key for s in specs}
+    for spec in specs:
+        if spec.key not in raw:
+            continue
+        items = raw[spec.key]
+        if not items:
+            continue
+        if len(items) > 1:
+            warnings.append(f"URL parameter `{spec.key}` appears {len(items)} times; using the last one.")
+        value, warn = spec.parse(items[-1], values)
+        values[spec.key] = value
+        if warn:
+            warnings.append(warn)
+    unknown = [k for k in raw if k not in known and k not in ignore]
+    if unknown:
+        names = ", ".join(f"`{_safe(k)}`" for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        warnings.append(f"Ignored unknown URL parameter(s) {names}{more}.")
+    return values, warnings

@@ -1,0 +1,307 @@
+"""The shared sidebar: every RoPE parameter, kept in session state and mirrored in the URL.
+
+One canonical dict of values lives in st.session_state[VALUES]. Each run:
+1. the URL is read when it carries something this session did not write (a shared link, the
+   first request of a session, back/forward); every value is validated, and anything unusable
+   is clamped or reset with a warning naming the parameter and its allowed range;
+2. each widget is seeded from the canonical value before it is drawn (so values survive page
+   switches, which drop widget state) and copies its value back in an on_change callback;
+3. the URL is rewritten with the non-default values of the shared and current page's controls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+import rope_core
+from rope_core import RopeConfig
+
+from explorer import controls
+from explorer.params import ParamSpec, Values, human, parse_query
+
+VALUES = "_rope_values"
+WRITTEN = "_rope_url_written"
+PASTED = "_rope_pasted"  # {"name": str, "config": RopeConfig, "raw": dict} from the Models page
+IGNORED_QUERY_KEYS = ("embed", "embed_options")
+
+
+@dataclass
+class SidebarResult:
+    values: Values
+    config: RopeConfig
+    warnings: list[str] = field(default_factory=list)
+    preset_status: str = ""
+
+
+def _preset_spec() -> ParamSpec:
+    options = ("custom", *controls.preset_slugs())
+    if PASTED in st.session_state:
+        options = (*options, controls.PASTED)
+    return dataclasses.replace(controls.SHARED[0], options=options, labels=_preset_labels(options))
+
+
+def _preset_label(opt: str) -> str:
+    if opt == "custom":
+        return "custom"
+    if opt == controls.PASTED:
+        return f"pasted: {st.session_state[PASTED]['name']}" if PASTED in st.session_state else "pasted"
+    return controls.preset_slugs().get(opt, opt)
+
+
+def _preset_labels(options: Sequence[str]) -> dict[str, str]:
+    return {o: _preset_label(o) for o in options}
+
+
+def _base_config(values: Values) -> RopeConfig | None:
+    preset = values.get("preset", "custom")
+    if preset == controls.PASTED and PASTED in st.session_state:
+        return st.session_state[PASTED]["config"]
+    if preset in controls.preset_slugs():
+        return rope_core.preset_config(controls.preset_slugs()[preset])
+    return None
+
+
+def _baseline(values: Values, specs: Sequence[ParamSpec]) -> Values:
+    """What a value is compared with to decide whether the URL must carry it."""
+    out = {s.key: s.default for s in specs}
+    base = _base_config(values)
+    if base is not None:
+        out.update(controls.values_from_config(base))
+    return out
+
+
+def _raw_query() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp.keys()}
+
+
+def _apply_preset(values: Values) -> None:
+    base = _base_config(values)
+    if base is not None:
+        values.update(controls.values_from_config(base))
+
+
+def _specs(page_specs: Sequence[ParamSpec]) -> list[ParamSpec]:
+    return [_preset_spec(), *controls.SHARED[1:], *page_specs]
+
+
+def _read_url(specs: Sequence[ParamSpec], current: Values | None) -> tuple[Values, list[str]]:
+    raw = _raw_query()
+    values = dict(current) if current else {}
+    if not raw:
+        for s in specs:
+            values.setdefault(s.key, s.default)
+        return values, []
+    # a URL describes the whole view: what it leaves out is the default (or the preset's value)
+    values.update({s.key: s.default for s in specs})
+    # the preset first: the other values are read relative to it
+    preset_raw = {k: v for k, v in raw.items() if k == "preset"}
+    warnings: list[str] = []
+    if preset_raw and preset_raw["preset"][-1] == controls.PASTED and PASTED not in st.session_state:
+        preset_raw = {}
+        warnings.append("This link names a pasted config.json, which lives only in the session that pasted it; "
+                        "paste it on the Models page to see it. Using the link's other values.")
+    values, more = parse_query(preset_raw, specs[:1], values)
+    warnings += more
+    _apply_preset(values)
+    rest = {k: v for k, v in raw.items() if k != "preset"}
+    values, more = parse_query(rest, specs[1:], values, ignore=(*IGNORED_QUERY_KEYS, "preset"))
+    return values, warnings + more
+
+
+def _to_widget(spec: ParamSpec, value: Any) -> Any:
+    if spec.kind == "int":
+        return int(value)
+    if spec.kind == "float":
+        return float(value)
+    if spec.kind == "grid":
+        return type(spec.options[0])(value)
+    return value
+
+
+def _on_change(key: str) -> None:
+    values = st.session_state[VALUES]
+    values[key] = st.session_state["w_" + key]
+    if key == "preset":
+        _apply_preset(values)
+
+
+def _widget(spec: ParamSpec, values: Values) -> None:
+    wkey = "w_" + spec.key
+    value = spec.clamp(values[spec.key], values)
+    values[spec.key] = value
+    st.session_state[wkey] = _to_widget(spec, value)
+    common = dict(key=wkey, help=spec.help, on_change=_on_change, args=(spec.key,))
+    if spec.kind in ("int", "float"):
+        lo, hi = spec.bounds(values)
+        if lo == hi:  # a one-value range cannot be a slider
+            st.caption(f"{spec.label}: {value}")
+            return
+        cast = int if spec.kind == "int" else float
+        st.slider(spec.label, cast(lo), cast(hi), step=cast(spec.step), format=spec.fmt, **common)
+    elif spec.kind == "grid":
+        st.select_slider(spec.label, options=spec.grid_options(value), format_func=human, **common)
+    elif spec.kind == "bool":
+        st.toggle(spec.label, **common)
+    elif spec.widget == "radio":
+        st.radio(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), horizontal=True, **common)
+    elif spec.widget == "selectbox":
+        st.selectbox(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), **common)
+    else:
+        st.select_slider(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), **common)
+
+
+def _build_config(values: Values) -> tuple[RopeConfig, list[str]]:
+    base = _base_config(values)
+    _, prf_note = controls.effective_prf(int(values["d"]), float(values["prf"]))
+    notes = [prf_note] if prf_note else []
+    try:
+        return controls.config_from_values(values, base), notes
+    except ValueError as err:
+        msg = f"{err}"
+    if values["scaling"] == "longrope":
+        msg = ("LongRoPE needs per-pair factor lists, which only a preset (Phi-3) or a pasted config.json provide, "
+               f"and their length must be rotary_dim/2 ({msg})")
+    fallback = dict(values, scaling="none")
+    try:
+        cfg = controls.config_from_values(fallback, base)
+    except ValueError:
+        cfg = RopeConfig()
+    return cfg, notes + [f"{msg}. Showing scaling method none instead."]
+
+
+def _status(values: Values) -> str:
+    preset = values.get("preset", "custom")
+    if preset == "custom":
+        return "custom"
+    base = _base_config(values)
+    if base is None:
+        return "custom"
+    name = _preset_label(preset)
+    ref = controls.values_from_config(base)
+    changed = [k for k in controls.MODEL_KEYS if k in ref and not _same(values.get(k), ref[k])]
+    return f"custom (from {name})" if changed else name
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def _url_params(values: Values, specs: Sequence[ParamSpec], shown) -> dict[str, str]:
+    baseline = _baseline(values, specs)
+    out: dict[str, str] = {}
+    for s in specs:
+        if not shown(s):
+            continue
+        if s.key == "preset":
+            if values["preset"] != "custom":
+                out["preset"] = values["preset"]
+            continue
+        if not _same(values[s.key], baseline[s.key]):
+            out[s.key] = s.to_url(values[s.key])
+    return out
+
+
+def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False) -> SidebarResult:
+    """Draw the sidebar; `all_scaling` shows every scaling method's parameters, not just the selected one's."""
+    specs = _specs(page_specs)
+    current = st.session_state.get(VALUES)
+    raw = {k: v[-1] for k, v in _raw_query().items()}
+    warnings: list[str] = []
+    if current is None or (raw and raw != st.session_state.get(WRITTEN)):
+        values, warnings = _read_url(specs, current)
+    else:
+        values = current
+        for s in specs:
+            values.setdefault(s.key, s.default)
+    st.session_state[VALUES] = values
+
+    def shown(s: ParamSpec) -> bool:
+        return s.visible(values) or (all_scaling and s.key in controls.SCALING_PARAM_KEYS)
+
+    sb = st.sidebar
+    with sb:
+        st.subheader("Model")
+        for s in specs[:5]:
+            _widget(s, values)
+        status = _status(values)
+        if status != "custom":
+            st.caption(f"Preset: **{status}**")
+        base = _base_config(values)
+        if base is not None and values["preset"] != controls.PASTED:
+            note = rope_core.PRESETS[controls.preset_slugs()[values["preset"]]].note
+            if note:
+                st.caption(note)
+        st.subheader("Context shown")
+        for s in specs[5:7]:
+            _widget(s, values)
+        st.subheader("Scaling")
+        for s in specs[7:18]:
+            if shown(s):
+                _widget(s, values)
+        st.subheader("q, k and heads")
+        for s in specs[18:21]:
+            _widget(s, values)
+        if page_specs:
+            st.subheader("This page")
+            for s in page_specs:
+                if shown(s):
+                    _widget(s, values)
+
+    cfg, cfg_warnings = _build_config(values)
+    warnings += cfg_warnings
+    params = _url_params(values, specs, shown)
+    st.query_params.from_dict(params)
+    st.session_state[WRITTEN] = params
+    with sb:
+        _share_box(cfg, params, page_id)
+    return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values))
+
+
+def _share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
+    with st.expander("Share and copy", icon=":material/share:"):
+        base = st.context.url or f"/{page_id}"
+        link = base + ("?" + urlencode(params) if params else "")
+        st.caption("Link to exactly this view (copy button at the right):")
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("config.json fragment:")
+        st.code(json.dumps(cfg.to_hf_dict(), indent=2), language="json")
+        st.caption("rope_core snippet:")
+        st.code(python_snippet(cfg), language="python")
+
+
+def python_snippet(cfg: RopeConfig) -> str:
+    """A few lines of Python that rebuild this configuration with rope_core."""
+    default = RopeConfig()
+    args = []
+    for f in dataclasses.fields(cfg):
+        v = getattr(cfg, f.name)
+        if v != getattr(default, f.name):
+            args.append(f"    {f.name}={v!r},")
+    body = "\n".join(args)
+    return (
+        "import numpy as np\nimport rope_core\n\n"
+        f"cfg = rope_core.RopeConfig(\n{body}\n)\n" if args else
+        "import numpy as np\nimport rope_core\n\ncfg = rope_core.RopeConfig()\n"
+    ) + ("theta = rope_core.inv_freq(cfg)            # (rotary_dim // 2,) angular frequencies\n"
+         "x = np.random.default_rng(0).standard_normal((8, cfg.head_dim))\n"
+         "y = rope_core.apply_rope(x, np.arange(8), cfg)  # rotated, same shape\n")
+
+
+def use_pasted_config(name: str, config: RopeConfig, raw: dict) -> None:
+    """Make a config.json pasted on the Models page the sidebar's model, on every page (then st.rerun())."""
+    st.session_state[PASTED] = {"name": name, "config": config, "raw": raw}
+    values = st.session_state.get(VALUES)
+    if values is None:
+        values = st.session_state[VALUES] = controls.defaults()
+    values["preset"] = controls.PASTED
+    _apply_preset(values)

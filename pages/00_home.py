@@ -1,0 +1,48 @@
+import streamlit as st
+
+from explorer import nav, page
+from explorer.frames import home
+
+p = page.setup("home")
+cfg = p.config
+st.title("RoPE Explorer")
+st.markdown(
+    "**Rotary Position Embeddings** encode a token's position m by rotating its query and key vectors. "
+    "The head's features are split into d/2 pairs; pair i is a 2-D vector turned by the angle m·θ_i, "
+    "with frequencies θ_i = b^(−2i/d) falling geometrically from 1 rad/token to about 1/b. "
+    "Because rotations compose, the dot product of a query at m and a key at n depends only on m − n: "
+    "absolute rotations, relative attention. Scaling methods (PI, NTK, YaRN, Llama 3, LongRoPE) "
+    "change the θ_i so that a model trained on one context length works on a longer one."
+)
+st.latex(
+    r"\begin{pmatrix} x'_{a_i} \\ x'_{b_i} \end{pmatrix} = "
+    r"\begin{pmatrix} \cos m\theta_i & -\sin m\theta_i \\ \sin m\theta_i & \cos m\theta_i \end{pmatrix}"
+    r"\begin{pmatrix} x_{a_i} \\ x_{b_i} \end{pmatrix},\qquad \theta_i = b^{-2i/d}"
+)
+
+s = home.summary(cfg, p.context)
+st.subheader(f"Current configuration: {p.preset_status}")
+c = st.columns(4)
+c[0].metric("Rotated pairs", f"{s['pairs']}", help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}")
+c[1].metric("Shortest wavelength", f"{s['shortest']:.4g} tokens", help="2π/θ_0, the fastest pair")
+c[2].metric("Longest wavelength", f"{s['longest']:,.0f} tokens", help="2π/θ_{d/2−1}, the slowest pair")
+c[3].metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
+            help=f"pairs whose wavelength is at most the {p.context:,} positions shown (offset + length)")
+c = st.columns(4)
+c[0].metric("Scaling method", cfg.rope_type)
+c[1].metric("Attention factor", f"{s['attention_factor']:.6g}")
+c[2].metric("rope_theta", f"{cfg.rope_theta:,.6g}")
+c[3].metric("Layout", cfg.layout)
+
+st.subheader("Pages")
+for info in nav.PAGES[1:]:
+    cols = st.columns([2, 5])
+    with cols[0]:
+        nav.page_link(info.url_path)
+    cols[1].markdown(info.blurb)
+
+page.how_computed(
+    "`rope_core.inv_freq(cfg, seq_len)` gives θ_i (with the scaling method applied); wavelengths are 2π/θ_i. "
+    "`rope_core.spectrum_summary` counts the pairs whose wavelength fits in the context shown; "
+    "`rope_core.attention_factor` is the factor HF multiplies cos and sin by."
+)

@@ -1,0 +1,58 @@
+import streamlit as st
+
+from explorer import charts, page
+from explorer.frames import relative
+
+p = page.setup("relative_position")
+cfg = p.config
+st.title("Relative position")
+st.markdown(
+    "RoPE rotates q by its position m and k by its position n. The score "
+    "⟨RoPE(q,m), RoPE(k,n)⟩ then depends only on **m − n**: every diagonal of the matrix below is constant. "
+    "The spread along the diagonals is measured live, on scores computed the naive way."
+)
+
+grid = relative.score_grid(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
+c1, c2, c3 = st.columns(3)
+c1.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
+          help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
+c2.metric("Relative to the largest score", f"{grid['spread'] / max(grid['scale'], 1e-300):.2e}")
+c3.metric("Change from shifting all positions by the offset", f"{grid['shift_change']:.2e}",
+          help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
+
+frame = grid["frame"]
+note = charts.downsample_note(grid["stride"], p.seq_len)
+chart = charts.heatmap(
+    frame, "n", "m", "score", step=grid["stride"],
+    title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=note or None,
+    x_title="key position n", y_title="query position m", z_title="score",
+    tooltip=["m", "n", "m_minus_n", "score"],
+)
+charts.show(chart, frame, "relative_scores")
+
+dist, dstride = relative.score_by_distance(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
+chart = charts.line(
+    dist, "m_minus_n", "score", title="Score against m − n",
+    subtitle=charts.downsample_note(dstride, 2 * p.seq_len - 1, "distances") or None,
+    x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],
+)
+charts.show(chart, dist, "score_vs_distance")
+
+st.subheader("Why: the per-pair derivation")
+st.latex(r"\langle R(m)q,\, R(n)k\rangle = q^\top R(m)^\top R(n)\, k = q^\top R(n-m)\, k")
+st.latex(
+    r"= \sum_{i=0}^{d/2-1} \big[(q_{a_i}k_{a_i} + q_{b_i}k_{b_i})\cos((m-n)\theta_i)"
+    r" + (q_{a_i}k_{b_i} - q_{b_i}k_{a_i})\sin((m-n)\theta_i)\big]"
+)
+st.markdown(
+    "Here (a_i, b_i) are the two features of pair i: (i, i + d/2) in the half layout, (2i, 2i + 1) in the "
+    "interleaved one. Features beyond the rotary dim add the constant q·k of the pass-through part."
+)
+
+page.how_computed(
+    "- Heatmap and spread: `rope_core.scores_absolute(q, k, cfg, positions, positions)` rotates q and k at "
+    "every shown position with `apply_rope` and takes dot products; `rope_core.diagonal_spread` is the largest "
+    "(max − min) along any diagonal.\n"
+    "- Score against m − n: `rope_core.score_vs_distance`, O(L·d) through the per-pair formula above.\n"
+    "- Both include the scaling method's frequencies θ_i and its attention factor (squared, once per q and k)."
+)

@@ -1,0 +1,176 @@
+"""Driving the real app with Streamlit's AppTest: run a page, read its charts' spec and data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = str(ROOT / "streamlit_app.py")
+TIMEOUT = 120
+
+
+def page_file(page_id: str) -> str:
+    from explorer.nav import PAGE_BY_ID
+
+    return str(ROOT / PAGE_BY_ID[page_id].file)
+
+
+_COMPONENTS = None
+
+
+def new_app() -> AppTest:
+    """AppTest of the entrypoint. Each new AppTest scans every installed package for Streamlit components
+    (about 0.5 s, the bulk of a light page's run); the scan is done once per test session and shared."""
+    global _COMPONENTS
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    if _COMPONENTS is None:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        _COMPONENTS = BidiComponentManager()
+        _COMPONENTS.discover_and_register_components(start_file_watching=False)
+    at._bidi_component_manager = _COMPONENTS  # noqa: SLF001
+    return at
+
+
+def run_page(page_id: str, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    """Open `page_id` the way a link does: entrypoint first, then the page, with `query` in the URL."""
+    at = new_app()
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page_id != "home":
+        at.switch_page(page_file(page_id))
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+    return at
+
+
+def charts(at: AppTest) -> list[tuple[dict, pd.DataFrame]]:
+    """Every Vega-Lite chart on the page as (spec, its main data frame)."""
+    out = []
+    for el in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
+        spec = json.loads(el.proto.spec)
+        frames = [pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in el.proto.datasets]
+        if not frames and el.proto.data.data:
+            frames = [pa.ipc.open_stream(el.proto.data.data).read_all().to_pandas()]
+        # layered charts carry small frames for rules and labels too: the data is the largest one
+        out.append((spec, max(frames, key=len) if frames else pd.DataFrame()))
+    return out
+
+
+def chart_titled(at: AppTest, text: str) -> tuple[dict, pd.DataFrame]:
+    """The chart whose title contains `text` (layered charts carry the title at the top level)."""
+    for spec, df in charts(at):
+        title = spec.get("title", "")
+        title = title.get("text", "") if isinstance(title, dict) else title
+        if text in str(title):
+            return spec, df
+    raise AssertionError(f"no chart titled {text!r}; have {[_title(s) for s, _ in charts(at)]}")
+
+
+def _title(spec: dict) -> str:
+    t = spec.get("title", "")
+    return t.get("text", "") if isinstance(t, dict) else str(t)
+
+
+def warnings_text(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning) + "\n".join(e.value for e in at.error)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Used by tests/test_pages.py (the generic every-page tests).
+
+def open_url(page_id: str, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    """Open `page_id` by its own URL (/<url_path>?query) as the first request of a session.
+
+    `AppTest.switch_page` accepts only a page *file* (a url_path raises ValueError in streamlit 1.67), so this asks
+    for the page the way the browser does: the first run requests the script hash st.navigation gives the page,
+    which is calc_hash(url_path) (streamlit/navigation/page.py: StreamlitPage._script_hash).
+    """
+    from streamlit.util import calc_hash
+
+    at = new_app()
+    at._page_hash = calc_hash(page_id)  # noqa: SLF001 - no public API for "open this url_path first"
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def rerun_with_url(at: AppTest, query: dict[str, str | list[str]]) -> AppTest:
+    """Replace the URL's query of a running session (as back/forward or an edited address bar does) and rerun."""
+    at.query_params.clear()
+    at.query_params.update(query)
+    return at.run()
+
+
+def chart_payloads(at: AppTest) -> list[tuple[str, list[int]]]:
+    """(title, rows of every dataset) for every chart: what is actually shipped to the browser."""
+    out = []
+    for el in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
+        spec = json.loads(el.proto.spec)
+        rows = [pa.ipc.open_stream(ds.data.data).read_all().num_rows for ds in el.proto.datasets]
+        if el.proto.data.data:
+            rows.append(pa.ipc.open_stream(el.proto.data.data).read_all().num_rows)
+        rows += _inline_rows(spec)
+        out.append((_deep_title(spec), rows))
+    return out
+
+
+def _inline_rows(spec) -> list[int]:
+    """Rows of data written inline into the spec (data.values), at any depth."""
+    found = []
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and isinstance(data.get("values"), list):
+            found.append(len(data["values"]))
+        for k, v in spec.items():
+            if k != "data":
+                found += _inline_rows(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            found += _inline_rows(v)
+    return found
+
+
+def _deep_title(spec: dict) -> str:
+    t = _title(spec)
+    if t:
+        return t
+    for sub in spec.get("layer", []) + spec.get("vconcat", []) + spec.get("hconcat", []):
+        t = _deep_title(sub)
+        if t:
+            return t
+    return ""
+
+
+def exceptions(at: AppTest) -> list[str]:
+    """Every exception on the page with its stack trace, for assertion messages."""
+    return [f"{e.message}\n" + "\n".join(e.stack_trace or []) for e in at.exception]
+
+
+# Page-specific controls are ParamSpecs a page passes to explorer.page.setup -> explorer.sidebar.render. The
+# generic tests need them (a select_slider's raw options are not in its proto, only their labels), so the
+# recorder below wraps sidebar.render once per test session and remembers what each page passed. It changes
+# nothing else: the page runs the real render with the same arguments.
+PAGE_SPECS: dict[str, tuple] = {}
+
+
+def record_page_specs() -> None:
+    from explorer import sidebar
+
+    if getattr(sidebar.render, "_records_specs", False):
+        return
+    real = sidebar.render
+
+    def render(page_id, page_specs=(), *args, **kwargs):
+        PAGE_SPECS[page_id] = tuple(page_specs)
+        return real(page_id, page_specs, *args, **kwargs)
+
+    render._records_specs = True
+    sidebar.render = render
