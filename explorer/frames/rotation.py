@@ -1,0 +1,154 @@
+"""Frames of the Rotation page: one pair of q's features turning in its plane as the position grows.
+
+Every point drawn is an output of rope_core.apply_rope (RoPE(q, p) at features a_i, b_i);
+every angle is rope_core.angles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import rope_core
+from rope_core import RopeConfig
+
+from explorer import controls
+from explorer.cache import cached
+from explorer.charts import sample_axis
+from explorer.frames.common import make_qk
+from explorer.params import ParamSpec, Values
+
+RING_POINTS = 181  # points on the traced circle and on the swept arc
+MAX_TOKENS = 48  # token dots per panel; more would hide the arrows
+MAX_CURVE = 1000  # positions per pair on the angle chart
+
+
+def n_pairs_of(values: Values) -> int:
+    """Pairs of the configuration the sliders describe (the default config's if they are invalid)."""
+    try:
+        return controls.config_from_values(dict(values, scaling="none")).n_pairs
+    except (ValueError, KeyError, TypeError):
+        return RopeConfig().n_pairs
+
+
+def last_position(values: Values) -> int:
+    """The largest position on screen: offset + L − 1."""
+    return int(values["offset"]) + int(values["L"]) - 1
+
+
+# "m" means the same on the Rotation and Rotation matrix pages, so both use this one spec.
+POSITION_SPEC = ParamSpec(
+    "m", "Position m", "int", 3,
+    "The token position m: every pair i has turned by the angle m·θ_i (from 0 to offset + L − 1).",
+    lo=0, hi=last_position, step=1)
+
+
+def highlight_pairs(n_pairs: int) -> list[tuple[int, str]]:
+    """A fast, a middle and a slow pair (fewer when there are fewer pairs)."""
+    out: dict[int, str] = {}
+    for i, speed in ((0, "fast"), (n_pairs - 1, "slow"), (n_pairs // 2, "middle")):
+        out.setdefault(i, speed)
+    return sorted(out.items())
+
+
+def curve_pairs(n_pairs: int, pair: int) -> tuple[tuple[int, str], ...]:
+    """The highlighted pairs plus the chosen one, for the angle chart."""
+    picks = dict(highlight_pairs(n_pairs))
+    picks.setdefault(pair, "chosen")
+    return tuple(sorted(picks.items()))
+
+
+def _rotated_pair(cfg: RopeConfig, q: np.ndarray, positions: np.ndarray, pair: int,
+                  seq_len: int) -> np.ndarray:
+    """(len(positions), 2): features (a_i, b_i) of RoPE(q, p) for every p."""
+    a, b = rope_core.pair_indices(cfg.rotary_dim, cfg.layout)[pair]
+    x = np.broadcast_to(q, (len(positions), q.size))
+    out = rope_core.apply_rope(x, positions, cfg, seq_len=seq_len)
+    return out[:, [a, b]]
+
+
+@cached
+def pair_plane(cfg: RopeConfig, pair: int, m: int, seq_len: int, content: str, seed: int,
+               panel: str) -> dict:
+    """One pair's plane: the traced circle, the arc swept from 0 to m, token dots, two arrows.
+
+    Rows (kinds as charts.plane): "ring" = RoPE(q, p) for p over one full wavelength (the circle
+    every position lands on); "path" = p from 0 to m (at most one turn); "dot" = integer positions
+    0..m (every stride-th); "vector" = positions 0 and m; "text" = the label m·θ_i at the tip of m.
+    """
+    q, _ = make_qk(cfg.head_dim, content, seed)
+    a, b = (int(v) for v in rope_core.pair_indices(cfg.rotary_dim, cfg.layout)[pair])
+    theta = float(rope_core.inv_freq(cfg, seq_len)[pair])
+    wavelength = float(rope_core.wavelengths(np.array([theta]))[0])
+    af = float(rope_core.attention_factor(cfg, seq_len))
+
+    ring_pos = np.linspace(0.0, wavelength, RING_POINTS)
+    arc_pos = np.linspace(0.0, min(float(m), wavelength), RING_POINTS)
+    tok, stride = sample_axis(m + 1, MAX_TOKENS)
+    tok = np.union1d(tok, [m]).astype(np.float64)
+    ends = np.array([0.0, float(m)])
+
+    parts = []
+    for kind, pos in (("ring", ring_pos), ("path", arc_pos), ("dot", tok), ("vector", ends)):
+        xy = _rotated_pair(cfg, q, pos, pair, seq_len)
+        parts.append(pd.DataFrame({
+            "kind": kind, "position": pos, "x": xy[:, 0], "y": xy[:, 1], "order": np.arange(len(pos)),
+            "angle_rad": rope_core.angles(cfg, pos, seq_len)[:, pair],
+        }))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["turns"] = frame["angle_rad"] / (2 * np.pi)
+    frame["series"] = ""
+    is_vec = frame["kind"] == "vector"
+    frame.loc[is_vec, "series"] = np.where(frame.loc[is_vec, "position"] == 0, "position 0", f"position m = {m}")
+    tip = frame[is_vec].iloc[-1]
+    angle_m = float(tip["angle_rad"])
+    radius = float(np.hypot(q[a], q[b])) * af
+    label = pd.DataFrame({"kind": ["text"], "position": [float(m)], "x": [tip["x"] * 1.22],
+                          "y": [tip["y"] * 1.22], "order": [0], "angle_rad": [angle_m],
+                          "turns": [angle_m / (2 * np.pi)], "series": [""],
+                          "text": [f"m·θ_{pair} = {angle_m:.4g} rad"]})
+    frame = pd.concat([frame.assign(text=""), label], ignore_index=True)
+    frame.insert(0, "panel", panel)
+    frame.insert(1, "pair", pair)
+    return {
+        "frame": frame, "a": a, "b": b, "theta": theta, "wavelength": wavelength, "angle": angle_m,
+        "turns": angle_m / (2 * np.pi), "radius": radius, "q_norm": float(np.hypot(q[a], q[b])),
+        "attention_factor": af, "token_stride": stride,
+    }
+
+
+@cached
+def angle_curves(cfg: RopeConfig, pairs: tuple[tuple[int, str], ...], length: int, seq_len: int,
+                 content: str, seed: int) -> tuple[pd.DataFrame, int]:
+    """Angle of each listed pair at positions 0..length−1 (at most MAX_CURVE of them).
+
+    "angle_rad" is m·θ_i from rope_core.angles (unwrapped). "wrapped_rad" is measured: the signed
+    angle from (q_a, q_b) to RoPE(q, m)'s (a_i, b_i), in (−π, π], read off apply_rope's output.
+    """
+    q, _ = make_qk(cfg.head_dim, content, seed)
+    idx, stride = sample_axis(length, MAX_CURVE)
+    pos = idx.astype(np.float64)
+    phi = rope_core.angles(cfg, pos, seq_len)
+    ab = rope_core.pair_indices(cfg.rotary_dim, cfg.layout)
+    x = np.broadcast_to(q, (len(pos), q.size))
+    out = rope_core.apply_rope(x, pos, cfg, seq_len=seq_len)
+    parts = []
+    for pair, speed in pairs:
+        a, b = ab[pair]
+        ya, yb = out[:, a], out[:, b]
+        wrapped = np.arctan2(q[a] * yb - q[b] * ya, q[a] * ya + q[b] * yb)
+        parts.append(pd.DataFrame({
+            "pair": f"pair {pair} ({speed})", "position": pos, "angle_rad": phi[:, pair],
+            "wrapped_rad": wrapped, "turns": phi[:, pair] / (2 * np.pi),
+        }))
+    return pd.concat(parts, ignore_index=True), stride
+
+
+def small_multiples(cfg: RopeConfig, m: int, seq_len: int, content: str, seed: int) -> tuple[pd.DataFrame, list[dict]]:
+    """pair_plane for the fast, middle and slow pairs: one frame, and each plane's numbers."""
+    planes = []
+    for pair, speed in highlight_pairs(cfg.n_pairs):
+        plane = dict(pair_plane(cfg, pair, m, seq_len, content, seed, f"pair {pair} ({speed})"))
+        plane.update(pair=pair, speed=speed, panel=f"pair {pair} ({speed})")
+        planes.append(plane)
+    return pd.concat([pl["frame"] for pl in planes], ignore_index=True), planes

@@ -1,0 +1,91 @@
+import streamlit as st
+
+from explorer import charts, page
+from explorer.frames import rotation
+from explorer.params import ParamSpec
+
+PAIR = ParamSpec("pair", "Pair index i", "int", 0,
+                 "Which 2-D pair of q's features to draw: pair 0 turns fastest, the last pair slowest.",
+                 lo=0, hi=lambda v: rotation.n_pairs_of(v) - 1, step=1)
+WRAP = ParamSpec("wrap", "Wrap the angle", "bool", False,
+                 "Show where the hand points, the angle reduced to (−π, π], instead of the running total m·θ_i.")
+
+p = page.setup("rotation", [PAIR, rotation.POSITION_SPEC, WRAP])
+cfg = p.config
+pair = min(int(p["pair"]), cfg.n_pairs - 1)
+m = int(p["m"])
+ctx = p.context
+
+st.title("Rotation: each pair is a clock hand")
+st.markdown(
+    "RoPE splits q into pairs of features (a_i, b_i) and turns pair i, at position m, by the angle **m·θ_i**. "
+    "Each pair is a clock hand of fixed length: position moves it around a circle, fast for the first pairs "
+    "and slowly for the last."
+)
+
+main = rotation.pair_plane(cfg, pair, m, ctx, p["content"], p["seed"], f"pair {pair}")
+c = st.columns(5)
+c[0].metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
+c[1].metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
+c[2].metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
+c[3].metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
+c[4].metric("Length of the hand", f"{main['radius']:.6g}",
+            help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
+
+layout = "half: (i, i + d/2)" if cfg.layout == "half" else "interleaved: (2i, 2i + 1)"
+af_note = (f"Radius = attention factor {main['attention_factor']:.6g} × ‖(q_a, q_b)‖ = {main['q_norm']:.6g}."
+           if main["attention_factor"] != 1.0 else f"Radius ‖(q_a, q_b)‖ = {main['radius']:.6g} at every position.")
+dots = (f"Dots: every {main['token_stride']}th position of 0..{m}." if main["token_stride"] > 1
+        else f"Dots: positions 0..{m}.")
+extent = 1.45 * max(main["radius"], 1e-12)
+axes = (f"feature a = {main['a']}", f"feature b = {main['b']}")
+chart = charts.plane(
+    main["frame"], [(f"pair {pair}", *axes, extent)], size=440,
+    title=f"Pair {pair} of RoPE(q, p) for p = 0..{m}",
+    subtitle=[f"Features (a, b) = ({main['a']}, {main['b']}), layout {layout}. {af_note}",
+              f"Dashed: the circle every position lands on. Orange: the arc swept from 0 to m. {dots}"],
+    color_title="arrow", tooltip=["position", "angle_rad", "turns", "x", "y"],
+)
+charts.show(chart, main["frame"], "rotation_plane")
+
+st.subheader("A fast, a middle and a slow pair at the same m")
+frame, planes = rotation.small_multiples(cfg, m, ctx, p["content"], p["seed"])
+chart = charts.plane(
+    frame, [(pl["panel"], f"feature {pl['a']}", f"feature {pl['b']}", 1.45 * max(pl["radius"], 1e-12))
+            for pl in planes],
+    size=250, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
+    subtitle=" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)" for pl in planes),
+    color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
+)
+charts.show(chart, frame, "rotation_small_multiples")
+
+pairs = rotation.curve_pairs(cfg.n_pairs, pair)
+curves, stride = rotation.angle_curves(cfg, pairs, ctx, ctx, p["content"], p["seed"])
+note = charts.downsample_note(stride, ctx)
+tips = ["pair", "position", "angle_rad", "wrapped_rad", "turns"]
+if p["wrap"]:
+    # points, not lines: a line would draw a false vertical stroke at every wrap from π to −π
+    chart = charts.points(
+        curves, "position", "wrapped_rad", title="Wrapped angle against position",
+        subtitle=[s for s in ("Measured from apply_rope's output: the signed turn from (q_a, q_b) to RoPE(q, m)'s "
+                              "pair, in (−π, π].", note) if s],
+        x_title="position m (tokens)", y_title="angle, wrapped to (−π, π] (rad)", color="pair", tooltip=tips,
+    )
+else:
+    chart = charts.line(
+        curves, "position", "angle_rad", title="Angle m·θ_i against position",
+        subtitle=[s for s in ("Unwrapped: a straight line of slope θ_i through 0 for every pair.", note) if s],
+        x_title="position m (tokens)", y_title="angle m·θ_i (rad)", color="pair", color_title="pair",
+        color_sort=[f"pair {i} ({s})" for i, s in pairs], rules_x=[(float(m), f"m = {m}")], tooltip=tips,
+    )
+charts.show(chart, curves, "angle_vs_position")
+
+page.how_computed(
+    "- Points: `rope_core.apply_rope(q, positions, cfg)` rotates the whole q (from the sidebar's content and "
+    "seed) and the chart reads features (a_i, b_i) from `rope_core.pair_indices(rotary_dim, layout)`: "
+    "(a, b) → (a cos mθ_i − b sin mθ_i, a sin mθ_i + b cos mθ_i), times the attention factor of YaRN/LongRoPE.\n"
+    "- The dashed circle is the same rotation at fractional positions over one wavelength 2π/θ_i "
+    "(`rope_core.wavelengths`); the orange arc runs from position 0 to m.\n"
+    "- Angles: `rope_core.angles(cfg, positions)` = outer(positions, θ), with θ_i = `rope_core.inv_freq(cfg)` "
+    "= rope_theta^(−2i/d) before scaling. Dynamic NTK and LongRoPE use the context shown (offset + L) as seq_len."
+)

@@ -1,0 +1,87 @@
+import streamlit as st
+
+from explorer import charts, page
+from explorer.frames import precision
+from explorer.params import ParamSpec, human
+
+MAXPOS = ParamSpec("maxpos", "Largest position", "grid", 1_000_000,
+                   "The largest position on the charts (positions are log-spaced from 1 to it).",
+                   lo=100, hi=1_000_000, options=precision.MAXPOS_GRID)
+DTYPE = ParamSpec("dtype", "Angle dtype", "choice", "all",
+                  "The dtype m·θ_i is computed in (position and θ_i cast to it, multiplied in it); all overlays them.",
+                  options=("all", *precision.DTYPES), widget="radio")
+
+p = page.setup("precision", [MAXPOS, DTYPE])
+cfg = p.config
+maxpos = int(p["maxpos"])
+dtypes = precision.DTYPES if p["dtype"] == "all" else (p["dtype"],)
+
+st.title("Precision")
+st.markdown(
+    "The angle m·θ_i grows with the position, and a low-precision number keeps only a few significant "
+    "digits of it: at long context the rounding error of the angle reaches radians. That is why implementations "
+    "compute the angles (and cos/sin) in float32 or better, even when the model runs in bfloat16."
+)
+
+curves = precision.error_by_position(cfg, maxpos, dtypes)
+if curves["angle"].empty:
+    st.info(f"Every angle error is exactly 0 here: θ_i and the positions up to {maxpos:,} are stored exactly in "
+            "the chosen dtype(s). Raise the largest position or the head dim to see rounding.")
+rules_x = [(float(p.context), f"context shown: {p.context:,}")]
+if "float16" in dtypes:
+    rules_x.append((65504.0, "float16 max 65,504"))
+dropped = ("Error 0 (exact) is not drawn on the log axis; float16 cannot hold positions above 65,504 (no line there)."
+           if "float16" in dtypes else "Error 0 (exact) is not drawn on the log axis.")
+if curves["exact"]:
+    dropped += f" Exact at every position here, so not drawn: {', '.join(curves['exact'])}."
+chart = charts.line(
+    curves["angle"], "position", "angle_error_rad", title="Error of the angle m·θ_i against float64",
+    subtitle=[f"Largest over the {cfg.n_pairs} pairs at {len(curves['frame']) // len(dtypes)} log-spaced "
+              f"positions up to {maxpos:,}.", dropped],
+    x_title="position m (tokens, log scale)", y_title="|angle error| (radians, log scale)", log_x=True, log_y=True,
+    color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
+    rules_x=[r for r in rules_x if r[0] <= maxpos], rules_y=[(3.141592653589793, "π: the pair points anywhere")],
+    tooltip=["dtype", "position", "angle_error_rad", "worst_pair"],
+)
+charts.show(chart, curves["frame"], "angle_error_vs_position")
+
+facts = precision.dtype_facts(dtypes)
+bf = "bfloat16" if "bfloat16" in dtypes else dtypes[0]
+floor = float(facts.loc[facts["dtype"] == bf, "rounding of a stored cos/sin (unit roundoff)"].iloc[0])
+chart = charts.line(
+    curves["rotation"], "position", "rotation_error", title="Resulting error of cos/sin: the rotated pair",
+    subtitle=["Distance between the pair rotated with the rounded angle and with the exact one, per unit length: "
+              "2|sin(error/2)|, at most 2 (pointing backwards).",
+              f"Dashed line: the rounding of storing cos/sin in {bf} at all; an angle error below it costs nothing more."],
+    x_title="position m (tokens, log scale)", y_title="rotated-pair error (log scale)",
+    log_x=True, log_y=True, color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
+    rules_y=[(floor, f"{bf} storage rounding {floor:.3g}")],
+    tooltip=["dtype", "position", "rotation_error", "rotation_worst_pair", "rotation_worst_pair_angle_error_rad"],
+)
+charts.show(chart, curves["frame"], "rotation_error_vs_position")
+
+by_pair = precision.error_by_pair(cfg, maxpos, dtypes)
+chart = charts.line(
+    by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
+    subtitle="Fast pairs (large angles) lose the most radians; the relative error is the same for all."
+             + (" float16 cannot hold this position." if "float16" in dtypes and maxpos > 65504 else ""),
+    x_title="pair index i", y_title="|angle error| (radians, log scale)", log_y=True, points=True,
+    color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
+    tooltip=["dtype", "pair", "angle_rad", "angle_error_rad"],
+)
+charts.show(chart, by_pair["frame"], "angle_error_per_pair")
+
+st.dataframe(facts, hide_index=True, column_config={
+    "integer positions stored exactly up to": st.column_config.NumberColumn(format="%d"),
+    "rounding of a stored cos/sin (unit roundoff)": st.column_config.NumberColumn(format="%.3e"),
+})
+
+page.how_computed(
+    "- `rope_core.angle_error(cfg, positions, dtype)` = |fl(fl(m) · fl(θ_i)) − m·θ_i|: position and θ_i are cast "
+    "to the dtype and multiplied in it, as transformers' `position_ids.float() * inv_freq` does in float32; "
+    "the reference is float64. Positions above the dtype's largest exact integer are already rounded before "
+    "the product.\n"
+    "- `rope_core.phase_error.rotation_error` = 2|sin(Δφ/2)|, the distance between (cos φ', sin φ') and "
+    "(cos φ, sin φ); `largest_exact_integer` = 2^(mantissa bits + 1), `unit_roundoff` = eps/2.\n"
+    f"- θ_i: `rope_core.inv_freq(cfg)` at initialisation. Largest position: {human(maxpos)}."
+)

@@ -1,0 +1,150 @@
+"""Rotation page: the drawn points are RoPE(q, p)'s pair, on a circle of radius ‖(q_a, q_b)‖."""
+
+import numpy as np
+import pytest
+
+import rope_core
+from rope_core import RopeConfig
+
+from tests.apptest_utils import chart_titled, charts, run_page, warnings_text
+from explorer import controls
+from explorer.frames.common import make_qk
+
+HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
+SMALLEST = {"d": "2", "L": "2", "theta": "10"}
+
+
+def _config(query):
+    values = dict(controls.defaults())
+    for k, v in query.items():
+        if k not in values:
+            continue
+        values[k] = type(values[k])(float(v)) if isinstance(values[k], (int, float)) else v
+    return controls.config_from_values(values)
+
+
+def _check_plane(df, cfg, pair, m, content="random", seed=0, af=1.0):
+    """Ring points lie on the circle of radius af·‖(q_a, q_b)‖; arrows are apply_rope's output."""
+    q, _ = make_qk(cfg.head_dim, content, seed)
+    a, b = rope_core.pair_indices(cfg.rotary_dim, cfg.layout)[pair]
+    df = df[df["pair"] == pair]
+    ring = df[df["kind"] == "ring"]
+    assert len(ring) > 100
+    np.testing.assert_allclose(np.hypot(ring["x"], ring["y"]), af * np.hypot(q[a], q[b]), rtol=1e-12)
+    vec = df[df["kind"] == "vector"].sort_values("position")
+    assert list(vec["position"]) == [0.0, float(m)]
+    want = rope_core.apply_rope(np.stack([q, q]), [0.0, float(m)], cfg)
+    np.testing.assert_allclose(vec["x"], want[:, a], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(vec["y"], want[:, b], rtol=1e-12, atol=1e-12)
+    angle = rope_core.angles(cfg, [m])[0, pair]
+    assert vec["angle_rad"].iloc[-1] == pytest.approx(angle, rel=1e-12, abs=1e-15)
+    label = df[df["kind"] == "text"]["text"].iloc[0]
+    assert f"{angle:.4g}" in label
+    # the hand at m has turned by m·θ_i from the hand at 0 (mod 2π)
+    turned = np.arctan2(vec["y"].iloc[1], vec["x"].iloc[1]) - np.arctan2(vec["y"].iloc[0], vec["x"].iloc[0])
+    assert np.cos(turned - angle) == pytest.approx(1.0, abs=1e-9)
+    dots = df[df["kind"] == "dot"]["position"]
+    assert dots.min() == 0 and dots.max() == m and len(dots) <= 49
+
+
+def test_defaults_draw_pair_0_on_its_circle_turned_by_m_theta():
+    at = run_page("rotation")
+    assert not at.exception
+    cfg = RopeConfig()
+    _, df = chart_titled(at, "Pair 0 of RoPE(q, p)")
+    _check_plane(df, cfg, 0, 3)
+    assert np.allclose(df[df["kind"] == "vector"]["angle_rad"], [0.0, 3.0])  # θ_0 = 1 rad/token
+
+
+def test_small_multiples_show_fast_middle_slow_pairs_each_on_its_own_circle():
+    at = run_page("rotation", {"m": "200"})
+    assert not at.exception
+    cfg = RopeConfig()
+    _, df = chart_titled(at, "Pairs 0, 32, 63")
+    for pair in (0, 32, 63):
+        _check_plane(df, cfg, pair, 200)
+    turns = df[df["kind"] == "vector"].groupby("pair")["turns"].max()
+    assert turns[0] > turns[32] > turns[63]  # fast pairs turn more
+
+
+def test_last_pair_and_last_position_at_default_context():
+    at = run_page("rotation", {"pair": "63", "m": "255"})
+    assert not at.exception
+    _, df = chart_titled(at, "Pair 63 of RoPE(q, p)")
+    _check_plane(df, RopeConfig(), 63, 255)
+
+
+def test_out_of_range_pair_and_position_are_clamped_with_a_warning():
+    at = run_page("rotation", {"pair": "64", "m": "256"})
+    assert not at.exception
+    text = warnings_text(at)
+    assert "`pair`" in text and "`m`" in text
+    _, df = chart_titled(at, "Pair 63 of RoPE(q, p)")
+    _check_plane(df, RopeConfig(), 63, 255)
+
+
+def test_heaviest_settings_stay_bounded_and_exact():
+    at = run_page("rotation", {**HEAVY, "pair": "255", "m": "108191"})
+    assert not at.exception
+    cfg = _config(HEAVY)
+    _, df = chart_titled(at, "Pair 255 of RoPE(q, p)")
+    _check_plane(df, cfg, 255, 108191)
+    for _, frame in charts(at):
+        assert len(frame) <= 20_000
+    _, curves = chart_titled(at, "Angle m·θ_i against position")
+    assert curves["position"].max() <= 108191 and curves.groupby("pair").size().max() <= 1000
+    for pair in (0, 128, 255):
+        rows = curves[curves["pair"].str.startswith(f"pair {pair} ")]
+        np.testing.assert_allclose(rows["angle_rad"], rope_core.angles(cfg, rows["position"])[:, pair], rtol=1e-12)
+
+
+def test_smallest_settings_one_pair_positions_0_and_1():
+    at = run_page("rotation", {**SMALLEST, "m": "1"})
+    assert not at.exception
+    cfg = _config(SMALLEST)
+    assert cfg.n_pairs == 1
+    _, df = chart_titled(at, "Pair 0 of RoPE(q, p)")
+    _check_plane(df, cfg, 0, 1)
+    _, multi = chart_titled(at, "Pairs 0 at positions")
+    assert set(multi["pair"]) == {0}
+
+
+def test_yarn_radius_includes_the_attention_factor():
+    query = {"scaling": "yarn", "factor": "16", "pair": "10", "m": "50"}
+    at = run_page("rotation", query)
+    assert not at.exception
+    cfg = _config(query)
+    af = rope_core.attention_factor(cfg, 256)
+    assert af == pytest.approx(0.1 * np.log(16) + 1)
+    _, df = chart_titled(at, "Pair 10 of RoPE(q, p)")
+    _check_plane(df, cfg, 10, 50, af=af)
+
+
+def test_interleaved_layout_and_ones_content_use_features_2i_2i_plus_1():
+    query = {"layout": "interleaved", "content": "ones", "pair": "5", "m": "7"}
+    at = run_page("rotation", query)
+    assert not at.exception
+    _, df = chart_titled(at, "Pair 5 of RoPE(q, p)")
+    _check_plane(df, _config(query), 5, 7, content="ones")
+    ring = df[df["kind"] == "ring"]
+    np.testing.assert_allclose(np.hypot(ring["x"], ring["y"]), np.sqrt(2), rtol=1e-12)
+
+
+def test_angle_chart_unwrapped_is_m_theta_and_wrapped_is_measured_mod_2pi():
+    at = run_page("rotation", {"pair": "5"})
+    assert not at.exception
+    cfg = RopeConfig()
+    _, curves = chart_titled(at, "Angle m·θ_i against position")
+    assert set(curves["pair"]) == {"pair 0 (fast)", "pair 5 (chosen)", "pair 32 (middle)", "pair 63 (slow)"}
+    assert list(curves[curves["pair"] == "pair 0 (fast)"]["position"]) == list(range(256))
+    for pair in (0, 5, 32, 63):
+        rows = curves[curves["pair"].str.startswith(f"pair {pair} ")]
+        np.testing.assert_allclose(rows["angle_rad"], rope_core.angles(cfg, rows["position"])[:, pair], rtol=1e-12)
+        # measured from apply_rope's output: the same angle reduced to (−π, π]
+        np.testing.assert_allclose(np.cos(rows["wrapped_rad"] - rows["angle_rad"]), 1.0, atol=1e-9)
+        assert rows["wrapped_rad"].between(-np.pi, np.pi).all()
+
+    wrapped = run_page("rotation", {"wrap": "1"})
+    assert not wrapped.exception
+    spec, _ = chart_titled(wrapped, "Wrapped angle against position")
+    assert "wrapped_rad" in str(spec)
