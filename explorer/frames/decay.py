@@ -1,0 +1,123 @@
+"""Frames of the Distance decay page: correlation, the RoFormer bound and Men et al.'s B(m)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+import rope_core
+from rope_core import RopeConfig
+
+from explorer.cache import cached
+from explorer.charts import sample_axis
+from explorer.frames.common import make_qk
+
+MAX_LINE_POINTS = 2000  # distances per curve; 5 overlaid curves stay ≤ MAX_ROWS
+COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
+
+
+def distances(max_distance: int, max_points: int = MAX_LINE_POINTS) -> tuple[np.ndarray, bool]:
+    """Integer distances 0..max_distance: all of them, or ≤ max_points log-spaced ones.
+
+    Returns (distances as float64, True when every integer is present).
+    """
+    max_distance = int(max_distance)
+    if max_distance + 1 <= max_points:
+        return np.arange(max_distance + 1, dtype=np.float64), True
+    logd = np.unique(np.round(np.geomspace(1, max_distance, max_points - 1)))
+    return np.concatenate([[0.0], logd]), False
+
+
+def theta_label(theta: float) -> str:
+    return f"{theta:.3g}".replace("e+0", "e").replace("e+", "e")
+
+
+@cached
+def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
+    """(2/d) Σ cos((m−n)θ_i) on the displayed m × n grid (every stride-th position).
+
+    The value depends only on m − n, so rope_core.correlation is evaluated once per distinct
+    difference of the grid and placed on the grid.
+    """
+    idx, stride = sample_axis(length)
+    n = len(idx)
+    deltas = stride * np.arange(-(n - 1), n, dtype=np.float64)
+    corr = rope_core.correlation(cfg, deltas, seq_len=offset + length)
+    i = np.arange(n)
+    grid = corr[i[:, None] - i[None, :] + n - 1]
+    pos = (offset + idx).astype(np.float64)
+    m, k = np.meshgrid(pos, pos, indexing="ij")
+    frame = pd.DataFrame({"m": m.ravel(), "n": k.ravel(), "m_minus_n": (m - k).ravel(),
+                          "correlation": grid.ravel()})
+    return {"frame": frame, "stride": stride}
+
+
+def theta_variants(cfg: RopeConfig) -> list[tuple[str, RopeConfig]]:
+    """The current config and the same config at each of COMPARE_THETAS (current first)."""
+    out = [(f"{theta_label(cfg.rope_theta)} (current)", cfg)]
+    for theta in COMPARE_THETAS:
+        if not np.isclose(theta, cfg.rope_theta, rtol=1e-9):
+            out.append((theta_label(theta), dataclasses.replace(cfg, rope_theta=float(theta))))
+    return out
+
+
+@cached
+def correlation_by_theta(cfg: RopeConfig, max_distance: int, context: int) -> tuple[pd.DataFrame, bool]:
+    """Correlation against distance for the current rope_theta and COMPARE_THETAS."""
+    deltas, exact = distances(max_distance)
+    parts = []
+    for label, c in theta_variants(cfg):
+        corr = rope_core.correlation(c, deltas, seq_len=context)
+        parts.append(pd.DataFrame({"rope_theta": label, "distance": deltas, "correlation": corr}))
+    return pd.concat(parts, ignore_index=True), exact
+
+
+@cached
+def roformer_bound(cfg: RopeConfig, max_distance: int, context: int) -> tuple[pd.DataFrame, bool]:
+    """RoFormer's (1/(d/2)) Σ_j |S_j| against distance for the current config."""
+    deltas, exact = distances(max_distance)
+    bound = rope_core.roformer_bound(cfg, deltas, seq_len=context)
+    return pd.DataFrame({"distance": deltas, "bound": bound}), exact
+
+
+@cached
+def men_curve(cfg: RopeConfig, max_distance: int) -> dict:
+    """B(m) = Σ cos(mθ_i) at the sampled distances, and its first negative m (exact, every integer)."""
+    deltas, exact = distances(max_distance)
+    b = rope_core.men_b(cfg, deltas)
+    return {
+        "frame": pd.DataFrame({"m": deltas, "B": b}),
+        "exact": exact,
+        "first_negative": rope_core.men_first_negative(cfg, int(max_distance) + 1),
+        "n_pairs": cfg.n_pairs,
+    }
+
+
+@cached
+def men_context_first_negative(cfg: RopeConfig, context_length: int) -> int | None:
+    """The current config's first m < context_length with B(m) < 0 (None: B ≥ 0 throughout)."""
+    return rope_core.men_first_negative(cfg, int(context_length))
+
+
+@cached
+def men_min_theta(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
+    """(smallest base with B ≥ 0 for every m < context_length, None) or (None, why there is none).
+
+    There is none when no base up to men_min_theta's search limit works, e.g. with one pair
+    B(m) = cos(m) is negative at m = 2 for every base.
+    """
+    try:
+        return rope_core.men_min_theta(int(rotary_dim), int(context_length)), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+@cached
+def random_score(cfg: RopeConfig, max_distance: int, context: int, content: str, seed: int) -> tuple[pd.DataFrame, bool]:
+    """⟨RoPE(q, m), RoPE(k, n)⟩ against m − n for the sidebar's q and k (one sample, not an expectation)."""
+    q, k = make_qk(cfg.head_dim, content, seed)
+    deltas, exact = distances(max_distance)
+    g = rope_core.score_vs_distance(q, k, cfg, deltas, seq_len=context)
+    return pd.DataFrame({"distance": deltas, "score": g}), exact

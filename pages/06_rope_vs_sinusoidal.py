@@ -1,0 +1,91 @@
+import streamlit as st
+
+from explorer import charts, page
+from explorer.frames import sinusoidal
+
+PER_AXIS = 100  # cells per axis: the heatmaps sit two to a row
+
+p = page.setup("rope_vs_sinusoidal")
+cfg = p.config
+
+st.title("RoPE against sinusoidal")
+st.markdown(
+    "The same token sits at every position and both encodings use the same random W_Q and W_K, so every "
+    "difference below comes from how position enters. The original Transformer **adds** a sinusoidal vector p_m to "
+    "the token before the projections; RoPE **rotates** the projected q and k. Only the rotation makes the score a "
+    "function of m − n alone."
+)
+
+res = sinusoidal.comparison(cfg, p.seq_len, p["offset"], p["content"], p["seed"], PER_AXIS)
+stride = res["stride"]
+note = charts.downsample_note(stride, p.seq_len) or None
+both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
+
+cols = st.columns(2)
+for col, (key, label) in zip(cols, sinusoidal.SCORES.items()):
+    with col:
+        frame = res["scores"][key]
+        chart = charts.heatmap(
+            frame, "n", "m", "score", step=stride, domain=(-both, both), height=380,
+            title=f"Score with {label}", subtitle=note,
+            x_title="key position n", y_title="query position m", z_title="score",
+            tooltip=["m", "n", "m_minus_n", "score"],
+        )
+        charts.show(chart, frame, f"scores_{key}")
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Largest diagonal spread, sinusoidal", f"{res['max_spread']['additive']:.3g}",
+          help="max over diagonals m − n = const of (max − min) of the scores on it")
+c2.metric("Largest diagonal spread, RoPE", f"{res['max_spread']['rope']:.2e}")
+if p["offset"]:
+    c3.metric(f"Change under offset {p['offset']:,}, sinusoidal", f"{res['shift_change']['additive']:.3g}",
+              help="max |S(offset + m, offset + n) − S(m, n)| on the displayed grid")
+    c4.metric(f"Change under offset {p['offset']:,}, RoPE", f"{res['shift_change']['rope']:.2e}")
+else:
+    c3.caption("Set a **position offset** in the sidebar: shifting every position changes the sinusoidal scores "
+               "and leaves RoPE's unchanged; the change is measured here.")
+
+spreads = res["spreads"]
+chart = charts.line(
+    spreads, "m_minus_n", "spread", color="method", color_title="encoding",
+    color_sort=list(sinusoidal.SCORES.values()),
+    title="Spread of the scores along each diagonal",
+    subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
+              f"Zero means the score depends only on m − n. RoPE's line lies on 0 (largest: "
+              f"{res['max_spread']['rope']:.2e})."],
+    x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
+)
+charts.show(chart, spreads, "diagonal_spread")
+
+st.subheader("The four terms of the additive expansion")
+st.latex(r"(x + p_m)W_Q\,\big((x + p_n)W_K\big)^\top = "
+         r"\underbrace{xW_QW_K^\top x^\top}_{\text{content·content}}"
+         r" + \underbrace{xW_QW_K^\top p_n^\top}_{\text{content·position}}"
+         r" + \underbrace{p_mW_QW_K^\top x^\top}_{\text{position·content}}"
+         r" + \underbrace{p_mW_QW_K^\top p_n^\top}_{\text{position·position}}")
+st.markdown(
+    "content·position varies with n only and position·content with m only: whole columns and rows, never diagonals. "
+    "position·position mixes p_m and p_n through W_Q W_Kᵀ, which is not a rotation, so it is not a function of m − n "
+    "either. The sum is the sinusoidal heatmap above."
+)
+rows = [st.columns(2), st.columns(2)]
+for i, (key, label) in enumerate(sinusoidal.TERMS.items()):
+    with rows[i // 2][i % 2]:
+        frame = res["terms"][key]
+        chart = charts.heatmap(
+            frame, "n", "m", "term", step=stride, height=260,
+            title=label, subtitle=[f"max |term| = {res['scale'][key]:.4g}"] + ([note] if note else []),
+            x_title="key position n", y_title="query position m", z_title=label,
+            tooltip=["m", "n", "m_minus_n", "term"],
+        )
+        charts.show(chart, frame, f"term_{key}")
+
+page.how_computed(
+    "- `rope_core.sinusoidal_pe(positions, d_model)` builds p_m with base 10,000 (sin on even, cos on odd features; Vaswani et "
+    "al. 2017).\n"
+    "- `rope_core.additive_vs_rope(x, W_Q, W_K, cfg, positions)` returns the additive score "
+    "(x + p_m)W_Q((x + p_n)W_K)ᵀ, its four terms, and the RoPE score ⟨RoPE(xW_Q, m), RoPE(xW_K, n)⟩, on the "
+    "displayed positions. W_Q, W_K: `rope_core.random_projections` seeded by the sidebar seed; x: the sidebar's "
+    "q vector, d_model = head dim.\n"
+    "- Spreads: `rope_core.diagonal_spreads(S)` = (max − min) along every diagonal of the displayed grid."
+)

@@ -1,0 +1,149 @@
+"""The Distance decay page draws rope_core's numbers: correlation, RoFormer bound, Men et al.'s B(m)."""
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import rope_core
+from apptest_utils import chart_titled, charts, run_page, warnings_text
+from explorer import charts as chart_lib
+from explorer import controls
+
+DEFAULT = {}
+HEAVY = {"d": "512", "L": "8192", "offset": "100000", "maxdist": "1000000", "ctx": "1048576"}
+SMALL = {"d": "2", "L": "2", "theta": "10", "maxdist": "10", "ctx": "256"}
+CASES = {"defaults": DEFAULT, "heavy": HEAVY, "small": SMALL}
+
+PAGE_DEFAULTS = {"maxdist": 4000, "ctx": 32768}
+
+
+def config_for(query):
+    values = controls.defaults()
+    for key, raw in query.items():
+        if key in values:
+            values[key] = type(values[key])(float(raw)) if not isinstance(values[key], str) else raw
+    return controls.config_from_values(values)
+
+
+def page_value(query, key):
+    return int(float(query.get(key, PAGE_DEFAULTS[key])))
+
+
+def chart_frames(at, title):
+    """Every dataset of the chart titled `title` (main data, rules, labels)."""
+    for el in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
+        spec = json.loads(el.proto.spec)
+        t = spec.get("title", "")
+        t = t.get("text", "") if isinstance(t, dict) else t
+        if title in str(t):
+            return [pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in el.proto.datasets]
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def metric(at, label_part):
+    for m in at.metric:
+        if label_part in m.label:
+            return m.value
+    raise AssertionError(f"no metric with {label_part!r}; have {[m.label for m in at.metric]}")
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def case(request):
+    query = CASES[request.param]
+    at = run_page("distance_decay", query)
+    assert not at.exception, at.exception
+    return query, at
+
+
+def test_every_chart_is_bounded(case):
+    _, at = case
+    found = charts(at)
+    assert len(found) == 5
+    for _, df in found:
+        assert 0 < len(df) <= chart_lib.MAX_ROWS
+
+
+def test_heatmap_correlation_is_one_on_the_diagonal_and_matches_rope_core(case):
+    query, at = case
+    cfg = config_for(query)
+    _, df = chart_titled(at, "over positions m, n")
+    diagonal = df[df["m_minus_n"] == 0]
+    assert len(diagonal) > 0
+    np.testing.assert_allclose(diagonal["correlation"], 1.0, rtol=0, atol=1e-12)
+    L = int(query.get("L", 256))
+    offset = int(query.get("offset", 0))
+    expected = rope_core.correlation(cfg, df["m_minus_n"].to_numpy(), seq_len=offset + L)
+    np.testing.assert_allclose(df["correlation"], expected, rtol=0, atol=1e-12)
+    assert df["correlation"].abs().max() <= 1.0 + 1e-12
+
+
+def test_correlation_curves_start_at_one_and_include_the_current_theta(case):
+    query, at = case
+    cfg = config_for(query)
+    _, df = chart_titled(at, "Correlation against distance")
+    assert df["distance"].min() == 0 and df["distance"].max() == page_value(query, "maxdist")
+    for label, group in df.groupby("rope_theta"):
+        assert group.loc[group["distance"] == 0, "correlation"].item() == pytest.approx(1.0, abs=1e-12)
+    current = df[df["rope_theta"].str.endswith("(current)")]
+    assert len(current) > 0
+    L = int(query.get("L", 256))
+    offset = int(query.get("offset", 0))
+    expected = rope_core.correlation(cfg, current["distance"].to_numpy(), seq_len=offset + L)
+    np.testing.assert_allclose(current["correlation"], expected, rtol=0, atol=1e-12)
+    assert {"1e3", "5e5", "1e6"} <= {s.split(" ")[0] for s in df["rope_theta"]}
+
+
+def test_roformer_bound_is_d_over_4_plus_half_at_distance_zero(case):
+    query, at = case
+    cfg = config_for(query)
+    _, df = chart_titled(at, "RoFormer")
+    assert df.loc[df["distance"] == 0, "bound"].item() == pytest.approx(cfg.rotary_dim / 4 + 0.5, abs=1e-9)
+    np.testing.assert_allclose(df["bound"], rope_core.roformer_bound(cfg, df["distance"].to_numpy(),
+                                                                      seq_len=int(query.get("offset", 0)) + int(query.get("L", 256))),
+                               rtol=0, atol=1e-9)
+
+
+def test_men_b_and_its_first_crossing_come_from_rope_core(case):
+    query, at = case
+    cfg = config_for(query)
+    maxdist = page_value(query, "maxdist")
+    frames = chart_frames(at, "B(m) = ")
+    data = max(frames, key=len)
+    np.testing.assert_allclose(data["B"], rope_core.men_b(cfg, data["m"].to_numpy()), rtol=0, atol=1e-9)
+    first = rope_core.men_first_negative(cfg, maxdist + 1)
+    shown = metric(at, "First m with B(m) < 0")
+    if first is None:
+        assert shown.startswith("none")
+    else:
+        assert shown == f"{first:,}"
+        rules = [f for f in frames if "v" in f.columns]
+        assert any(float(first) in set(f["v"]) for f in rules), "the first crossing is marked by a rule"
+        assert rope_core.men_b(cfg, np.array([first]))[0] < 0
+
+
+def test_smallest_theta_for_the_context(case):
+    query, at = case
+    cfg = config_for(query)
+    ctx = page_value(query, "ctx")
+    shown = metric(at, "Smallest rope_theta")
+    try:
+        expected = rope_core.men_min_theta(cfg.rotary_dim, ctx)
+    except ValueError:
+        assert shown == "none"
+        assert "No base keeps B ≥ 0" in warnings_text(at)
+        return
+    assert shown == f"{expected:.4g}"
+
+
+def test_one_pair_has_no_admissible_base_and_says_why():
+    at = run_page("distance_decay", {"d": "2", "ctx": "1048576"})
+    assert not at.exception
+    assert metric(at, "Smallest rope_theta") == "none"
+    assert "No base keeps B ≥ 0" in warnings_text(at)
+
+
+def test_barbero_note_is_shown(case):
+    _, at = case
+    assert any("Barbero" in i.value for i in at.info)

@@ -1,0 +1,108 @@
+"""The RoPE against sinusoidal page: RoPE's scores depend only on m − n, additive sinusoidal ones do not."""
+
+import numpy as np
+import pytest
+
+import rope_core
+from apptest_utils import chart_titled, charts, run_page
+from explorer import charts as chart_lib
+from explorer import controls
+from explorer.frames.common import make_qk
+
+CASES = {
+    "defaults": {},
+    "heavy": {"d": "512", "L": "8192", "offset": "100000", "heads": "16"},
+    "small": {"d": "2", "L": "2", "theta": "10"},
+    "ones_interleaved": {"content": "ones", "layout": "interleaved", "offset": "777", "L": "300"},
+}
+TERMS = ("content · content", "content · position", "position · content", "position · position")
+
+
+def config_for(query):
+    values = controls.defaults()
+    for key, raw in query.items():
+        if key in values:
+            values[key] = raw if isinstance(values[key], str) else type(values[key])(float(raw))
+    return controls.config_from_values(values)
+
+
+def spread_per_diagonal(df, column):
+    return df.groupby("m_minus_n")[column].agg(lambda s: s.max() - s.min())
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def case(request):
+    query = CASES[request.param]
+    at = run_page("rope_vs_sinusoidal", query)
+    assert not at.exception, at.exception
+    return query, at
+
+
+def test_every_chart_is_bounded(case):
+    _, at = case
+    found = charts(at)
+    assert len(found) == 7
+    for _, df in found:
+        assert 0 < len(df) <= chart_lib.MAX_ROWS
+
+
+def test_rope_scores_are_constant_along_diagonals(case):
+    _, at = case
+    _, rope = chart_titled(at, "Score with RoPE")
+    assert spread_per_diagonal(rope, "score").max() < 1e-9
+
+
+def test_sinusoidal_scores_are_not(case):
+    query, at = case
+    _, additive = chart_titled(at, "Score with additive sinusoidal PE")
+    if len(additive) == 4 and query.get("L") == "2":  # 2 × 2: only the main diagonal has two cells
+        assert spread_per_diagonal(additive, "score").loc[0] > 1e-3
+        return
+    spread = spread_per_diagonal(additive, "score").max()
+    assert spread > 1e-2 * additive["score"].abs().max()
+
+
+def test_spread_chart_shows_zero_for_rope_and_nonzero_for_sinusoidal(case):
+    _, at = case
+    _, df = chart_titled(at, "Spread of the scores along each diagonal")
+    by_method = df.groupby("method")["spread"].max()
+    assert by_method["RoPE"] < 1e-9
+    assert by_method["additive sinusoidal PE"] > 1e-3
+    assert set(df["m_minus_n"]) == set(chart_titled(at, "Score with RoPE")[1]["m_minus_n"])
+
+
+def test_the_four_terms_add_up_to_the_additive_scores_and_have_their_structure(case):
+    _, at = case
+    _, additive = chart_titled(at, "Score with additive sinusoidal PE")
+    terms = {t: chart_titled(at, t)[1].sort_values(["m", "n"]).reset_index(drop=True) for t in TERMS}
+    additive = additive.sort_values(["m", "n"]).reset_index(drop=True)
+    total = sum(terms[t]["term"] for t in TERMS)
+    scale = max(1.0, additive["score"].abs().max())
+    np.testing.assert_allclose(total, additive["score"], rtol=0, atol=1e-9 * scale)
+    # the same token everywhere: content·content is one number, content·position varies with n only,
+    # position·content with m only
+    cc = terms["content · content"]["term"]
+    assert cc.max() - cc.min() < 1e-9 * scale
+    assert terms["content · position"].groupby("n")["term"].agg(np.ptp).max() < 1e-9 * scale
+    assert terms["position · content"].groupby("m")["term"].agg(np.ptp).max() < 1e-9 * scale
+
+
+def test_rope_scores_match_rope_core_with_the_seeded_weights(case):
+    query, at = case
+    cfg = config_for(query)
+    _, rope = chart_titled(at, "Score with RoPE")
+    pos = np.unique(rope["m"].to_numpy())
+    x, _ = make_qk(cfg.head_dim, query.get("content", "random"), int(query.get("seed", 0)))
+    w_q, w_k = rope_core.random_projections(np.random.default_rng(int(query.get("seed", 0))), 1, cfg.head_dim,
+                                            cfg.head_dim)
+    expected = rope_core.additive_vs_rope(np.tile(x, (len(pos), 1)), w_q[0], w_k[0], cfg, pos)
+    got = rope.pivot(index="m", columns="n", values="score").loc[pos, pos].to_numpy()
+    np.testing.assert_allclose(got, expected["rope"], rtol=0, atol=1e-9)
+
+
+def test_offset_changes_sinusoidal_but_not_rope():
+    at = run_page("rope_vs_sinusoidal", {"offset": "100000"})
+    assert not at.exception
+    values = {m.label: float(m.value) for m in at.metric}
+    assert values["Change under offset 100,000, RoPE"] < 1e-9
+    assert values["Change under offset 100,000, sinusoidal"] > 1.0
