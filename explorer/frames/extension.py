@@ -1,0 +1,185 @@
+"""Frames of the Context extension page: every scaling method applied to the same base model."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import rope_core
+from rope_core import RopeConfig
+
+from explorer.cache import cached
+
+NONE = "none (original)"
+LABELS = {
+    "default": NONE,
+    "linear": "linear / PI",
+    "ntk": "NTK-aware",
+    "dynamic": "dynamic NTK (at target)",
+    "yarn": "YaRN",
+    "llama3": "Llama 3",
+    "longrope": "LongRoPE",
+}
+TRAINING = "training (original RoPE)"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One scaling method on the base model: its config and the seq_len its θ_i are taken at."""
+
+    label: str
+    config: RopeConfig
+    seq_len: int | None
+
+
+def base_model(cfg: RopeConfig, original: int) -> RopeConfig:
+    """The sidebar's model without any scaling, trained on `original` positions."""
+    return dataclasses.replace(
+        cfg, rope_type="default", factor=1.0, attention_factor=None, mscale=None, mscale_all_dim=None,
+        short_factor=None, long_factor=None, original_max_position_embeddings=None,
+        max_position_embeddings=int(original),
+    )
+
+
+def build_methods(cfg: RopeConfig, values: dict, original: int, target: int) -> tuple[list[Method], list[str]]:
+    """Every method's RopeConfig from the sidebar values (dataclasses.replace on the base model).
+
+    Returns the methods that are valid here and one message per method that is not (e.g. NTK
+    needs a rotary dim ≥ 4, Llama 3 needs high_freq_factor > low_freq_factor).
+    """
+    base = base_model(cfg, original)
+    factor = float(values["factor"])
+    extended = int(original * factor)
+    own_af = cfg.attention_factor if cfg.rope_type == "yarn" else None
+    changes = {
+        "default": dict(),
+        "linear": dict(rope_type="linear", factor=factor),
+        "ntk": dict(rope_type="ntk", factor=float(values["alpha"])),
+        "dynamic": dict(rope_type="dynamic", factor=factor),
+        "yarn": dict(rope_type="yarn", factor=factor, original_max_position_embeddings=int(original),
+                     max_position_embeddings=extended, beta_fast=float(values["bfast"]),
+                     beta_slow=float(values["bslow"]), truncate=bool(values["truncate"]),
+                     mscale=float(values["mscale"]) or None, mscale_all_dim=float(values["mscale_all"]) or None,
+                     attention_factor=own_af),
+        "llama3": dict(rope_type="llama3", factor=factor, original_max_position_embeddings=int(original),
+                       max_position_embeddings=extended, low_freq_factor=float(values["low"]),
+                       high_freq_factor=float(values["high"])),
+    }
+    methods: list[Method] = []
+    problems: list[str] = []
+    for rope_type, change in changes.items():
+        try:
+            mcfg = dataclasses.replace(base, **change)
+        except ValueError as err:
+            problems.append(f"{LABELS[rope_type]} left out: {err}.")
+            continue
+        methods.append(Method(LABELS[rope_type], mcfg, int(target) if rope_type == "dynamic" else None))
+    if cfg.rope_type == "longrope" and cfg.short_factor is not None and cfg.long_factor is not None:
+        methods.append(Method(LABELS["longrope"], cfg, int(target)))
+    return methods, problems
+
+
+def _ratio(base: RopeConfig, m: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    theta0 = rope_core.inv_freq(base)
+    theta = rope_core.inv_freq(m.config, seq_len=m.seq_len)
+    return theta0, theta, theta0 / theta
+
+
+@cached
+def ratio_frame(base: RopeConfig, methods: tuple[Method, ...]) -> pd.DataFrame:
+    """Per method and pair: original and scaled θ_i, wavelength, and the stretch θ_i / θ'_i."""
+    parts = []
+    for m in methods:
+        theta0, theta, ratio = _ratio(base, m)
+        parts.append(pd.DataFrame({
+            "method": m.label,
+            "pair": np.arange(theta0.size),
+            "wavelength": rope_core.wavelengths(theta0),
+            "scaled_wavelength": rope_core.wavelengths(theta),
+            "theta": theta0,
+            "scaled_theta": theta,
+            "ratio": ratio,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+@cached
+def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, target: int) -> pd.DataFrame:
+    """Largest angle per pair: the base model within training, and each method at the target length.
+
+    rope_core.ood_angles gives both and the out-of-distribution flag; angles are also shown in turns.
+    """
+    parts = []
+    for m in methods:
+        res = rope_core.ood_angles(m.config, original, target, seq_len=m.seq_len)
+        train = np.asarray(res["train_max"], dtype=float)
+        wl = rope_core.wavelengths(rope_core.inv_freq(base))
+        if not parts:
+            training = pd.DataFrame({
+                "method": TRAINING, "pair": np.arange(train.size), "wavelength": wl,
+                "max_angle": train, "turns": train / (2 * np.pi), "ood": False, "positions": "0 … L0−1",
+            })
+        tmax = np.asarray(res["target_max"], dtype=float)
+        parts.append(pd.DataFrame({
+            "method": m.label, "pair": np.arange(tmax.size), "wavelength": wl,
+            "max_angle": tmax, "turns": tmax / (2 * np.pi), "ood": np.asarray(res["ood"], dtype=bool),
+            "positions": "0 … target−1",
+        }))
+    return pd.concat([*parts, training], ignore_index=True)
+
+
+def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
+    """One row per method: its rope_scaling fragment, attention factor, and what is out of distribution."""
+    rows = []
+    for m in methods:
+        flags = ood[(ood["method"] == m.label)]
+        bad = flags[flags["ood"]]
+        scaling = m.config.to_hf_dict()["rope_scaling"]
+        if scaling and m.config.rope_type == "longrope":
+            scaling = {k: v for k, v in scaling.items() if k not in ("short_factor", "long_factor")}
+            scaling["factors"] = "long" if m.seq_len is not None and m.seq_len > m.config.original_context else "short"
+        rows.append({
+            "method": m.label,
+            "rope_scaling": json.dumps(scaling),
+            "attention factor": rope_core.attention_factor(m.config, seq_len=m.seq_len),
+            "pairs out of distribution": int(len(bad)),
+            "of pairs": int(len(flags)),
+            "first OOD pair": int(bad["pair"].min()) if len(bad) else None,
+            "its wavelength (tokens)": float(bad["wavelength"].min()) if len(bad) else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def distances(target: int, n: int = 400) -> np.ndarray:
+    """Integer distances 1 … target−1, log-spaced, at most n of them."""
+    top = max(int(target) - 1, 1)
+    return np.unique(np.round(np.geomspace(1, top, n)).astype(np.int64)).astype(np.float64)
+
+
+@cached
+def decay_frame(methods: tuple[Method, ...], target: int) -> pd.DataFrame:
+    """rope_core.correlation, (2/d)·Σ cos(Δ·θ'_i), per method at log-spaced distances up to the target."""
+    deltas = distances(target)
+    parts = [
+        pd.DataFrame({"method": m.label, "distance": deltas,
+                      "correlation": rope_core.correlation(m.config, deltas, seq_len=m.seq_len)})
+        for m in methods
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+FACTORS = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
+
+
+@cached
+def yarn_attention_frame(yarn_cfg: RopeConfig) -> pd.DataFrame:
+    """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor."""
+    af = np.array([rope_core.attention_factor(dataclasses.replace(yarn_cfg, factor=float(s))) for s in FACTORS])
+    return pd.concat([
+        pd.DataFrame({"quantity": "attention factor (× cos, sin)", "factor": FACTORS, "value": af}),
+        pd.DataFrame({"quantity": "logit scale = attention factor²", "factor": FACTORS, "value": af ** 2}),
+    ], ignore_index=True)

@@ -1,0 +1,181 @@
+"""Frames of the Models page: the presets side by side, and reading a pasted config.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+import rope_core
+from rope_core import RopeConfig
+
+from explorer import controls
+from explorer.cache import cached
+
+MAX_BYTES = 1 << 20  # 1 MB: a config.json is a few kB
+_JSON_KINDS = {list: "a JSON list (array)", str: "a JSON string", int: "a JSON number", float: "a JSON number",
+               bool: "a JSON true/false", type(None): "JSON null"}
+
+
+class ConfigError(ValueError):
+    """A pasted or uploaded config.json that cannot be used; the message is for the reader."""
+
+
+_MARKDOWN = re.compile(r"([\\`*\[\]<$~])")  # what could turn a quoted value into a link, markup or LaTeX
+
+
+def _quote(text: str, limit: int = 300) -> str:
+    """A message quoting the user's input: shortened in the middle, and markdown characters escaped."""
+    if len(text) > limit:  # keep both ends: rope_core puts the allowed values at the end
+        text = text[: limit // 2] + " … " + text[-limit // 2:]
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    name: str
+    config: RopeConfig
+    raw: dict
+    notes: list[str] = field(default_factory=list)
+
+
+def _model_name(raw: dict) -> str:
+    for source in (raw, raw.get("text_config") if isinstance(raw.get("text_config"), dict) else {}):
+        name = source.get("model_type")
+        if isinstance(name, str):
+            name = re.sub(r"[^A-Za-z0-9._\-]", "", name)[:40]
+            if name:
+                return name
+    return "pasted config"
+
+
+def _sidebar_notes(cfg: RopeConfig) -> list[str]:
+    """Fields of this config outside the sidebar's ranges: the pages show the clamped value."""
+    values = controls.values_from_config(cfg)
+    specs = {s.key: s for s in controls.SHARED}
+    notes = []
+    for key in controls.MODEL_KEYS:
+        spec = specs[key]
+        if spec.kind not in ("int", "float", "grid") or not spec.visible(values):
+            continue
+        lo, hi = spec.bounds(values)
+        if not lo <= float(values[key]) <= hi:
+            notes.append(f"{spec.label} = {values[key]:g} is outside the sidebar's range ({spec.range_text(values)}); "
+                         f"the pages show {spec.clamp(values[key], values):g}.")
+    return notes
+
+
+def check_size(size: int) -> None:
+    """Raise ConfigError for a config of more than 1 MB."""
+    if size > MAX_BYTES:
+        raise ConfigError(f"The config is {size:,} bytes; the limit is 1 MB ({MAX_BYTES:,} bytes). "
+                          "A model's config.json is a few kB.")
+
+
+def parse_config_json(data: str | bytes) -> Parsed:
+    """A config.json (text or file bytes) read with RopeConfig.from_hf_config.
+
+    Raises ConfigError naming the problem (and the field and its allowed range when rope_core names them):
+    more than 1 MB, not UTF-8, not JSON (with line and column), not a JSON object, or a value rope_core rejects.
+    """
+    check_size(len(data.encode("utf-8", "replace")) if isinstance(data, str) else len(data))
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"The file is not UTF-8 text (bad byte at offset {err.start}); "
+                              "upload the model's config.json.") from None
+    if not data.strip():
+        raise ConfigError("The config is empty: paste the contents of the model's config.json.")
+    try:
+        raw = json.loads(data)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"Not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from None
+    except (ValueError, RecursionError) as err:  # e.g. an integer with thousands of digits, deep nesting
+        raise ConfigError(f"Not usable JSON: {type(err).__name__}: {_quote(str(err), 200)}.") from None
+    if not isinstance(raw, dict):
+        kind = _JSON_KINDS.get(type(raw), type(raw).__name__)
+        raise ConfigError(f"This is {kind}; a config.json is a JSON object of keys and values, e.g. "
+                          '{"head_dim": 128, "rope_theta": 10000.0, "rope_scaling": null}.')
+    try:
+        cfg = RopeConfig.from_hf_config(raw)
+    except ValueError as err:
+        raise ConfigError(f"Cannot use this config: {_quote(str(err))}.") from None
+    except (TypeError, OverflowError, RecursionError, AttributeError, KeyError) as err:
+        raise ConfigError(f"Cannot use this config: a value has the wrong type or size "
+                          f"({type(err).__name__}: {_quote(str(err), 200)}).") from None
+    return Parsed(_model_name(raw), cfg, raw, _sidebar_notes(cfg))
+
+
+def _scaling_text(cfg: RopeConfig) -> str:
+    scaling = cfg.to_hf_dict()["rope_scaling"]
+    if not scaling:
+        return "none"
+    parts = []
+    for k, v in scaling.items():
+        if k in ("rope_type", "original_max_position_embeddings"):
+            continue
+        if k in ("short_factor", "long_factor"):
+            parts.append(f"{k}: {len(v)} values")
+        else:
+            parts.append(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}")
+    return f"{scaling['rope_type']}: " + ", ".join(parts)
+
+
+def _row(name: str, cfg: RopeConfig, note: str) -> dict:
+    ctx = cfg.max_position_embeddings
+    return {
+        "model": name,
+        "head dim": cfg.head_dim,
+        "rotary dim": cfg.rotary_dim,
+        "layout": cfg.layout,
+        "rope_theta": cfg.rope_theta,
+        "scaling": _scaling_text(cfg),
+        "original context": cfg.original_context,
+        "max context": ctx,
+        "attention factor": rope_core.attention_factor(cfg, seq_len=ctx),
+        "longest wavelength": float(rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=ctx)).max()),
+        "note": note,
+    }
+
+
+def configs(pasted: tuple[str, RopeConfig] | None = None) -> list[tuple[str, RopeConfig, str]]:
+    """(name, RopeConfig, note) for every preset, then the pasted config if there is one."""
+    out = [(name, rope_core.preset_config(name), preset.note) for name, preset in rope_core.PRESETS.items()]
+    if pasted is not None:
+        out.append((f"pasted: {pasted[0]}", pasted[1], "your config.json"))
+    return out
+
+
+@cached
+def table(pasted: tuple[str, RopeConfig] | None = None) -> pd.DataFrame:
+    """One row per model: the RoPE facts of its config.json; the longest wavelength is taken at max context."""
+    return pd.DataFrame([_row(name, cfg, note) for name, cfg, note in configs(pasted)],
+                        columns=["model", "head dim", "rotary dim", "layout", "rope_theta", "scaling", "original context",
+                                 "max context", "attention factor", "longest wavelength", "note"])
+
+
+@cached
+def spectra(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True) -> pd.DataFrame:
+    """Wavelength 2π/θ_i of every pair of every model against i / (d/2), the fraction of pairs.
+
+    scaled: θ_i with the model's rope_scaling at its max context; else the unscaled base frequencies.
+    """
+    parts = []
+    for name, cfg, _ in configs(pasted):
+        if scaled:
+            theta = rope_core.inv_freq(cfg, seq_len=cfg.max_position_embeddings)
+        else:
+            theta = rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta)
+        i = np.arange(theta.size)
+        parts.append(pd.DataFrame({
+            "model": name, "scaling": cfg.rope_type if scaled else "none (base)", "pair": i,
+            "fraction": i / theta.size, "theta": theta,
+            "wavelength": rope_core.wavelengths(theta),
+        }))
+    if not parts:
+        return pd.DataFrame({"model": [], "scaling": [], "pair": [], "fraction": [], "theta": [], "wavelength": []})
+    return pd.concat(parts, ignore_index=True)

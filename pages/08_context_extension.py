@@ -1,0 +1,134 @@
+import streamlit as st
+
+import rope_core
+from explorer import charts, page
+from explorer.frames import extension as ext
+from explorer.params import ParamSpec, human
+
+TARGETS = tuple(2**k for k in range(9, 23))  # 512 … 4,194,304 tokens
+PAGE_SPECS = [
+    ParamSpec("target", "Target context", "grid", 16384,
+              "The longer context the model should now handle; every method is judged at this length (log scale).",
+              lo=TARGETS[0], hi=TARGETS[-1], options=TARGETS),
+]
+
+p = page.setup("context_extension", PAGE_SPECS, all_scaling=True)
+original, target, factor = int(p["orig"]), int(p["target"]), float(p["factor"])
+st.title("Context extension")
+st.markdown(
+    f"A model trained on L0 = {original:,} positions has only seen angles m·θ_i up to (L0 − 1)·θ_i. Run it on "
+    f"{target:,} positions and the slow pairs turn further than they ever did in training: those angles are out of "
+    "distribution. Every method below changes θ_i of the same base model to avoid that; they differ in which pairs "
+    "they touch."
+)
+
+methods, problems = ext.build_methods(p.config, p.values, original, target)
+methods = tuple(methods)
+base = ext.base_model(p.config, original)
+by_type = {m.config.rope_type: m for m in methods}
+for msg in problems:
+    st.warning(msg, icon=":material/warning:")
+if target <= original:
+    st.info(f"The target ({target:,}) is not longer than the original context ({original:,}): nothing can go out of "
+            "distribution. Pick a longer target under “This page” in the sidebar.", icon=":material/info:")
+
+c = st.columns(4)
+c[0].metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
+if "ntk" in by_type:
+    c[1].metric("NTK-aware base θ'", f"{rope_core.ntk_base(by_type['ntk'].config):,.6g}",
+                help="rope_theta · α^(d/(d−2))")
+if "dynamic" in by_type:
+    c[2].metric("Dynamic NTK base at target", f"{rope_core.ntk_base(by_type['dynamic'].config, target):,.6g}",
+                help="rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0)")
+if "yarn" in by_type:
+    lo, hi = rope_core.yarn_correction_range(by_type["yarn"].config)
+    c[3].metric("YaRN ramp (pairs)", f"{lo:.4g} … {hi:.4g}",
+                help="Pairs below low keep θ_i; pairs above high are divided by factor; linear ramp in between")
+st.caption(
+    f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{p.config.rope_theta:,.6g}**, original context "
+    f"L0 **{original:,}**, target **{target:,}**. Parameters in use (from the sidebar): factor **{factor:g}** (linear, dynamic, YaRN, Llama 3) · NTK α "
+    f"**{float(p['alpha']):g}** · Llama 3 low/high_freq_factor **{float(p['low']):g}/{float(p['high']):g}** · YaRN "
+    f"beta_fast/slow **{float(p['bfast']):g}/{float(p['bslow']):g}**. On this page the sidebar shows every method's "
+    "parameters, whichever method is selected."
+    + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
+       " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json).")
+)
+
+rules_ctx = [(float(original), f"L0 = {human(original)}"), (float(target), f"target {human(target)}")]
+order = [m.label for m in methods]
+
+st.subheader("What each method does to each pair")
+ratio = ext.ratio_frame(base, methods)
+chart = charts.line(
+    ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
+    log_x=True, log_y=True, rules_x=rules_ctx,
+    title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
+    subtitle="1 = pair untouched; factor = pair fully interpolated. Dynamic NTK is taken at the target length.",
+    x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
+    tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
+)
+charts.show(chart, ratio, "extension_ratio")
+
+st.subheader("What goes out of distribution")
+ood = ext.ood_frame(base, methods, original, target)
+chart = charts.line_marked(
+    ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
+    color_sort=[*order, ext.TRAINING], dash="positions", points=p.config.n_pairs <= 32, log_x=True, log_y=True, rules_y=[(1.0, "one full turn")],
+    title=f"Largest angle per pair: within training (0 … {original - 1:,}) against at the target (0 … {target - 1:,})",
+    subtitle=["Filled points: the pair turns further at the target than it ever did in training, and training never "
+              "completed a turn (above one turn every angle was seen)."],
+    x_title="original wavelength 2π/θ_i (tokens, log)", y_title="largest angle (turns = radians / 2π, log)",
+    tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
+)
+charts.show(chart, ood, "extension_ood")
+table = ext.summary(methods, ood)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
+                            "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g")})
+
+st.subheader("Decay at long range")
+decay = ext.decay_frame(methods, target)
+chart = charts.line(
+    decay, "distance", "correlation", color="method", color_title="method", color_sort=order, log_x=True,
+    rules_x=rules_ctx, rules_y=[(0.0, "0")],
+    title="Correlation of RoPE-encoded vectors against distance, per method",
+    subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {decay['distance'].nunique()} log-spaced distances from 1 to "
+             f"{target - 1:,} (exact values at those distances, not averages).",
+    x_title="distance Δ = m − n (tokens, log)", y_title="correlation",
+    tooltip=["method", "distance", "correlation"],
+)
+charts.show(chart, decay, "extension_decay")
+
+st.subheader("YaRN's attention factor")
+if "yarn" in by_type:
+    ycfg = by_type["yarn"].config
+    af = ext.yarn_attention_frame(ycfg)
+    current = rope_core.attention_factor(ycfg)
+    st.markdown(
+        f"YaRN multiplies cos and sin by an attention factor, so the logits grow by its square and attention "
+        f"sharpens back after interpolation. At factor {factor:g} it is **{current:.6g}** (logits × {current**2:.6g})."
+    )
+    chart = charts.line(
+        af, "factor", "value", color="quantity", color_title="quantity",
+        rules_x=[(factor, f"current factor {factor:g}")],
+        title="YaRN attention factor against the scaling factor",
+        subtitle="0.1·ln(factor) + 1 by default; the mscale ratio when mscale and mscale_all_dim are both set; "
+                 "an explicit attention_factor wins.",
+        x_title="factor s", y_title="multiplier", tooltip=["quantity", "factor", "value"],
+    )
+    charts.show(chart, af, "yarn_attention_factor")
+else:
+    st.info("YaRN is left out at these settings (see the warning above).", icon=":material/info:")
+
+page.how_computed(
+    "- Each method is `dataclasses.replace` of the sidebar's model (scaling removed, trained on L0 = original "
+    "context) with that method's `rope_type` and parameters; LongRoPE is the current config itself.\n"
+    "- Stretch: `rope_core.inv_freq(base) / rope_core.inv_freq(method, seq_len)`, seq_len = target for dynamic NTK "
+    "and LongRoPE (which then uses long_factor), None otherwise; x is `rope_core.wavelengths` = 2π/θ_i.\n"
+    "- Out of distribution: `rope_core.ood_angles(method, L0, target, seq_len)` gives per pair the largest angle "
+    "(L0 − 1)·θ_i seen in training with the original frequencies, the largest angle (target − 1)·θ'_i with the "
+    "method's, and the flag.\n"
+    "- Decay: `rope_core.correlation(method, Δ, seq_len)` = (2/d)·Σ_i cos(Δ·θ'_i).\n"
+    "- Attention factor: `rope_core.attention_factor` of the YaRN config with each factor; YaRN Eq. 27 (errata): "
+    "0.1·ln(s) + 1, or get_mscale(s, mscale) / get_mscale(s, mscale_all_dim)."
+)

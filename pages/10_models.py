@@ -1,0 +1,110 @@
+import hashlib
+import json
+
+import streamlit as st
+
+import rope_core
+from explorer import charts, page, sidebar
+from explorer.frames import models
+from explorer.params import ParamSpec
+
+PAGE_SPECS = [
+    ParamSpec("scaled", "Spectra with scaling", "bool", True,
+              "Draw each model's frequencies with its rope_scaling applied at its max context, or the unscaled base."),
+]
+APPLIED = "_models_applied"  # {"paste" | "upload": digest of the last config.json put into the sidebar}
+
+p = page.setup("models", PAGE_SPECS)
+st.title("Models")
+st.markdown(
+    "Real models' RoPE settings, read from their config.json by `rope_core.RopeConfig.from_hf_config`. "
+    "Paste or upload your own model's config.json below to see its RoPE on every page."
+)
+
+pasted = st.session_state.get(sidebar.PASTED)
+pasted_key = (pasted["name"], pasted["config"]) if pasted else None
+
+tbl = models.table(pasted_key)
+st.dataframe(
+    tbl, hide_index=True, width="stretch", height=35 * (len(tbl) + 1) + 3,
+    column_config={
+        "model": st.column_config.TextColumn(width=210),
+        "head dim": st.column_config.NumberColumn(width=75),
+        "rotary dim": st.column_config.NumberColumn(width=80),
+        "layout": st.column_config.TextColumn(width=85),
+        "scaling": st.column_config.TextColumn(width=330),
+        "rope_theta": st.column_config.NumberColumn(format="%g"),
+        "attention factor": st.column_config.NumberColumn(format="%.6g", help="At max context"),
+        "longest wavelength": st.column_config.NumberColumn(
+            "longest wavelength (tokens)", format="%.6g", help="2π/θ_i of the slowest pair, scaling applied at max context"),
+        "note": st.column_config.TextColumn(width="large"),
+    },
+)
+
+spec = models.spectra(pasted_key, bool(p["scaled"]))
+chart = charts.line(
+    spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,
+    title="Wavelength of every pair, all models overlaid",
+    subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
+    + " x is the pair index divided by the number of pairs, so head dims compare.",
+    x_title="pair index i / (rotary dim / 2)", y_title="wavelength 2π/θ_i (tokens, log)",
+    tooltip=["model", "scaling", "pair", "fraction", "theta", "wavelength"],
+)
+if len(spec):
+    charts.show(chart, spec, "model_spectra")
+else:
+    st.info("No presets are available.", icon=":material/info:")
+
+st.subheader("Your model's config.json")
+if pasted:
+    st.success(f"In use on every page: **{pasted['name']}** (sidebar preset “pasted: {pasted['name']}”).",
+               icon=":material/check_circle:")
+tab_paste, tab_upload = st.tabs(["Paste", "Upload"])
+with tab_paste:
+    text = st.text_area(
+        "config.json contents", key="models_json", height=220,
+        placeholder='{"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0, '
+                    '"max_position_embeddings": 131072, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, ...}}',
+        help="Paste a Hugging Face config.json (≤ 1 MB); press Ctrl+Enter or click outside to read it.",
+    )
+with tab_upload:
+    # the widget accepts up to 5 MB so that the page itself can explain the 1 MB limit
+    upload = st.file_uploader("config.json file (≤ 1 MB)", type=["json"], key="models_upload", max_upload_size=5,
+                              help="A Hugging Face config.json; only its RoPE keys are read.")
+
+inputs = {"paste": (tab_paste, text if text and text.strip() else None), "upload": (tab_upload, upload)}
+for source, (box, item) in inputs.items():
+    if item is None:
+        continue
+    try:
+        if source == "upload":
+            models.check_size(item.size)
+            item = item.getvalue()
+        parsed = models.parse_config_json(item)
+    except models.ConfigError as err:
+        box.error(str(err), icon=":material/error:")
+        continue
+    raw_bytes = item.encode("utf-8", "replace") if isinstance(item, str) else item
+    digest = hashlib.sha256(raw_bytes).hexdigest()
+    applied = st.session_state.setdefault(APPLIED, {})
+    if applied.get(source) != digest:  # new input: it becomes the sidebar's model once, then sidebar edits stand
+        applied[source] = digest
+        sidebar.use_pasted_config(parsed.name, parsed.config, parsed.raw)
+        st.rerun()
+    with box:
+        for note in parsed.notes:
+            st.warning(note, icon=":material/warning:")
+        cfg = parsed.config
+        st.markdown(f"Understood **{parsed.name}**: {cfg.n_pairs} pairs, rope_type `{cfg.rope_type}`, "
+                    f"longest wavelength {float(rope_core.wavelengths(rope_core.inv_freq(cfg)).max()):,.6g} tokens. "
+                    "As a config.json fragment:")
+        st.code(json.dumps(cfg.to_hf_dict(), indent=2), language="json")
+
+page.how_computed(
+    "- Each row: `rope_core.preset_config(name)` (the preset's config.json keys through "
+    "`RopeConfig.from_hf_config`), `rope_core.attention_factor(cfg, seq_len=max_position_embeddings)` and "
+    "`rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=max_position_embeddings))`.\n"
+    "- Spectra: λ_i = 2π/θ_i against i/(d/2); unscaled θ_i = rope_theta^(−2i/d) (`rope_core.default_inv_freq`).\n"
+    "- Your config.json: `json.loads`, then `RopeConfig.from_hf_config`, which validates every field (type, range, "
+    "factor-list length); the result becomes the sidebar's preset “pasted” for this session."
+)

@@ -1,0 +1,206 @@
+"""Context extension page: every method's chart data against rope_core and known maths."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import rope_core
+from rope_core import RopeConfig
+from tests.apptest_utils import charts, run_page, warnings_text
+
+MAX_ROWS = 20_000
+
+
+def _titles(spec: dict) -> str:
+    """Every title in a (possibly layered) spec: layered line charts keep theirs on a sub-layer."""
+    out = []
+    t = spec.get("title")
+    if t:
+        out.append(t.get("text", "") if isinstance(t, dict) else str(t))
+    for sub in spec.get("layer", []):
+        out.append(_titles(sub))
+    return " | ".join(out)
+
+
+def chart(at, text: str):
+    found = [(s, df) for s, df in charts(at) if text in _titles(s)]
+    assert found, f"no chart titled {text!r}; have {[_titles(s) for s, _ in charts(at)]}"
+    return found[0]
+
+
+def by_method(df, label: str):
+    sub = df[df["method"] == label].sort_values("pair")
+    assert len(sub), f"no rows for {label!r}; have {sorted(df['method'].unique())}"
+    return sub
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    at = run_page("context_extension", {"scaling": "llama3"})
+    assert not at.exception
+    return at
+
+
+def test_every_chart_is_bounded_and_there(default_page):
+    specs = charts(default_page)
+    assert len(specs) == 4
+    for _, df in specs:
+        assert 0 < len(df) <= MAX_ROWS
+
+
+def test_linear_stretch_is_factor_everywhere(default_page):
+    _, df = chart(default_page, "Wavelength stretch")
+    np.testing.assert_allclose(by_method(df, "linear / PI")["ratio"], 8.0, rtol=1e-12)
+    np.testing.assert_allclose(by_method(df, "none (original)")["ratio"], 1.0, rtol=1e-12)
+
+
+def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow(default_page):
+    _, df = chart(default_page, "Wavelength stretch")
+    ll = by_method(df, "Llama 3")
+    orig, low, high, factor = 4096, 1.0, 4.0, 8.0
+    fast = ll[ll["wavelength"] < orig / high]
+    slow = ll[ll["wavelength"] > orig / low]
+    assert len(fast) and len(slow)
+    np.testing.assert_allclose(fast["ratio"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(slow["ratio"], factor, rtol=1e-12)
+    mid = ll[(ll["wavelength"] >= orig / high) & (ll["wavelength"] <= orig / low)]
+    assert ((mid["ratio"] >= 1.0) & (mid["ratio"] <= factor)).all()
+
+
+def test_yarn_stretch_is_one_below_low_and_factor_above_high(default_page):
+    _, df = chart(default_page, "Wavelength stretch")
+    yarn = by_method(df, "YaRN")
+    cfg = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                     max_position_embeddings=4096 * 8)
+    low, high = rope_core.yarn_correction_range(cfg)
+    assert (low, high) == (20, 46)  # reference table: d=128, base 1e4, L=4096
+    np.testing.assert_allclose(yarn[yarn["pair"] <= low]["ratio"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(yarn[yarn["pair"] >= high]["ratio"], 8.0, rtol=1e-12)
+    np.testing.assert_allclose(yarn[yarn["pair"] == 21]["ratio"], 1.034826, rtol=1e-6)
+
+
+def test_ntk_stretch_grows_to_alpha_at_the_slowest_pair(default_page):
+    _, df = chart(default_page, "Wavelength stretch")
+    ntk = by_method(df, "NTK-aware")
+    assert ntk["ratio"].iloc[0] == pytest.approx(1.0)
+    assert ntk["ratio"].iloc[-1] == pytest.approx(4.0, rel=1e-12)  # α^(d/(d−2)·(d−2)/d) = α
+    assert np.all(np.diff(ntk["ratio"]) > 0)
+
+
+def test_ood_flags_match_rope_core(default_page):
+    _, df = chart(default_page, "Largest angle per pair")
+    base = dict(head_dim=128, rope_theta=1e4)
+    expected = {
+        "none (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
+        "linear / PI": (RopeConfig(**base, rope_type="linear", factor=8.0, max_position_embeddings=32768), None),
+        "NTK-aware": (RopeConfig(**base, rope_type="ntk", factor=4.0, max_position_embeddings=4096), None),
+        "dynamic NTK (at target)": (RopeConfig(**base, rope_type="dynamic", factor=8.0,
+                                               max_position_embeddings=4096), 16384),
+        "YaRN": (RopeConfig(**base, rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                            max_position_embeddings=32768), None),
+        "Llama 3": (RopeConfig(**base, rope_type="llama3", factor=8.0, original_max_position_embeddings=4096,
+                               max_position_embeddings=32768), None),
+    }
+    for label, (cfg, seq_len) in expected.items():
+        res = rope_core.ood_angles(cfg, 4096, 16384, seq_len=seq_len)
+        got = by_method(df, label)
+        np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
+        np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
+    # without scaling, 4× the training length pushes the slow pairs out; linear interpolation fixes all of them
+    assert by_method(df, "none (original)")["ood"].sum() > 0
+    assert by_method(df, "linear / PI")["ood"].sum() == 0
+    train = by_method(df, "training (original RoPE)")
+    np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
+
+
+def test_decay_is_correlation_of_each_method(default_page):
+    _, df = chart(default_page, "Correlation of RoPE-encoded vectors")
+    none = df[df["method"] == "none (original)"].sort_values("distance")
+    assert none["distance"].min() == 1 and none["distance"].max() == 16383
+    assert np.all(none["distance"] == np.round(none["distance"]))
+    np.testing.assert_allclose(none["correlation"], rope_core.correlation(RopeConfig(), none["distance"].to_numpy()),
+                               rtol=1e-12, atol=1e-15)
+    lin = df[df["method"] == "linear / PI"].sort_values("distance")
+    # PI divides positions by the factor: its correlation at 8Δ equals the original's at Δ
+    at8 = lin.set_index("distance")["correlation"]
+    d = none["distance"].to_numpy()
+    common = [x for x in d if 8 * x in at8.index]
+    assert common
+    np.testing.assert_allclose(at8.loc[[8 * x for x in common]].to_numpy(),
+                               rope_core.correlation(RopeConfig(), np.array(common, float)), atol=1e-12)
+
+
+def test_yarn_attention_factor_curve(default_page):
+    _, df = chart(default_page, "YaRN attention factor")
+    af = df[df["quantity"].str.startswith("attention factor")].set_index("factor")["value"]
+    assert af.loc[1.0] == pytest.approx(1.0)
+    assert af.loc[8.0] == pytest.approx(1.2079442, rel=1e-7)  # 0.1 ln 8 + 1
+    assert af.loc[40.0] == pytest.approx(1.368888, rel=1e-6)
+    sq = df[df["quantity"].str.startswith("logit")].set_index("factor")["value"]
+    np.testing.assert_allclose(sq.loc[af.index], af.to_numpy() ** 2)
+    assert any("At factor 8 it is **1.20794**" in m.value for m in default_page.markdown)
+
+
+def test_deepseek_mscale_ratio_makes_the_factor_one():
+    at = run_page("context_extension", {"scaling": "yarn", "factor": "40", "mscale": "1", "mscale_all": "1"})
+    assert not at.exception
+    _, df = chart(at, "YaRN attention factor")
+    np.testing.assert_allclose(df[df["quantity"].str.startswith("attention")]["value"], 1.0)
+
+
+@pytest.mark.parametrize("query", [
+    {"d": "512", "orig": "1048576", "factor": "64", "target": "4194304", "scaling": "yarn"},
+    {"d": "2", "theta": "10", "target": "512"},
+    {"d": "4", "prf": "0.5", "scaling": "llama3", "low": "16", "high": "0.5"},
+    {"scaling": "yarn", "bfast": "1", "bslow": "32", "factor": "1"},
+    {"target": "abc"}, {"target": "1e300"}, {"target": "-5"},
+])
+def test_extremes_render_without_exception(query):
+    at = run_page("context_extension", query)
+    assert not at.exception
+    got = charts(at)
+    assert len(got) >= 3
+    for _, df in got:
+        assert len(df) <= MAX_ROWS
+        num = df.select_dtypes("number").to_numpy(float)
+        assert np.isfinite(num).all()
+
+
+def test_rotary_dim_two_leaves_ntk_out_with_a_message():
+    at = run_page("context_extension", {"d": "2"})
+    assert "NTK-aware left out" in warnings_text(at)
+    _, df = chart(at, "Wavelength stretch")
+    assert "NTK-aware" not in set(df["method"])
+
+
+def test_target_not_longer_than_original_says_so():
+    at = run_page("context_extension", {"target": "1024"})
+    assert any("not longer than the original" in i.value for i in at.info)
+    _, df = chart(at, "Largest angle per pair")
+    assert not df["ood"].any()
+
+
+def test_bad_target_in_url_warns_with_the_range():
+    at = run_page("context_extension", {"target": "abc"})
+    text = warnings_text(at)
+    assert "target" in text and "512" in text and "4194304" in text
+
+
+def test_longrope_only_with_factor_lists():
+    from explorer import controls
+
+    phi = next(s for s, name in controls.preset_slugs().items() if rope_core.preset_config(name).rope_type == "longrope")
+    at = run_page("context_extension", {"preset": phi, "target": "131072"})
+    assert not at.exception
+    _, df = chart(at, "Wavelength stretch")
+    assert "LongRoPE" in set(df["method"])
+    cfg = rope_core.preset_config(controls.preset_slugs()[phi])
+    lr = by_method(df, "LongRoPE")
+    np.testing.assert_allclose(lr["ratio"], cfg.long_factor, rtol=1e-12)  # target > original: long_factor
+    at = run_page("context_extension", {"scaling": "yarn"})
+    _, df = chart(at, "Wavelength stretch")
+    assert "LongRoPE" not in set(df["method"])
+    assert math.isfinite(df["ratio"].max())
