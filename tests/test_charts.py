@@ -1,0 +1,385 @@
+"""explorer.charts: the builders write Vega-Lite v6 JSON directly, so the checks Altair used to make at run time
+live here.
+
+- every builder, over its options, gives a spec that validates against the Vega-Lite v6 JSON schema shipped with
+  Altair (the same one Altair validated against), whose "$schema" is that schema's version;
+- every field a spec uses (encodings, facets, filters, calculate expressions) is a column of the data the view
+  reads, or one a transform of that view or an enclosing one creates;
+- one case per builder compiles and renders through the Vega-Lite compiler (vl_convert) to SVG, the same route as
+  the PNG / SVG downloads, and the rendered text carries the titles;
+- show() thins an oversized chart and says so, and leaves a bounded one alone;
+- every page at defaults sends only schema-valid specs whose named datasets all arrive, with the fields they use;
+- no module under explorer/ or pages/ imports Altair.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from explorer import charts
+from explorer.nav import PAGES
+from tests.apptest_utils import run_page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def validator() -> jsonschema.Draft7Validator:
+    from altair.vegalite.v6.schema import core
+
+    return jsonschema.Draft7Validator(core.load_schema())
+
+
+def assert_valid(spec: dict, label: str = "") -> None:
+    errors = sorted(validator().iter_errors(spec), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{label}: {len(errors)} schema error(s), first at {list(errors[0].absolute_path)}: " \
+                       f"{errors[0].message[:400]}"
+
+
+# ----------------------------------------------------------------------------------------- field references
+
+_DATUM = re.compile(r"""datum\[\s*"((?:[^"\\]|\\.)*)"\s*\]|datum\[\s*'((?:[^'\\]|\\.)*)'\s*\]|datum\.([A-Za-z_]\w*)""")
+
+
+def expression_fields(expr: str) -> set[str]:
+    return {json.loads(f'"{a}"') if a else (b or c) for a, b, c in _DATUM.findall(expr)}
+
+
+def data_columns(data: dict, columns_of: dict[str, set[str]]) -> set[str]:
+    if "name" in data:
+        assert data["name"] in columns_of, f"dataset {data['name']!r} is not sent; have {sorted(columns_of)}"
+        return set(columns_of[data["name"]])
+    rows = data["values"]
+    return set().union(*(r.keys() for r in rows)) if rows else set()
+
+
+def check_fields(node: dict, columns_of: dict[str, set[str]], cols: set[str] | None = None, path: str = "") -> int:
+    """Assert every field `node` and its sub-views use exists; returns how many unit views were checked."""
+    if "data" in node:
+        cols = data_columns(node["data"], columns_of)
+    cols = set(cols) if cols is not None else None
+    for t in node.get("transform", []):
+        assert cols is not None, f"{path}: a transform without data"
+        for key in ("filter", "calculate"):
+            expr = t.get(key)
+            if isinstance(expr, str):
+                missing = expression_fields(expr) - cols
+                assert not missing, f"{path}: {key} {expr!r} uses missing field(s) {missing}; have {sorted(cols)}"
+            elif isinstance(expr, dict) and "field" in expr:
+                assert expr["field"] in cols, f"{path}: filter on missing field {expr['field']!r}"
+        if "as" in t:
+            cols.add(t["as"])
+    if "facet" in node:
+        assert node["facet"]["field"] in cols, f"{path}: facet on missing field {node['facet']['field']!r}"
+    views = 0
+    if "mark" in node:
+        assert cols is not None, f"{path}: a mark without data"
+        views = 1
+        for channel, defs in node.get("encoding", {}).items():
+            for d in defs if isinstance(defs, list) else [defs]:
+                if isinstance(d, dict) and "field" in d:
+                    assert d["field"] in cols, f"{path}.{channel}: missing field {d['field']!r}; have {sorted(cols)}"
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for i, sub in enumerate(node.get(key, [])):
+            views += check_fields(sub, columns_of, cols, f"{path}.{key}[{i}]")
+    if "spec" in node:
+        views += check_fields(node["spec"], columns_of, cols, f"{path}.spec")
+    return views
+
+
+def check_chart(chart: charts.Chart, label: str) -> None:
+    assert isinstance(chart, charts.Chart), f"{label}: a builder returned {type(chart).__name__}"
+    assert all(isinstance(d, pd.DataFrame) for d in chart.datasets.values()), f"{label}: datasets must be DataFrames"
+    assert "datasets" not in chart.spec, f"{label}: the DataFrames go in Chart.datasets, not the spec"
+    assert chart.spec["$schema"] == charts.SCHEMA
+    json.dumps(chart.spec, allow_nan=False)  # what Streamlit sends as the spec: plain JSON, finite numbers
+    assert_valid(chart.with_values(), label)
+    views = check_fields(chart.spec, {k: set(d.columns) for k, d in chart.datasets.items()}, path=label)
+    assert views >= 1, f"{label}: no mark in the spec"
+
+
+# ----------------------------------------------------------------------------------------------- small frames
+
+def grid_frame(n: int = 4, step: int = 2, heads: int = 0) -> pd.DataFrame:
+    pos = np.arange(0, n * step, step, dtype=float)
+    m, k = np.meshgrid(pos, pos, indexing="ij")
+    out = pd.DataFrame({"m": m.ravel(), "n": k.ravel(), "m_minus_n": (m - k).ravel(),
+                        "score": np.cos(m - k).ravel() - 0.2})
+    out["attention"] = np.where(out["n"] <= out["m"], 1.0 / (1.0 + out["m"]), 0.0)  # 0 = masked
+    if heads:
+        out = pd.concat([out.assign(head=f"head {h + 1}") for h in range(heads)], ignore_index=True)
+    return out
+
+
+def curve_frame(color: bool = True, n: int = 12) -> pd.DataFrame:
+    x = np.arange(n, dtype=float)
+    frames = [pd.DataFrame({"x": x, "y": np.exp(-x / (3 + s)) + 0.01, "series": f"s{s}", "kind": "a" if s else "b",
+                            "flag": x > n - 3 - s}) for s in range(2 if color else 1)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def matrix_frame(idx=(0, 1, 2, 5, 6, 7)) -> pd.DataFrame:
+    r, c = np.meshgrid(np.array(idx), np.array(idx), indexing="ij")
+    return pd.DataFrame({"row": r.ravel(), "col": c.ravel(), "value": np.sin(r - c).ravel().astype(float)})
+
+
+def plane_frame() -> pd.DataFrame:
+    rows = []
+    for p in ("pair 0", "pair 3"):
+        t = np.linspace(0, 2 * np.pi, 9)
+        rows += [dict(panel=p, kind="ring", x=np.cos(a), y=np.sin(a), order=i, series="", text="", position=np.nan)
+                 for i, a in enumerate(t)]
+        rows += [dict(panel=p, kind="path", x=np.cos(a), y=np.sin(a), order=i, series="", text="", position=np.nan)
+                 for i, a in enumerate(t[:4])]
+        rows += [dict(panel=p, kind="dot", x=np.cos(a), y=np.sin(a), order=i, series="", text="", position=float(i))
+                 for i, a in enumerate(t[:3])]
+        rows += [dict(panel=p, kind="vector", x=1.0, y=0.0, order=0, series="position 0", text="", position=0.0),
+                 dict(panel=p, kind="vector", x=np.cos(1.0), y=np.sin(1.0), order=1, series="position m = 1",
+                      text="", position=1.0),
+                 dict(panel=p, kind="text", x=0.0, y=0.0, order=0, series="", text="O", position=np.nan)]
+    return pd.DataFrame(rows)
+
+
+T = dict(title="A title", x_title="x (units)", y_title="y (units)")
+
+
+def cases() -> dict[str, charts.Chart]:
+    g, gh, c1, c2 = grid_frame(), grid_frame(heads=3), curve_frame(False), curve_frame()
+    hm = dict(title="Scores", x_title="key n", y_title="query m", step=2)
+    return {
+        "heatmap": charts.heatmap(g, "n", "m", "score", z_title="score", subtitle="one line", **hm),
+        "heatmap_domain_tooltip": charts.heatmap(g, "n", "m", "score", z_title="score", domain=(-1, 1),
+                                                 tooltip=["m", "n", "m_minus_n", "score"], height=200, **hm),
+        "heatmap_sequential_ystep": charts.heatmap(g, "n", "m", "score", z_title="score", diverging=False,
+                                                   y_step=1.0, subtitle=["a", "b"], **hm),
+        "heatmap_zero_signal": charts.heatmap(g.assign(score=0.0), "n", "m", "score", z_title="score", **hm),
+        "heatmap_log": charts.heatmap(g, "n", "m", "attention", z_title="attention", diverging=False,
+                                      log_color=True, domain=(1e-4, 1.0), **hm),
+        "heatmap_facet_log": charts.heatmap(gh, "n", "m", "attention", z_title="attention", diverging=False,
+                                            log_color=True, domain=(1e-4, 1.0), facet="head",
+                                            facet_sort=["head 3", "head 1", "head 2"], columns=2, panel=120,
+                                            tooltip=["head", "m", "n", "attention"], subtitle=["x", "y"], **hm),
+        "heatmap_facet": charts.heatmap(gh, "n", "m", "score", z_title="score", facet="head", **hm),
+        "line": charts.line(c1, "x", "y", **T),
+        "line_color_rules": charts.line(c2, "x", "y", color="series", color_title="series", color_sort=["s1", "s0"],
+                                        color_domain=["s0", "s1", "s2"], rules_x=[(3.0, "x = 3"), (np.float64(5), "5")],
+                                        rules_y=[(0.5, "half")], subtitle=["one", "two"], **T),
+        "line_log_points_dash": charts.line(c2, "x", "y", color="series", dash="kind", points=True, log_x=False,
+                                            log_y=True, interpolate="step-after", zero=True, height=200, **T),
+        "line_log_x": charts.line(c2.assign(x=c2["x"] + 1), "x", "y", log_x=True, rules_x=[(2.0, "two")],
+                                  tooltip=["series", "x", "y"], **T),
+        "line_symlog": charts.line(c1.assign(x=c1["x"] * 300), "x", "y", x_scale="symlog", rules_y=[(0.0, "0")], **T),
+        "line_nonfinite_rule": charts.line(c1, "x", "y", rules_y=[(float("inf"), "never"), (0.2, "kept")], **T),
+        "line_marked": charts.line_marked(c2, "x", "y", "flag", mark_title="it's flagged", color="series",
+                                          color_title="series", color_sort=["s0", "s1"], log_y=True, dash="kind",
+                                          rules_y=[(0.1, "tenth")], **T),
+        "line_marked_no_rules": charts.line_marked(c2, "x", "y", "flag", mark_title="flagged", log_x=False, **T),
+        "line_marked_none": charts.line_marked(c2.assign(flag=False), "x", "y", "flag", mark_title="flagged", **T),
+        "points": charts.points(c2, "x", "y", color="series", subtitle="s", **T),
+        "points_log": charts.points(c1.assign(x=c1["x"] + 1), "x", "y", log_x=True, log_y=True,
+                                    tooltip=["x", "y", "flag"], **T),
+        "matrix": charts.matrix(matrix_frame(), "row", "col", "value", title="R", row_title="row", col_title="col",
+                                z_title="entry", domain=(-1.0, 1.0), max_labels=4, size=200),
+        "matrix_auto": charts.matrix(matrix_frame(), "row", "col", "value", title="R", row_title="row",
+                                     col_title="col", z_title="entry", subtitle=["s"], diverging=False),
+        "plane": charts.plane(plane_frame(), [("pair 0", "feature 0", "feature 1", 1.5),
+                                              ("pair 3", "feature 3", "feature 4", np.float64(1.5))],
+                              title="Planes", subtitle="s", size=150, color_title="arrow",
+                              tooltip=["position", "x", "y"]),
+        "plane_untitled_colour": charts.plane(plane_frame(), [("pair 3", "a", "b", 2.0)], title="One plane"),
+    }
+
+
+CASES = cases()
+BUILDERS = ("heatmap", "line", "line_marked", "points", "matrix", "plane")
+
+
+def test_every_builder_has_cases():
+    for name in BUILDERS:
+        assert any(k == name or k.startswith(name + "_") for k in CASES), name
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_spec_validates_and_uses_only_its_columns(name):
+    check_chart(CASES[name], name)
+
+
+def test_the_checks_can_fail():
+    bad = charts.line(curve_frame(), "x", "y", **T)
+    bad.spec["layer"][0]["encoding"]["y"]["field"] = "nope"
+    with pytest.raises(AssertionError, match="missing field 'nope'"):
+        check_chart(bad, "bad field")
+    bad = charts.points(curve_frame(), "x", "y", **T)
+    bad.spec["mark"] = {"type": "circel"}
+    with pytest.raises(AssertionError, match="schema error"):
+        check_chart(bad, "bad mark")
+    bad = charts.heatmap(grid_frame(), "n", "m", "score", title="t", x_title="x", y_title="y", z_title="z")
+    bad.spec["transform"].append({"calculate": "datum['gone'] * 2", "as": "g"})
+    with pytest.raises(AssertionError, match="gone"):
+        check_chart(bad, "bad expression")
+
+
+def test_schema_is_altairs():
+    import altair as alt
+
+    assert charts.SCHEMA == alt.SCHEMA_URL
+
+
+def test_scales_titles_and_tooltips():
+    """What Altair used to emit for these options (checked on the specs, value by value)."""
+    enc = CASES["heatmap_domain_tooltip"].spec["encoding"]
+    assert enc["color"]["scale"] == {"scheme": "redblue", "domain": [-1.0, 1.0], "domainMid": 0, "reverse": True}
+    assert enc["y"]["scale"] == {"reverse": True} and enc["x"]["bin"] == "binned"
+    assert enc["tooltip"][0] == {"field": "m", "type": "quantitative", "format": ".6~g", "title": "m"}
+    auto = CASES["heatmap"].spec
+    top = float(np.abs(grid_frame()["score"]).max())
+    assert auto["encoding"]["color"]["scale"]["domain"] == [-top, top]
+    assert auto["title"] == {"text": "Scores", "subtitle": "one line", "subtitleColor": "#666"}
+    assert CASES["heatmap_zero_signal"].spec["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
+    assert CASES["heatmap_sequential_ystep"].spec["encoding"]["color"]["scale"] == {"scheme": "viridis"}
+    log = CASES["heatmap_log"].spec
+    assert log["encoding"]["color"]["scale"] == {"type": "log", "scheme": "viridis", "domain": [1e-4, 1.0],
+                                                 "clamp": True}
+    assert log["transform"][0] == {"filter": 'datum["attention"] > 0'}
+    facet = CASES["heatmap_facet_log"].spec
+    assert facet["facet"] == {"field": "head", "type": "nominal", "title": None, "sort": ["head 3", "head 1", "head 2"]}
+    assert (facet["columns"], facet["spec"]["width"], facet["spec"]["height"]) == (2, 120, 120)
+    assert CASES["heatmap_facet"].spec["facet"]["sort"] == "ascending"
+
+    lc = CASES["line_color_rules"].spec
+    assert lc["title"]["subtitle"] == ["one", "two"] and lc["height"] == 360
+    main, rules = lc["layer"][0], lc["layer"][1:]
+    assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
+                                         "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]}}
+    assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [
+        {"rule": 0, "v": 3.0, "label": "x = 3"}, {"rule": 1, "v": 5.0, "label": "5"}, {"rule": 2, "v": 0.5, "label": "half"}]
+    assert [(r["data"]["name"], r["transform"]) for r in rules] == [
+        (charts.RULES, [{"filter": {"field": "rule", "equal": i}}]) for i in range(3)]
+    assert "x" in rules[1]["layer"][0]["encoding"] and "y" in rules[2]["layer"][0]["encoding"]
+    assert rules[0]["layer"][1]["encoding"]["y"] == {"value": 8}
+    assert rules[2]["layer"][1]["encoding"]["x"] == {"value": 4}
+    assert CASES["line"].spec["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
+    dash = CASES["line_log_points_dash"].spec["layer"][0]
+    assert dash["mark"] == {"type": "line", "interpolate": "step-after", "point": True}
+    assert dash["encoding"]["strokeDash"] == {"field": "kind", "type": "nominal", "title": "kind"}
+    assert dash["encoding"]["color"]["sort"] is None  # data order, as Altair's sort=None
+    sym = CASES["line_symlog"].spec["layer"][0]["encoding"]["x"]
+    assert sym["scale"] == {"type": "symlog"} and sym["axis"]["values"] == [0.0, 1.0, 10.0, 100.0, 1000.0]
+    assert len(CASES["line_nonfinite_rule"].spec["layer"]) == 2  # the line and the finite rule
+
+    marked = CASES["line_marked"].spec
+    assert marked["title"]["text"] == "A title" and "title" not in marked["layer"][0]
+    assert marked["layer"][1]["transform"] == [{"filter": 'datum["flag"]'}]
+    assert marked["layer"][1]["encoding"]["shape"]["legend"] == {"labelExpr": "'it\\'s flagged'"}
+    assert "layer" in CASES["line_marked_none"].spec and len(CASES["line_marked_none"].spec["layer"]) == 1
+
+    mx = CASES["matrix"].spec["hconcat"][0]
+    assert mx["encoding"]["x"]["axis"] == {"values": [0, 2, 6], "labelAngle": 0}
+    assert (mx["width"], mx["height"]) == (200, 200)
+    pl = CASES["plane"].spec["hconcat"]
+    assert len(pl) == 2 and pl[1]["title"] == {"text": "pair 3", "fontSize": 12}
+    head = pl[0]["layer"][4]
+    assert head["mark"]["shape"] == "triangle-up" and head["encoding"]["angle"]["scale"] is None
+    assert head["encoding"]["color"]["scale"] == {"domain": ["position 0", "position m = 1"],
+                                                  "range": ["#3498db", "#e74c3c"]}
+
+
+RENDER = ["heatmap_domain_tooltip", "heatmap_facet_log", "line_color_rules", "line_symlog", "line_marked",
+          "points", "matrix", "plane"]
+
+
+@pytest.mark.parametrize("name", RENDER)
+def test_renders_through_the_vega_lite_compiler(name):
+    chart = CASES[name]
+    svg = charts._export(chart, "svg").decode()  # the SVG download's own route
+    assert svg.lstrip().startswith("<svg") and "</svg>" in svg
+    assert chart.spec["title"]["text"] in svg
+
+
+def test_png_export():
+    png = charts._export(CASES["plane"], "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_records_are_json_ready():
+    df = pd.DataFrame({"a": [1.0, np.nan, np.inf], "b": ["x", None, "z"], "c": [True, False, True],
+                       "d": np.array([1, 2, 3], dtype=np.int64)})
+    recs = charts.records(df)
+    assert recs[1] == {"a": None, "b": None, "c": False, "d": 2} and recs[2]["a"] is None
+    json.dumps(recs, allow_nan=False)
+
+
+# --------------------------------------------------------------------------------------------------- show()
+
+def _thin_app():
+    import numpy as np
+    import pandas as pd
+
+    from explorer import charts
+
+    n = 25_000
+    df = pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.sin(np.arange(n) / 100.0)})
+    charts.show(charts.line(df, "x", "y", title="Too many rows", x_title="x", y_title="y",
+                            rules_y=[(0.0, "0"), (0.5, "half")]), df, "big")
+    small = df.iloc[:100]
+    charts.show(charts.points(small, "x", "y", title="Few rows", x_title="x", y_title="y"), small, "small")
+
+
+def _shipped(el) -> dict[str, int]:
+    return {ds.name: pa.ipc.open_stream(ds.data.data).read_all().num_rows for ds in el.proto.datasets}
+
+
+def test_show_thins_an_oversized_chart_and_says_so():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_thin_app, default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    big, small = at.get("vega_lite_chart")
+    rows = _shipped(big)
+    assert 0 < sum(rows.values()) <= charts.MAX_ROWS, rows
+    assert sum(rows.values()) >= charts.MAX_ROWS // 2  # thinned by a stride, not dropped
+    assert rows[charts.RULES] == 2  # rules are never thinned away
+    assert _shipped(small) == {charts.DATA: 100}
+    captions = [c.value for c in at.caption]
+    assert len(captions) == 1 and captions[0].startswith(charts.THINNED) and "25,002 rows" in captions[0]  # the line and its rules
+    assert json.loads(big.proto.spec)["title"]["text"] == "Too many rows"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["CSV", "PNG", "SVG"] * 2
+
+
+# --------------------------------------------------------------------------------------------- every page
+
+@pytest.mark.parametrize("page_id", [p.url_path for p in PAGES])
+def test_every_chart_a_page_sends_validates(page_id):
+    at = run_page(page_id)
+    assert not at.exception, [e.message for e in at.exception]
+    elements = list(at.get("vega_lite_chart"))
+    if page_id != "home":
+        assert elements, f"{page_id}: no chart"
+    for i, el in enumerate(elements):
+        spec = json.loads(el.proto.spec)
+        label = f"{page_id} chart {i} ({spec.get('title', {}).get('text', '')!r})"
+        columns_of = {ds.name: set(pa.ipc.open_stream(ds.data.data).read_all().column_names)
+                      for ds in el.proto.datasets}
+        assert_valid({**spec, "datasets": {name: [] for name in columns_of}}, label)
+        assert check_fields(spec, columns_of, path=label) >= 1
+
+
+def test_nothing_in_the_app_imports_altair():
+    files = [*(ROOT / "explorer").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "streamlit_app.py"]
+    assert len(files) > 10
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text(), str(f))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.split(".")[0] == "altair" for n in names), f"{f.relative_to(ROOT)} imports altair"
