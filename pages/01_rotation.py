@@ -81,8 +81,9 @@ else:
 charts.show(chart, curves, "angle_vs_position")
 
 page.how_computed(
-    "- Points: `rope_core.apply_rope(q, positions, cfg)` rotates the whole q (from the sidebar's content and "
-    "seed) and the chart reads features (a_i, b_i) from `rope_core.pair_indices(rotary_dim, layout)`: "
+    "- Points: `rope_core.apply_rope_pairs(q, positions, cfg, pairs)` gives the features (a_i, b_i) of RoPE(q, m) "
+    "(q from the sidebar's content and seed), exactly `rope_core.apply_rope`'s values there, for the drawn pairs "
+    "only; (a_i, b_i) come from `rope_core.pair_indices(rotary_dim, layout)`: "
     "(a, b) → (a cos mθ_i − b sin mθ_i, a sin mθ_i + b cos mθ_i), times the attention factor of YaRN/LongRoPE.\n"
     "- The dashed circle is the same rotation at fractional positions over one wavelength 2π/θ_i "
     "(`rope_core.wavelengths`); the orange arc runs from position 0 to m.\n"

@@ -73,9 +73,11 @@ if not p["offset"]:
     c1.caption("Set a **position offset** in the sidebar: the attention below is recomputed at the shifted "
                "positions and compared with this one.")
 c1.metric(f"Head 1: max |A(offset {p['offset']:,}) − A(0)|", f"{with_rope['shift_change']:.2e}",
-          help="Same token, every position moved by the sidebar offset; measured on head 1's displayed query rows "
-               "against all keys, before binning, with the frequencies of the same seq_len.")
-c2.metric("max |row sum − 1| before binning, all heads", f"{max(view['row_sums'], with_rope['row_sums']):.2e}")
+          help="Same token at the displayed positions (a sequence of its own: every stride-th position), every "
+               "position moved by the sidebar offset; head 1, computed naively at both places (rotate q and k, "
+               "then dot), with the frequencies of the same seq_len.")
+c2.metric("max |row sum − 1|, all heads", f"{max(view['row_sums'], with_rope['row_sums']):.2e}",
+          help="Each displayed row's attention summed over all its keys (softmax over every key, not only the shown ones).")
 st.caption(
     "RoPE scores depend only on m − n, so moving every position by the same offset leaves the attention unchanged: "
     "try the 'Position offset' slider. (With dynamic NTK or LongRoPE the frequencies depend on the sequence length, "
@@ -85,8 +87,12 @@ st.caption(
 page.how_computed(
     "- `rope_core.random_projections(rng, heads, d, d)` draws each head's W_Q, W_K (seeded by the sidebar seed); the "
     "token x is the sidebar's q vector (d_model = head dim), repeated at every position.\n"
-    "- `rope_core.attention_rows(x, W_Q[h], W_K[h], cfg, positions, rows, causal, use_rope)` computes "
-    "A = softmax(⟨RoPE(xW_Q, m), RoPE(xW_K, n)⟩ / √head_dim) over all keys n for the displayed query rows m only, "
-    "one head at a time (the same rows as `rope_core.attention_maps`, which builds the full L×L tensor).\n"
-    "- Keys are then summed into ≤ 140 bins for display, so every row of cells still sums to 1."
+    "- The same token everywhere makes head h's score a function of m − n only: "
+    "g_h(m − n) = ⟨RoPE(xW_Q[h], m), RoPE(xW_K[h], n)⟩. `rope_core.same_token_attention(q, k, cfg, L, rows, causal, "
+    "use_rope, key_bins)` computes g_h once for all 2L − 1 distances (`rope_core.same_token_scores`), then "
+    "A = softmax(g_h(m − n) / √head_dim) over all keys n for the displayed query rows m only (the same rows as the "
+    "naive `rope_core.attention_rows` and `rope_core.attention_maps`, which rotate every key).\n"
+    "- Keys are then summed into ≤ 140 bins for display, so every row of cells still sums to 1.\n"
+    "- The shift check is naive on purpose: `rope_core.same_token_rows_naive` rotates q and k at the "
+    "displayed positions, with and without the offset, and compares the two softmax maps."
 )

@@ -17,11 +17,13 @@ from .frequencies import (
     inv_freq,
     ntk_base,
     wavelengths,
+    yarn_attention_factors,
     yarn_correction_range,
 )
 from .precision import DTYPES, angle_error, resolve_dtype
 from .presets import PRESETS, Preset, preset_config, preset_dict
-from .rotation import angles, apply_rope, identity_errors, pair_indices, rotation_matrix
+from .rotation import angles, apply_rope, apply_rope_pairs, identity_errors, pair_indices, rotation_matrix
+from .same_token import same_token_attention, same_token_rows_naive, same_token_scores
 from .scores import (
     correlation,
     diagonal_spread,
@@ -33,7 +35,7 @@ from .scores import (
     score_vs_distance,
     scores_absolute,
 )
-from .sinusoidal import additive_vs_rope, sinusoidal_pe
+from .sinusoidal import additive_vs_rope, additive_vs_rope_same_token, sinusoidal_pe
 from .spectrum import spectrum_summary
 
 __all__ = [
@@ -46,9 +48,11 @@ __all__ = [
     "Preset",
     "RopeConfig",
     "additive_vs_rope",
+    "additive_vs_rope_same_token",
     "angle_error",
     "angles",
     "apply_rope",
+    "apply_rope_pairs",
     "attention_factor",
     "attention_maps",
     "attention_rows",
@@ -71,10 +75,14 @@ __all__ = [
     "resolve_dtype",
     "roformer_bound",
     "rotation_matrix",
+    "same_token_attention",
+    "same_token_rows_naive",
+    "same_token_scores",
     "score_vs_distance",
     "scores_absolute",
     "sinusoidal_pe",
     "spectrum_summary",
     "wavelengths",
+    "yarn_attention_factors",
     "yarn_correction_range",
 ]

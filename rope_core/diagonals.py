@@ -19,6 +19,14 @@ def diagonal_spreads(S) -> tuple[np.ndarray, np.ndarray]:
     if rows == 0 or cols == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     offsets = np.arange(-(cols - 1), rows, dtype=np.int64)
-    # np.diagonal(S, t) runs over j − i = t, i.e. over i − j = −t
-    spreads = np.array([np.ptp(np.diagonal(S, -k)) for k in offsets], dtype=np.float64)
+    # Skew S so that diagonal i − j = k becomes column k + cols − 1, padded with ∓inf (never the max or
+    # min of a diagonal, which always has an entry), then one max and one min per column: the same
+    # values as np.ptp(np.diagonal(S, -k)) for every k, NaN included (max and min propagate it).
+    col = np.arange(rows)[:, None] - np.arange(cols)[None, :] + (cols - 1)
+    row = np.broadcast_to(np.arange(rows)[:, None], col.shape)
+    high = np.full((rows, rows + cols - 1), -np.inf)
+    low = np.full((rows, rows + cols - 1), np.inf)
+    high[row, col] = S
+    low[row, col] = S
+    spreads = high.max(axis=0) - low.min(axis=0)
     return offsets, spreads

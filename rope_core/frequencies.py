@@ -135,13 +135,29 @@ def _yarn(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]:
     extrapolation_weight = 1.0 - ramp
     inv_freq = inv_freq_interpolation * (1 - extrapolation_weight) + inv_freq_extrapolation * extrapolation_weight
 
+    return inv_freq, _yarn_attention_factor(config, config.factor)
+
+
+def _yarn_attention_factor(config: RopeConfig, scale: float) -> float:
     if config.attention_factor is not None:
         factor = config.attention_factor
     elif config.mscale and config.mscale_all_dim:
-        factor = _yarn_mscale(config.factor, config.mscale) / _yarn_mscale(config.factor, config.mscale_all_dim)
+        factor = _yarn_mscale(scale, config.mscale) / _yarn_mscale(scale, config.mscale_all_dim)
     else:
-        factor = _yarn_mscale(config.factor)
-    return inv_freq, float(factor)
+        factor = _yarn_mscale(scale)
+    return float(factor)
+
+
+def yarn_attention_factors(config: RopeConfig, factors) -> np.ndarray:
+    """YaRN's attention factor at each scaling factor s in `factors`, every other field from `config`.
+
+    Equals attention_factor(dataclasses.replace(config, rope_type="yarn", factor=s)) for every s >= 1
+    (see _yarn: the explicit attention_factor, else the mscale ratio, else 0.1 ln(s) + 1), without
+    building a config and its frequencies per s.
+    Returns: (len(factors),) float64.
+    """
+    return np.array([_yarn_attention_factor(config, float(s)) for s in np.asarray(factors, dtype=np.float64).reshape(-1)],
+                    dtype=np.float64)
 
 
 def _llama3(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]:

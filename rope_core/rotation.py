@@ -54,15 +54,16 @@ def rotation_matrix(config: RopeConfig, m: float, seq_len: int | None = None) ->
 def _rotation_from_angles(phi: np.ndarray, layout: str, dtype=np.float64) -> np.ndarray:
     idx = pair_indices(2 * len(phi), layout)
     a, b = idx[:, 0], idx[:, 1]
-    cos = np.cos(np.asarray(phi, dtype=np.float64))
-    sin = np.sin(np.asarray(phi, dtype=np.float64))
+    # Round the entries to the storage dtype, then measure in float64. Rounding commutes with the sign
+    # and leaves the zeros alone, so only the 2 · len(phi) nonzero entries are rounded.
+    cos = np.cos(np.asarray(phi, dtype=np.float64)).astype(dtype).astype(np.float64)
+    sin = np.sin(np.asarray(phi, dtype=np.float64)).astype(dtype).astype(np.float64)
     rot = np.zeros((2 * len(phi), 2 * len(phi)), dtype=np.float64)
     rot[a, a] = cos
     rot[b, b] = cos
     rot[a, b] = -sin
     rot[b, a] = sin
-    # Round the entries to the storage dtype, then measure in float64.
-    return rot.astype(dtype).astype(np.float64)
+    return rot
 
 
 def apply_rope(x, positions, config: RopeConfig, seq_len: int | None = None) -> np.ndarray:
@@ -93,6 +94,33 @@ def apply_rope(x, positions, config: RopeConfig, seq_len: int | None = None) -> 
     out[..., idx[:, 0]] = xa * cos - xb * sin
     out[..., idx[:, 1]] = xb * cos + xa * sin
     return out
+
+
+def apply_rope_pairs(x, positions, config: RopeConfig, pairs, seq_len: int | None = None) -> np.ndarray:
+    """The features (a_i, b_i) of RoPE(x, m) for the listed pairs i only.
+
+    out[..., k, 0] = af * (x_a cos(m theta_i) - x_b sin(m theta_i)),
+    out[..., k, 1] = af * (x_b cos(m theta_i) + x_a sin(m theta_i)),  i = pairs[k], (a, b) = pair_indices[i]:
+    the same operations as apply_rope, so the values equal apply_rope(x, positions, config, seq_len)[..., [a, b]]
+    exactly, at the cost of len(pairs) pairs instead of all n_pairs (cos/sin of large angles dominate).
+    Args: x (..., seq, head_dim); positions (seq,); pairs: pair indices in 0 .. n_pairs - 1.
+    Returns: (..., seq, len(pairs), 2) float64.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[-1] != config.head_dim:
+        raise ValueError(f"x must end in head_dim = {config.head_dim} features, got shape {x.shape}")
+    positions = np.asarray(positions, dtype=np.float64).reshape(-1)
+    if x.ndim < 2 or x.shape[-2] != positions.size:
+        raise ValueError(f"x must have shape (..., seq, head_dim) with seq = len(positions) = {positions.size}")
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1)
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= config.n_pairs):
+        raise ValueError(f"pairs must be indices in 0 .. {config.n_pairs - 1}")
+    phi = np.outer(positions, inv_freq(config, seq_len)[pairs])
+    af = attention_factor(config, seq_len)
+    cos, sin = np.cos(phi) * af, np.sin(phi) * af
+    idx = pair_indices(config.rotary_dim, config.layout)[pairs]
+    xa, xb = x[..., idx[:, 0]], x[..., idx[:, 1]]
+    return np.stack([xa * cos - xb * sin, xb * cos + xa * sin], axis=-1)
 
 
 def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.float64) -> dict[str, float]:

@@ -173,14 +173,72 @@ def men_first_negative(config: RopeConfig, max_len: int) -> int | None:
 
 def _admissible(theta: np.ndarray, context_length: int, top: int = 4096) -> bool:
     """True when B(m) >= 0 for every integer m in [0, context_length)."""
-    # Below the threshold B fails mostly at large m, so the top block rejects fast.
+    return _negative_m(theta, context_length, top) is None
+
+
+def _negative_m(theta: np.ndarray, context_length: int, top: int = 4096) -> int | None:
+    """An integer m in [0, context_length) with B(m) < 0 (its block's most negative), or None if B >= 0.
+
+    The blocks and their order are _admissible's: below the threshold B fails mostly at large m, so
+    the top `top` distances go first, then blocks of 2^17 downwards. Each block's values are exactly
+    _b_block's (the cos/sin table of the offsets, shared by blocks of the same width, is made once).
+    """
+    tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def block(start: int, stop: int) -> np.ndarray:
+        count = stop - start
+        width = math.isqrt(count - 1) + 1
+        if width not in tables:
+            phase_t = np.outer(np.arange(width, dtype=np.float64), theta)
+            tables[width] = (np.cos(phase_t).T, np.sin(phase_t).T)
+        cos_t, sin_t = tables[width]
+        phase0 = np.outer(start + width * np.arange(-(-count // width), dtype=np.float64), theta)
+        return (np.cos(phase0) @ cos_t - np.sin(phase0) @ sin_t).reshape(-1)[:count]
+
     head = max(0, context_length - top)
-    if np.any(_b_block(theta, head, context_length) < 0):
-        return False
-    for hi in range(head, 0, -(1 << 17)):
-        if np.any(_b_block(theta, max(0, hi - (1 << 17)), hi) < 0):
+    for lo, hi in [(head, context_length)] + [(max(0, h - (1 << 17)), h) for h in range(head, 0, -(1 << 17))]:
+        if hi <= lo:
+            continue
+        b = block(lo, hi)
+        if np.any(b < 0):
+            return lo + int(np.argmin(b))
+    return None
+
+
+class _Witnesses:
+    """Distances where B was negative for earlier bases, tried first on the next base.
+
+    B at a few distances costs a few cosines per pair, against the whole range for a full check; a
+    witness only rejects when B is below -margin there, margin far above the rounding difference
+    between this direct sum and _b_block's block products (angles m·theta_i are rounded to ~m·eps
+    in both), so every decision is the one _negative_m would make.
+    """
+
+    def __init__(self, context_length: int, keep: int = 16) -> None:
+        self.context_length, self.keep, self.m = context_length, keep, []
+
+    def reject(self, theta: np.ndarray) -> bool:
+        if not self.m:
             return False
-    return True
+        m = np.array(self.m, dtype=np.float64)
+        b = np.cos(np.outer(m, theta)).sum(axis=1)
+        margin = 16 * np.finfo(np.float64).eps * theta.size * (m + 2 * theta.size + 1)
+        hit = np.flatnonzero(b < -margin)
+        if not hit.size:
+            return False
+        self.m.insert(0, self.m.pop(int(hit[0])))  # most recently useful first
+        return True
+
+    def admissible(self, theta: np.ndarray) -> bool:
+        """The same answer as _admissible(theta, context_length)."""
+        if self.reject(theta):
+            return False
+        m = _negative_m(theta, self.context_length)
+        if m is None:
+            return True
+        self.m.insert(0, m)
+        del self.m[self.keep:]
+        return False
 
 
 def men_min_theta(
@@ -232,8 +290,10 @@ def men_min_theta(
     if method == "certified":
         return _men_min_theta_certified(head_dim, context_length, theta_min, theta_max, rtol)
 
+    witnesses = _Witnesses(context_length)
+
     def ok(theta: float) -> bool:
-        return _admissible(default_inv_freq(head_dim, theta), context_length)
+        return witnesses.admissible(default_inv_freq(head_dim, theta))
 
     steps = math.ceil(math.log(theta_max / theta_min) / math.log(grid_ratio))
     below = None

@@ -58,3 +58,36 @@ def additive_vs_rope(x, w_q, w_k, config: RopeConfig, positions) -> dict[str, np
     additive = (x + pe) @ w_q @ ((x + pe) @ w_k).T
     rope = apply_rope(cq, positions, config) @ apply_rope(ck, positions, config).T
     return {"additive": additive, "rope": rope, **terms}
+
+
+def additive_vs_rope_same_token(x, w_q, w_k, config: RopeConfig, positions) -> dict[str, np.ndarray]:
+    """additive_vs_rope for one token x repeated at every position, projecting x once.
+
+    With x_i = x for every i, x W_q and x W_k are single vectors cq, ck, so
+      content_content[i, j] = cq · ck,  content_position[i, j] = cq · (P W_k)[j],
+      position_content[i, j] = (P W_q)[i] · ck,  position_position = P W_q (P W_k)^T,
+      additive = (cq + P W_q) (ck + P W_k)^T   ((x + P) W = x W + P W),
+      rope[i, j] = <RoPE(cq, p_i), RoPE(ck, p_j)>.
+    Equals additive_vs_rope(tile(x, (L, 1)), w_q, w_k, config, positions) up to rounding, with two
+    (L, d_model) x (d_model, head_dim) products instead of six.
+    Args: x (d_model,); w_q, w_k (d_model, head_dim); positions (L,).
+    Returns: the same dict of (L, L) float64 arrays as additive_vs_rope.
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    w_q = np.asarray(w_q, dtype=np.float64)
+    w_k = np.asarray(w_k, dtype=np.float64)
+    positions = np.asarray(positions, dtype=np.float64).reshape(-1)
+    n = positions.size
+    pe = sinusoidal_pe(positions, x.size)
+    cq, ck = x @ w_q, x @ w_k
+    pq, pk = pe @ w_q, pe @ w_k
+    terms = {
+        "content_content": np.full((n, n), cq @ ck),
+        "content_position": np.repeat((pk @ cq)[None, :], n, axis=0),
+        "position_content": np.repeat((pq @ ck)[:, None], n, axis=1),
+        "position_position": pq @ pk.T,
+    }
+    additive = (cq + pq) @ (ck + pk).T
+    rq = apply_rope(np.broadcast_to(cq, (n, cq.size)), positions, config)
+    rk = apply_rope(np.broadcast_to(ck, (n, ck.size)), positions, config)
+    return {"additive": additive, "rope": rq @ rk.T, **terms}

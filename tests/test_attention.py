@@ -70,3 +70,10 @@ def test_shifting_every_position_leaves_rope_maps_unchanged():
     config = RopeConfig(head_dim=8)
     base = attention_maps(x, w_q, w_k, config, np.arange(10))
     np.testing.assert_allclose(attention_maps(x, w_q, w_k, config, np.arange(10) + 1000), base, atol=1e-11)
+
+
+def test_random_projections_are_scaled_standard_normal_draws():
+    w_q, w_k = random_projections(np.random.default_rng(11), 2, 6, 4)
+    draws = np.random.default_rng(11).standard_normal((2, 2, 6, 4)) * (1.0 / np.sqrt(6))
+    np.testing.assert_array_equal(w_q, draws[0])
+    np.testing.assert_array_equal(w_k, draws[1])

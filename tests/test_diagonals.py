@@ -45,3 +45,20 @@ def test_offset_sign_is_row_minus_column():
 def test_empty_matrix():
     offsets, spreads = diagonal_spreads(np.zeros((0, 0)))
     assert offsets.size == 0 and spreads.size == 0
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (6, 1), (5, 9), (9, 5), (40, 40)])
+def test_diagonal_spreads_equal_ptp_of_each_diagonal_nan_and_inf_included(shape):
+    S = np.random.default_rng(5).standard_normal(shape)
+    if S.size > 4:
+        S.flat[1], S.flat[3] = np.nan, np.inf
+    with np.errstate(invalid="ignore"):  # inf − inf on the diagonal holding the inf: NaN, as np.ptp gives
+        offsets, spreads = diagonal_spreads(S)
+        expected = np.array([np.ptp(np.diagonal(S, -k)) for k in offsets])
+    np.testing.assert_array_equal(spreads, expected)
+
+
+def test_diagonal_spreads_of_an_empty_matrix_are_empty():
+    for shape in [(0, 3), (3, 0)]:
+        offsets, spreads = diagonal_spreads(np.zeros(shape))
+        assert offsets.size == 0 and spreads.size == 0

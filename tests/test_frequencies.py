@@ -347,3 +347,19 @@ def test_scaling_never_raises_a_frequency_and_stays_finite(config, seq_len):
     assert np.all(np.isfinite(theta)) and np.all(theta > 0)
     assert np.all(theta <= plain * (1 + 1e-12))
     assert math.isfinite(attention_factor(config, seq_len)) and attention_factor(config, seq_len) >= 1.0
+
+
+@pytest.mark.parametrize("config", [
+    YARN8,
+    RopeConfig(rope_type="yarn", factor=4.0, mscale=2.0, mscale_all_dim=1.0),
+    RopeConfig(rope_type="yarn", factor=4.0, mscale=1.0, mscale_all_dim=0.0),
+    RopeConfig(rope_type="yarn", factor=4.0, attention_factor=0.7),
+], ids=["plain", "mscale-ratio", "lone-mscale", "explicit"])
+def test_yarn_attention_factors_equal_attention_factor_of_each_config(config):
+    import dataclasses
+
+    from rope_core.frequencies import yarn_attention_factors
+
+    factors = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
+    expected = [attention_factor(dataclasses.replace(config, factor=float(s))) for s in factors]
+    np.testing.assert_array_equal(yarn_attention_factors(config, factors), expected)

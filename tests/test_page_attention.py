@@ -91,3 +91,34 @@ def test_shift_by_the_offset_does_not_change_attention(case):
     _, at = case
     shift = next(m.value for m in at.metric if "A(0)" in m.label)
     assert float(shift) < 1e-9
+
+
+def test_every_head_matches_naive_rotate_then_dot_attention(case):
+    """The page's fast path (g_h(m − n) per head) against rope_core.attention_rows, which rotates every key."""
+    import rope_core
+    from explorer import controls
+    from explorer.frames.common import make_qk
+
+    query, at = case
+    values = controls.defaults()
+    for key, raw in query.items():
+        if key in values:
+            values[key] = type(values[key])(float(raw)) if not isinstance(values[key], str) else raw
+    cfg = controls.config_from_values(values)
+    L, offset, heads = int(values["L"]), int(values["offset"]), int(values["heads"])
+    if L * cfg.head_dim * heads > 2_000_000:  # the naive reference is slow at the heavy case
+        return
+    causal = query.get("causal", "1") != "0"
+    x, _ = make_qk(cfg.head_dim, values["content"], int(values["seed"]))
+    w_q, w_k = rope_core.random_projections(np.random.default_rng(int(values["seed"])), heads, cfg.head_dim,
+                                            cfg.head_dim)
+    df = views(at)[2]
+    positions = offset + np.arange(L, dtype=np.float64)
+    for h in range(heads):
+        part = df[df["head"] == f"head {h + 1}"]
+        rows = np.unique(part["m"].to_numpy()).astype(np.int64) - offset
+        starts = np.unique(part["n"].to_numpy()).astype(np.int64) - offset
+        naive = rope_core.attention_rows(x, w_q[h], w_k[h], cfg, positions, rows, causal=causal, seq_len=offset + L)
+        expected = np.add.reduceat(naive, starts, axis=1)
+        got = part.pivot(index="m", columns="n", values="attention").to_numpy()
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

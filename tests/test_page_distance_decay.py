@@ -1,6 +1,7 @@
 """The Distance decay page draws rope_core's numbers: correlation, RoFormer bound, Men et al.'s B(m)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -147,3 +148,17 @@ def test_one_pair_has_no_admissible_base_and_says_why():
 def test_barbero_note_is_shown(case):
     _, at = case
     assert any("Barbero" in i.value for i in at.info)
+
+
+def test_smallest_base_is_searched_live_for_any_rotary_dim_and_context():
+    """The page's value is rope_core.men_min_theta's search for that (rotary dim, context), not a stored table."""
+    from explorer.frames import decay
+
+    for dim, ctx in [(2, 256), (64, 4096), (128, 1024), (38, 2048)]:
+        try:
+            expected = (rope_core.men_min_theta(dim, ctx), None)
+        except ValueError as exc:
+            expected = (None, str(exc))
+        assert decay.men_min_theta(dim, ctx) == expected, (dim, ctx)
+    assert not list(Path(decay.__file__).parent.glob("*.json")), "no precomputed answers next to the frames"
+

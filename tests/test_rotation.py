@@ -163,3 +163,57 @@ def test_identity_errors_stay_tiny_in_float64(d, theta, m, n):
     errors = identity_errors(RopeConfig(head_dim=d, rope_theta=theta), m, n)
     assert errors["orthogonality"] < 1e-12 and errors["inverse"] < 1e-12 and errors["norm"] < 1e-12
     assert errors["composition"] < 1e-9 and errors["relative"] < 1e-9 and errors["determinant"] < 1e-9
+
+
+@pytest.mark.parametrize("config", [
+    RopeConfig(),
+    RopeConfig(head_dim=10, partial_rotary_factor=0.6, layout="interleaved"),
+    RopeConfig(head_dim=64, rope_type="yarn", factor=64.0, max_position_embeddings=262144,
+               original_max_position_embeddings=4096),
+    RopeConfig(head_dim=16, rope_type="dynamic", factor=2.0, max_position_embeddings=64),
+], ids=["default", "partial-interleaved", "yarn", "dynamic"])
+def test_apply_rope_pairs_are_exactly_apply_ropes_columns(config):
+    from rope_core.rotation import apply_rope_pairs
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 30, config.head_dim))
+    positions = rng.integers(0, 200_000, 30).astype(np.float64)
+    pairs = [0, config.n_pairs - 1, config.n_pairs // 2, 0]
+    for seq_len in (None, 300_000):
+        full = apply_rope(x, positions, config, seq_len)
+        got = apply_rope_pairs(x, positions, config, pairs, seq_len)
+        ab = pair_indices(config.rotary_dim, config.layout)[pairs]
+        assert got.shape == (2, 30, 4, 2)
+        np.testing.assert_array_equal(got[..., 0], full[..., ab[:, 0]])
+        np.testing.assert_array_equal(got[..., 1], full[..., ab[:, 1]])
+
+
+def test_apply_rope_pairs_rejects_bad_arguments():
+    from rope_core.rotation import apply_rope_pairs
+
+    config = RopeConfig(head_dim=8)
+    with pytest.raises(ValueError, match="pairs"):
+        apply_rope_pairs(np.ones((3, 8)), [0, 1, 2], config, [4])
+    with pytest.raises(ValueError, match="head_dim"):
+        apply_rope_pairs(np.ones((3, 6)), [0, 1, 2], config, [0])
+    with pytest.raises(ValueError, match="seq"):
+        apply_rope_pairs(np.ones((3, 8)), [0, 1], config, [0])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("layout", ["half", "interleaved"])
+def test_rotation_from_angles_rounds_only_the_entries(dtype, layout):
+    # R is built from cos/sin rounded to the dtype: the same matrix as rounding the whole dense R
+    from rope_core.precision import resolve_dtype
+    from rope_core.rotation import _rotation_from_angles
+
+    phi = np.concatenate([np.random.default_rng(3).standard_normal(40) * 1e5, [0.0, -0.0, np.pi]])
+    got = _rotation_from_angles(phi, layout, resolve_dtype(dtype))
+    ab = pair_indices(2 * phi.size, layout)
+    dense = np.zeros_like(got)
+    a, b = ab[:, 0], ab[:, 1]
+    dense[a, a] = dense[b, b] = np.cos(phi)
+    dense[a, b], dense[b, a] = -np.sin(phi), np.sin(phi)
+    expected = dense.astype(resolve_dtype(dtype)).astype(np.float64)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))

@@ -198,3 +198,55 @@ def test_block_evaluator_matches_direct_cosines(d, theta, start, count):
     ms = np.arange(start, start + count, dtype=np.float64)
     direct = np.cos(np.outer(ms, freqs)).sum(axis=1)
     np.testing.assert_allclose(_b_block(freqs, start, start + count), direct, atol=1e-8)
+
+
+def _plain_grid_min_theta(head_dim, length, theta_min=2.0, theta_max=1e15, grid_ratio=1.05, rtol=1e-3):
+    """men_min_theta's grid search written out with the plain check (no witnesses, no shared tables)."""
+    from rope_core.scores import _b_block
+
+    def ok(theta):
+        freqs = default_inv_freq(head_dim, theta)
+        head = max(0, length - 4096)
+        if np.any(_b_block(freqs, head, length) < 0):
+            return False
+        return not any(np.any(_b_block(freqs, max(0, hi - (1 << 17)), hi) < 0) for hi in range(head, 0, -(1 << 17)))
+
+    below = None
+    for k in range(math.ceil(math.log(theta_max / theta_min) / math.log(grid_ratio)) + 1):
+        candidate = theta_min * grid_ratio**k
+        if ok(candidate):
+            break
+        below = candidate
+    else:
+        return None
+    if below is None:
+        return candidate
+    lo, hi = below, candidate
+    while hi / lo > 1 + rtol:
+        mid = math.sqrt(lo * hi)
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return hi
+
+
+@pytest.mark.parametrize(("head_dim", "length"), [(6, 1024), (16, 2048), (64, 4096), (128, 8192), (200, 20000),
+                                                  (32, 200_000)])
+def test_men_min_theta_makes_the_plain_searchs_every_decision(head_dim, length):
+    expected = _plain_grid_min_theta(head_dim, length)
+    if expected is None:
+        with pytest.raises(ValueError, match="no rope_theta"):
+            men_min_theta(head_dim, length)
+    else:
+        assert men_min_theta(head_dim, length) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 64).map(lambda n: 2 * n), st.floats(2.0, 1e8), st.integers(1, 300_000))
+def test_negative_m_is_a_real_failure_or_none_exactly_when_admissible(d, theta, length):
+    from rope_core.scores import _admissible, _negative_m
+
+    freqs = default_inv_freq(d, theta)
+    m = _negative_m(freqs, length)
+    assert (m is None) == _admissible(freqs, length) == (men_first_negative(RopeConfig(head_dim=d, rope_theta=theta),
+                                                                              length) is None)
+    if m is not None:
+        assert 0 <= m < length and men_b(RopeConfig(head_dim=d, rope_theta=theta), np.array([m]))[0] < 0

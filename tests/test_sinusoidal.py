@@ -53,3 +53,23 @@ def test_rope_scores_ignore_a_shift_but_additive_scores_do_not():
     shifted = additive_vs_rope(x, w_q, w_k, config, np.arange(12) + 500)
     np.testing.assert_allclose(shifted["rope"], base["rope"], atol=1e-10)
     assert np.max(np.abs(shifted["additive"] - base["additive"])) > 1e-3
+
+
+@pytest.mark.parametrize("config", [RopeConfig(head_dim=8), RopeConfig(head_dim=12, partial_rotary_factor=0.5),
+                                    RopeConfig(head_dim=16, rope_type="yarn", factor=8.0, layout="interleaved")],
+                         ids=["default", "partial", "yarn"])
+@pytest.mark.parametrize("offset", [0, 100_000])
+def test_same_token_version_equals_the_general_one_on_a_repeated_token(config, offset):
+    from rope_core.sinusoidal import additive_vs_rope_same_token
+
+    rng = np.random.default_rng(4)
+    d_model = config.head_dim
+    token = rng.standard_normal(d_model)
+    w_q, w_k = random_projections(rng, 1, d_model, config.head_dim)
+    positions = offset + 3.0 * np.arange(20)
+    ref = additive_vs_rope(np.tile(token, (20, 1)), w_q[0], w_k[0], config, positions)
+    got = additive_vs_rope_same_token(token, w_q[0], w_k[0], config, positions)
+    assert set(got) == set(ref)
+    for key in ref:
+        assert got[key].shape == (20, 20)
+        np.testing.assert_allclose(got[key], ref[key], rtol=0, atol=1e-12 * max(1.0, np.abs(ref[key]).max()))

@@ -1,8 +1,10 @@
 """Frames of the Attention patterns page: softmax attention of identical tokens, per head.
 
-Only the displayed query rows are computed (each against every key, as softmax needs), one head
-at a time; the keys are then aggregated into at most charts.MAX_AXIS bins, each cell holding the
-attention mass of its bin, so a row of cells still sums to 1.
+Only the displayed query rows are computed (each against every key, as softmax needs). The same token
+sits at every position, so each head's logits are g_h(m − n) / sqrt(d): rope_core.same_token_attention
+takes g_h once for all 2L − 1 distances and every head, then normalises each displayed row over all
+its keys. The keys are aggregated into at most charts.MAX_AXIS bins, each cell holding the attention
+mass of its bin, so a row of cells still sums to 1. The shift check stays naive (rotate, then dot).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
-from rope_core.attention_rows import attention_rows
+from rope_core.same_token import same_token_attention, same_token_rows_naive
 
 from explorer.cache import cached
 from explorer.charts import MAX_AXIS, MAX_ROWS, sample_axis
@@ -33,15 +35,27 @@ def _inputs(cfg: RopeConfig, content: str, seed: int, heads: int):
     return x, w_q, w_k
 
 
-def _binned(a: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sum each row of a over the key bins [starts[j], starts[j+1])."""
-    return np.add.reduceat(a, starts, axis=1)
+@cached
+def head_vectors(head_dim: int, content: str, seed: int, heads: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every head's query and key of the token: q_h = x W_Q[h], k_h = x W_K[h], each (heads, head_dim).
+
+    Drawing the W's is the costly part at head dim 512 and 16 heads (8.4 M normal draws), so it is keyed
+    on what they depend on only: moving rope_theta, L, the offset or the scaling reuses them.
+    """
+    x, w_q, w_k = _inputs(RopeConfig(head_dim=head_dim), content, seed, heads)
+    # one (d,) @ (d, d) product per head: a broadcast (d,) @ (heads, d, d) matmul is several times slower
+    return np.stack([x @ w for w in w_q]), np.stack([x @ w for w in w_k])
 
 
-def _frame(head: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray, mass: np.ndarray) -> pd.DataFrame:
+def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray, mass: np.ndarray) -> pd.DataFrame:
+    """mass (heads, rows, bins) as one row per head, query row and key bin."""
+    cells = len(rows_pos) * len(first)
     m, n = np.meshgrid(rows_pos, first, indexing="ij")
-    return pd.DataFrame({"head": f"head {head + 1}", "m": m.ravel(), "n": n.ravel(),
-                         "n_last": np.broadcast_to(last, m.shape).ravel(), "attention": mass.ravel()})
+    labels = np.array([f"head {h + 1}" for h in range(heads)], dtype=object)
+    return pd.DataFrame({"head": np.repeat(labels, cells), "m": np.tile(m.ravel(), heads),
+                         "n": np.tile(n.ravel(), heads),
+                         "n_last": np.tile(np.broadcast_to(last, m.shape).ravel(), heads),
+                         "attention": mass.reshape(-1)})
 
 
 @cached
@@ -54,23 +68,30 @@ def attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed
 
     Returns "frame" (head, m, n = first key of the bin, n_last, attention = mass of the bin),
     "stride" (query rows shown every stride-th position; keys binned by stride), "row_sums"
-    (max |Σ_j A[r, j] − 1| before binning), and with shift_check "shift_change": max over the shown
-    heads and displayed rows of |A(offset + positions) − A(positions)|, both with the frequencies of
-    seq_len = offset + length (None without shift_check: it doubles the work).
+    (max |Σ_j A[r, j] − 1| over the shown heads and rows, the row's mass summed over its bins), and with
+    shift_check "shift_change": max over the shown heads of |A(offset + p) − A(p)|, where the sequence is
+    the displayed positions p (every stride-th; all of them up to MAX_AXIS), computed naively (rotate,
+    then dot: rope_core.same_token_rows_naive) at both places with the frequencies of
+    seq_len = offset + length (None without shift_check).
     """
-    x, w_q, w_k = _inputs(cfg, content, seed, heads)
+    q, k = head_vectors(cfg.head_dim, content, seed, heads)
+    shown = heads if shown_heads is None else min(shown_heads, heads)
+    q, k = q[:shown], k[:shown]
     idx, stride = sample_axis(length, per_axis)
     pos = positions(offset, length)
-    pos0 = positions(0, length)
     last = np.append(idx[1:], length) - 1  # last key of each bin
     ctx = offset + length
-    frames, row_err, shift = [], 0.0, (0.0 if shift_check else None)
-    for h in range(heads if shown_heads is None else min(shown_heads, heads)):  # one head at a time keeps memory at (rows, L)
-        a = attention_rows(x, w_q[h], w_k[h], cfg, pos, idx, causal=causal, use_rope=use_rope, seq_len=ctx)
-        row_err = max(row_err, float(np.max(np.abs(a.sum(axis=1) - 1.0))))
-        if shift_check:
-            a0 = attention_rows(x, w_q[h], w_k[h], cfg, pos0, idx, causal=causal, use_rope=use_rope, seq_len=ctx)
+    mass = same_token_attention(q, k, cfg, length, idx, causal=causal, use_rope=use_rope, seq_len=ctx,
+                                key_bins=idx)
+    row_err = float(np.max(np.abs(mass.sum(axis=2) - 1.0)))
+    shift = None
+    if shift_check:
+        rows = np.arange(len(idx))
+        shift = 0.0
+        for h in range(shown):
+            a = same_token_rows_naive(q[h], k[h], cfg, pos[idx], rows, causal=causal, use_rope=use_rope, seq_len=ctx)
+            a0 = same_token_rows_naive(q[h], k[h], cfg, idx.astype(np.float64), rows, causal=causal,
+                                       use_rope=use_rope, seq_len=ctx)
             shift = max(shift, float(np.max(np.abs(a - a0))))
-        frames.append(_frame(h, pos[idx], pos[idx], pos[last], _binned(a, idx)))
-    return {"frame": pd.concat(frames, ignore_index=True), "stride": stride,
+    return {"frame": _frame(shown, pos[idx], pos[idx], pos[last], mass), "stride": stride,
             "row_sums": row_err, "shift_change": shift}

@@ -13,6 +13,7 @@ from rope_core import RopeConfig
 from explorer.cache import cached
 from explorer.charts import sample_axis
 from explorer.frames.common import make_qk
+from explorer.params import POW2_CONTEXTS
 
 MAX_LINE_POINTS = 2000  # distances per curve; 5 overlaid curves stay ≤ MAX_ROWS
 COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
@@ -64,14 +65,22 @@ def theta_variants(cfg: RopeConfig) -> list[tuple[str, RopeConfig]]:
 
 
 @cached
+def _correlation_curve(cfg: RopeConfig, max_distance: int, context: int) -> np.ndarray:
+    """rope_core.correlation at distances(max_distance); cached per config, so that moving rope_theta
+    recomputes only the current curve, not the COMPARE_THETAS ones."""
+    return rope_core.correlation(cfg, distances(max_distance)[0], seq_len=context)
+
+
+@cached
 def correlation_by_theta(cfg: RopeConfig, max_distance: int, context: int) -> tuple[pd.DataFrame, bool]:
     """Correlation against distance for the current rope_theta and COMPARE_THETAS."""
     deltas, exact = distances(max_distance)
-    parts = []
-    for label, c in theta_variants(cfg):
-        corr = rope_core.correlation(c, deltas, seq_len=context)
-        parts.append(pd.DataFrame({"rope_theta": label, "distance": deltas, "correlation": corr}))
-    return pd.concat(parts, ignore_index=True), exact
+    variants = theta_variants(cfg)
+    return pd.DataFrame({
+        "rope_theta": np.repeat(np.array([label for label, _ in variants], dtype=object), deltas.size),
+        "distance": np.tile(deltas, len(variants)),
+        "correlation": np.concatenate([_correlation_curve(c, max_distance, context) for _, c in variants]),
+    }), exact
 
 
 @cached
@@ -101,17 +110,24 @@ def men_context_first_negative(cfg: RopeConfig, context_length: int) -> int | No
     return rope_core.men_first_negative(cfg, int(context_length))
 
 
-@cached
-def men_min_theta(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
-    """(smallest base with B ≥ 0 for every m < context_length, None) or (None, why there is none).
-
-    There is none when no base up to men_min_theta's search limit works, e.g. with one pair
-    B(m) = cos(m) is negative at m = 2 for every base.
-    """
+def _men_min_theta_live(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
     try:
         return rope_core.men_min_theta(int(rotary_dim), int(context_length)), None
     except ValueError as exc:
         return None, str(exc)
+
+
+@cached
+def men_min_theta(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
+    """(smallest base with B ≥ 0 for every m < context_length, None) or (None, why there is none).
+
+    Found by rope_core.men_min_theta's search, never from a table. It depends on the rotary dim and
+    the context only (not on rope_theta or the scaling method), so the cache keeps it across every
+    other slider; the first visit at rotary dim 512 and a 2^20 context takes about half a second.
+    There is none when no base up to the search limit works, e.g. with one pair B(m) = cos(m) is
+    negative at m = 2 for every base.
+    """
+    return _men_min_theta_live(rotary_dim, context_length)
 
 
 @cached

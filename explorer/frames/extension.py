@@ -92,19 +92,23 @@ def _ratio(base: RopeConfig, m: Method) -> tuple[np.ndarray, np.ndarray, np.ndar
 @cached
 def ratio_frame(base: RopeConfig, methods: tuple[Method, ...]) -> pd.DataFrame:
     """Per method and pair: original and scaled θ_i, wavelength, and the stretch θ_i / θ'_i."""
-    parts = []
-    for m in methods:
-        theta0, theta, ratio = _ratio(base, m)
-        parts.append(pd.DataFrame({
-            "method": m.label,
-            "pair": np.arange(theta0.size),
-            "wavelength": rope_core.wavelengths(theta0),
-            "scaled_wavelength": rope_core.wavelengths(theta),
-            "theta": theta0,
-            "scaled_theta": theta,
-            "ratio": ratio,
-        }))
-    return pd.concat(parts, ignore_index=True)
+    parts = [_ratio(base, m) for m in methods]
+    theta0 = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+    theta = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    return pd.DataFrame({
+        "method": _labels(methods, [p[0].size for p in parts]),
+        "pair": np.concatenate([np.arange(p[0].size) for p in parts]) if parts else np.zeros(0, np.int64),
+        "wavelength": rope_core.wavelengths(theta0),
+        "scaled_wavelength": rope_core.wavelengths(theta),
+        "theta": theta0,
+        "scaled_theta": theta,
+        "ratio": np.concatenate([p[2] for p in parts]) if parts else np.zeros(0),
+    })
+
+
+def _labels(methods, sizes) -> np.ndarray:
+    """Each method's label repeated once per row of its part (one frame instead of a concat of many)."""
+    return np.repeat(np.array([m.label for m in methods], dtype=object), sizes)
 
 
 @cached
@@ -112,32 +116,36 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
     """Largest angle per pair: the base model within training, and each method at the target length.
 
     rope_core.ood_angles gives both and the out-of-distribution flag; angles are also shown in turns.
+    Rows: every method's pairs, then the training rows (taken from the first method's train_max).
     """
-    parts = []
-    for m in methods:
-        res = rope_core.ood_angles(m.config, original, target, seq_len=m.seq_len)
-        train = np.asarray(res["train_max"], dtype=float)
-        wl = rope_core.wavelengths(rope_core.inv_freq(base))
-        if not parts:
-            training = pd.DataFrame({
-                "method": TRAINING, "pair": np.arange(train.size), "wavelength": wl,
-                "max_angle": train, "turns": train / (2 * np.pi), "ood": False, "positions": "0 … L0−1",
-            })
-        tmax = np.asarray(res["target_max"], dtype=float)
-        parts.append(pd.DataFrame({
-            "method": m.label, "pair": np.arange(tmax.size), "wavelength": wl,
-            "max_angle": tmax, "turns": tmax / (2 * np.pi), "ood": np.asarray(res["ood"], dtype=bool),
-            "positions": "0 … target−1",
-        }))
-    return pd.concat([*parts, training], ignore_index=True)
+    res = [rope_core.ood_angles(m.config, original, target, seq_len=m.seq_len) for m in methods]
+    train = np.asarray(res[0]["train_max"], dtype=float)  # every method keeps the base's pairs
+    wl = rope_core.wavelengths(rope_core.inv_freq(base))
+    n, k = train.size, len(methods)
+    tmax = np.concatenate([np.asarray(r["target_max"], dtype=float) for r in res] + [train])
+    label = np.concatenate([_labels(methods, [n] * k), np.full(n, TRAINING, dtype=object)])
+    return pd.DataFrame({
+        "method": label,
+        "pair": np.tile(np.arange(n), k + 1),
+        "wavelength": np.tile(wl, k + 1),
+        "max_angle": tmax,
+        "turns": tmax / (2 * np.pi),
+        "ood": np.concatenate([np.asarray(r["ood"], dtype=bool) for r in res] + [np.zeros(n, dtype=bool)]),
+        "positions": np.concatenate([np.full(n * k, "0 … target−1", dtype=object),
+                                     np.full(n, "0 … L0−1", dtype=object)]),
+    })
 
 
 def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
     """One row per method: its rope_scaling fragment, attention factor, and what is out of distribution."""
+    labels = ood["method"].to_numpy(dtype=object)
+    flag = ood["ood"].to_numpy(dtype=bool)
+    pair = ood["pair"].to_numpy()
+    wavelength = ood["wavelength"].to_numpy(dtype=float)
     rows = []
     for m in methods:
-        flags = ood[(ood["method"] == m.label)]
-        bad = flags[flags["ood"]]
+        mine = labels == m.label
+        bad = mine & flag
         scaling = m.config.to_hf_dict()["rope_scaling"]
         if scaling and m.config.rope_type == "longrope":
             scaling = {k: v for k, v in scaling.items() if k not in ("short_factor", "long_factor")}
@@ -146,10 +154,10 @@ def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
             "method": m.label,
             "rope_scaling": json.dumps(scaling),
             "attention factor": rope_core.attention_factor(m.config, seq_len=m.seq_len),
-            "pairs out of distribution": int(len(bad)),
-            "of pairs": int(len(flags)),
-            "first OOD pair": int(bad["pair"].min()) if len(bad) else None,
-            "its wavelength (tokens)": float(bad["wavelength"].min()) if len(bad) else None,
+            "pairs out of distribution": int(bad.sum()),
+            "of pairs": int(mine.sum()),
+            "first OOD pair": int(pair[bad].min()) if bad.any() else None,
+            "its wavelength (tokens)": float(wavelength[bad].min()) if bad.any() else None,
         })
     return pd.DataFrame(rows)
 
@@ -164,12 +172,10 @@ def distances(target: int, n: int = 400) -> np.ndarray:
 def decay_frame(methods: tuple[Method, ...], target: int) -> pd.DataFrame:
     """rope_core.correlation, (2/d)·Σ cos(Δ·θ'_i), per method at log-spaced distances up to the target."""
     deltas = distances(target)
-    parts = [
-        pd.DataFrame({"method": m.label, "distance": deltas,
-                      "correlation": rope_core.correlation(m.config, deltas, seq_len=m.seq_len)})
-        for m in methods
-    ]
-    return pd.concat(parts, ignore_index=True)
+    corr = [rope_core.correlation(m.config, deltas, seq_len=m.seq_len) for m in methods]
+    return pd.DataFrame({"method": _labels(methods, [deltas.size] * len(methods)),
+                         "distance": np.tile(deltas, len(methods)),
+                         "correlation": np.concatenate(corr) if corr else np.zeros(0)})
 
 
 FACTORS = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
@@ -178,8 +184,11 @@ FACTORS = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
 @cached
 def yarn_attention_frame(yarn_cfg: RopeConfig) -> pd.DataFrame:
     """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor."""
-    af = np.array([rope_core.attention_factor(dataclasses.replace(yarn_cfg, factor=float(s))) for s in FACTORS])
-    return pd.concat([
-        pd.DataFrame({"quantity": "attention factor (× cos, sin)", "factor": FACTORS, "value": af}),
-        pd.DataFrame({"quantity": "logit scale = attention factor²", "factor": FACTORS, "value": af ** 2}),
-    ], ignore_index=True)
+    af = rope_core.yarn_attention_factors(yarn_cfg, FACTORS)
+    n = FACTORS.size
+    return pd.DataFrame({
+        "quantity": np.repeat(np.array(["attention factor (× cos, sin)", "logit scale = attention factor²"],
+                                       dtype=object), n),
+        "factor": np.tile(FACTORS, 2),
+        "value": np.concatenate([af, af ** 2]),
+    })

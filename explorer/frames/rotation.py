@@ -1,7 +1,7 @@
 """Frames of the Rotation page: one pair of q's features turning in its plane as the position grows.
 
-Every point drawn is an output of rope_core.apply_rope (RoPE(q, p) at features a_i, b_i);
-every angle is rope_core.angles.
+Every point drawn is an output of rope_core.apply_rope_pairs (RoPE(q, p) at features a_i, b_i: exactly
+apply_rope's values there, computed for the drawn pairs only); every angle is rope_core.angles.
 """
 
 from __future__ import annotations
@@ -60,11 +60,9 @@ def curve_pairs(n_pairs: int, pair: int) -> tuple[tuple[int, str], ...]:
 
 def _rotated_pair(cfg: RopeConfig, q: np.ndarray, positions: np.ndarray, pair: int,
                   seq_len: int) -> np.ndarray:
-    """(len(positions), 2): features (a_i, b_i) of RoPE(q, p) for every p."""
-    a, b = rope_core.pair_indices(cfg.rotary_dim, cfg.layout)[pair]
+    """(len(positions), 2): features (a_i, b_i) of RoPE(q, p) for every p (apply_rope's values)."""
     x = np.broadcast_to(q, (len(positions), q.size))
-    out = rope_core.apply_rope(x, positions, cfg, seq_len=seq_len)
-    return out[:, [a, b]]
+    return rope_core.apply_rope_pairs(x, positions, cfg, [pair], seq_len=seq_len)[:, 0, :]
 
 
 @cached
@@ -88,28 +86,31 @@ def pair_plane(cfg: RopeConfig, pair: int, m: int, seq_len: int, content: str, s
     tok = np.union1d(tok, [m]).astype(np.float64)
     ends = np.array([0.0, float(m)])
 
-    parts = []
-    for kind, pos in (("ring", ring_pos), ("path", arc_pos), ("dot", tok), ("vector", ends)):
-        xy = _rotated_pair(cfg, q, pos, pair, seq_len)
-        parts.append(pd.DataFrame({
-            "kind": kind, "position": pos, "x": xy[:, 0], "y": xy[:, 1], "order": np.arange(len(pos)),
-            "angle_rad": rope_core.angles(cfg, pos, seq_len)[:, pair],
-        }))
-    frame = pd.concat(parts, ignore_index=True)
-    frame["turns"] = frame["angle_rad"] / (2 * np.pi)
-    frame["series"] = ""
-    is_vec = frame["kind"] == "vector"
-    frame.loc[is_vec, "series"] = np.where(frame.loc[is_vec, "position"] == 0, "position 0", f"position m = {m}")
-    tip = frame[is_vec].iloc[-1]
-    angle_m = float(tip["angle_rad"])
+    kinds = ("ring", "path", "dot", "vector")
+    parts = (ring_pos, arc_pos, tok, ends)
+    pos = np.concatenate(parts)
+    # one apply_rope_pairs / angles call for every point (row by row the same values as one call per kind)
+    xy = _rotated_pair(cfg, q, pos, pair, seq_len)
+    angle = rope_core.angles(cfg, pos, seq_len)[:, pair]
+    kind = np.repeat(np.array(kinds, dtype=object), [len(v) for v in parts])
+    order = np.concatenate([np.arange(len(v)) for v in parts])
+    series = np.full(len(pos), "", dtype=object)
+    n_vec = len(ends)
+    series[-n_vec:] = np.where(ends == 0, "position 0", f"position m = {m}")
+    angle_m = float(angle[-1])  # the tip: the vector at position m
     radius = float(np.hypot(q[a], q[b])) * af
-    label = pd.DataFrame({"kind": ["text"], "position": [float(m)], "x": [tip["x"] * 1.22],
-                          "y": [tip["y"] * 1.22], "order": [0], "angle_rad": [angle_m],
-                          "turns": [angle_m / (2 * np.pi)], "series": [""],
-                          "text": [f"m·θ_{pair} = {angle_m:.4g} rad"]})
-    frame = pd.concat([frame.assign(text=""), label], ignore_index=True)
-    frame.insert(0, "panel", panel)
-    frame.insert(1, "pair", pair)
+    frame = pd.DataFrame({
+        "panel": panel, "pair": pair,
+        "kind": np.append(kind, "text"),
+        "position": np.append(pos, float(m)),
+        "x": np.append(xy[:, 0], xy[-1, 0] * 1.22),
+        "y": np.append(xy[:, 1], xy[-1, 1] * 1.22),
+        "order": np.append(order, 0),
+        "angle_rad": np.append(angle, angle_m),
+        "turns": np.append(angle / (2 * np.pi), angle_m / (2 * np.pi)),
+        "series": np.append(series, ""),
+        "text": np.append(np.full(len(pos), "", dtype=object), f"m·θ_{pair} = {angle_m:.4g} rad"),
+    })
     return {
         "frame": frame, "a": a, "b": b, "theta": theta, "wavelength": wavelength, "angle": angle_m,
         "turns": angle_m / (2 * np.pi), "radius": radius, "q_norm": float(np.hypot(q[a], q[b])),
@@ -123,7 +124,8 @@ def angle_curves(cfg: RopeConfig, pairs: tuple[tuple[int, str], ...], length: in
     """Angle of each listed pair at positions 0..length−1 (at most MAX_CURVE of them).
 
     "angle_rad" is m·θ_i from rope_core.angles (unwrapped). "wrapped_rad" is measured: the signed
-    angle from (q_a, q_b) to RoPE(q, m)'s (a_i, b_i), in (−π, π], read off apply_rope's output.
+    angle from (q_a, q_b) to RoPE(q, m)'s (a_i, b_i), in (−π, π], read off apply_rope_pairs' output
+    (apply_rope's values at those features).
     """
     q, _ = make_qk(cfg.head_dim, content, seed)
     idx, stride = sample_axis(length, MAX_CURVE)
@@ -131,11 +133,11 @@ def angle_curves(cfg: RopeConfig, pairs: tuple[tuple[int, str], ...], length: in
     phi = rope_core.angles(cfg, pos, seq_len)
     ab = rope_core.pair_indices(cfg.rotary_dim, cfg.layout)
     x = np.broadcast_to(q, (len(pos), q.size))
-    out = rope_core.apply_rope(x, pos, cfg, seq_len=seq_len)
+    out = rope_core.apply_rope_pairs(x, pos, cfg, [pair for pair, _ in pairs], seq_len=seq_len)
     parts = []
-    for pair, speed in pairs:
+    for k, (pair, speed) in enumerate(pairs):
         a, b = ab[pair]
-        ya, yb = out[:, a], out[:, b]
+        ya, yb = out[:, k, 0], out[:, k, 1]
         wrapped = np.arctan2(q[a] * yb - q[b] * ya, q[a] * ya + q[b] * yb)
         parts.append(pd.DataFrame({
             "pair": f"pair {pair} ({speed})", "position": pos, "angle_rad": phi[:, pair],
