@@ -1,0 +1,435 @@
+"""Every page, driven through Streamlit's AppTest the way readers use it.
+
+- reached through the entrypoint and through its own URL;
+- at defaults, at both ends of every shared control read from explorer.controls.SHARED via the URL (one at a
+  time, every choice, every scaling method with its parameters at both ends, every preset), at one all-lightest
+  and one all-heaviest combination, and with every slider / select_slider on the page (page-specific ones
+  included) moved to its min and max through AppTest's widget API;
+- with hostile URLs;
+- across pages (values persist, the URL carries non-defaults only, presets and "custom (from …)");
+- the shared-layer data check: the relative-position heatmap is constant along its diagonals.
+
+Each run asserts: no exception, at least one chart (Home has none by design), and every chart ships at most
+charts.MAX_ROWS rows. What a page's numbers mean is tested by its own tests/test_page_<id>.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from explorer import controls
+from explorer.charts import MAX_ROWS
+from explorer.nav import PAGES
+from explorer.params import ParamSpec
+from tests.apptest_utils import (
+    PAGE_SPECS,
+    chart_payloads,
+    charts,
+    exceptions,
+    open_url,
+    page_file,
+    record_page_specs,
+    rerun_with_url,
+    run_page,
+)
+
+PAGE_IDS = [p.url_path for p in PAGES]
+CHARTLESS = {"home"}  # Home is text, metrics and links (issue 3, page 1)
+SHARED = controls.SHARED
+SPEC = {s.key: s for s in SHARED}
+NUMERIC = ("int", "float", "grid")
+DEFAULTS = controls.defaults()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_specs():
+    record_page_specs()
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+def current_page(at) -> str:
+    """The url_path of the page the last run finished on."""
+    from streamlit.util import calc_hash
+
+    done = at._finished_page_script_hash  # noqa: SLF001
+    return next((p for p in PAGE_IDS if calc_hash(p) == done), done)
+
+
+def check(at, page_id: str, where: str = "") -> None:
+    """The invariants of every run of every page."""
+    label = f"{page_id} [{where}]"
+    assert not at.exception, f"{label}: exception on the page:\n" + "\n".join(exceptions(at))
+    assert current_page(at) == page_id, f"{label}: ended on page {current_page(at)!r}"
+    # st.navigation ran (a page run without it is the legacy pages/ mode a cold deep link falls into)
+    registered = at._registered_pages.values()  # noqa: SLF001
+    assert sorted(i.get("page_name", "") for i in registered if "url_pathname" in i) == sorted(
+        p.title for p in PAGES), f"{label}: st.navigation did not register the app's pages"
+    assert len(at.sidebar.slider) >= 5, f"{label}: the shared sidebar is missing"
+    payloads = chart_payloads(at)
+    if page_id not in CHARTLESS:
+        assert payloads, f"{label}: no chart on the page"
+    for title, rows in payloads:
+        assert sum(rows) <= MAX_ROWS, f"{label}: chart {title!r} ships {sum(rows):,} rows {rows} > {MAX_ROWS:,}"
+
+
+def page_specs(page_id: str) -> tuple[ParamSpec, ...]:
+    if page_id not in PAGE_SPECS:
+        check(open_url(page_id), page_id, "discover page controls")
+    return PAGE_SPECS[page_id]
+
+
+def ends(spec: ParamSpec, values: dict) -> tuple:
+    lo, hi = spec.bounds(values)
+    if spec.kind == "int":
+        lo, hi = int(lo), int(hi)
+        if spec.even:
+            lo, hi = lo + lo % 2, hi - hi % 2
+    return lo, hi
+
+
+def full_url(page_id: str, case: dict) -> dict[str, str]:
+    """The whole state as a URL: every shared and page control at its default, overridden by `case`.
+
+    Each case spells everything out, so that it does not depend on the previous case run in the same session
+    (nor on how the sidebar treats keys a URL leaves out). With a preset, the model's own values come from the
+    preset instead.
+    """
+    out = {}
+    for s in (*SHARED[1:], *page_specs(page_id)):
+        if "preset" in case and s.key in controls.MODEL_KEYS:
+            continue
+        out[s.key] = s.to_url(s.default)
+    out.update({k: str(v) for k, v in case.items()})
+    return out
+
+
+def _q(spec: ParamSpec, v) -> str:
+    return spec.to_url(v)
+
+
+def shared_cases(page_id: str) -> list[tuple[str, dict]]:
+    """Both ends of every shared control, one at a time; every choice; every method with its parameters."""
+    cases: list[tuple[str, dict]] = []
+    for s in SHARED[1:]:
+        if s.show_if is not None or s.key == "scaling":
+            continue  # the scaling method and its parameters: below
+        if s.kind in NUMERIC:
+            lo, hi = ends(s, DEFAULTS)
+            cases += [(f"{s.key}={_q(s, lo)}", {s.key: _q(s, lo)}), (f"{s.key}={_q(s, hi)}", {s.key: _q(s, hi)})]
+        elif s.kind == "choice":
+            cases += [(f"{s.key}={o}", {s.key: o}) for o in s.options if o != s.default]
+        elif s.kind == "bool":
+            cases.append((f"{s.key}={_q(s, not s.default)}", {s.key: _q(s, not s.default)}))
+    for method in controls.METHODS[1:]:  # each method, with all of its parameters at their low / high ends
+        own = [s for s in SHARED if s.show_if is not None and s.show_if({"scaling": method})]
+        for end in (0, 1):
+            case = {"scaling": method}
+            for s in own:
+                case[s.key] = _q(s, bool(end)) if s.kind == "bool" else _q(s, ends(s, DEFAULTS)[end])
+            cases.append((f"scaling={method},params-{'lo' if end == 0 else 'hi'}", case))
+    cases += [(f"preset={slug}", {"preset": slug}) for slug in controls.preset_slugs()]
+    return cases
+
+
+URL_CASES = [(page_id, cid, case) for page_id in PAGE_IDS for cid, case in shared_cases(page_id)]
+
+
+def extreme_case(page_id: str, end: int) -> dict:
+    """Every numeric control (shared and page-specific) at one end at once; the heaviest one uses YaRN."""
+    case = {"scaling": "yarn" if end else "none"}
+    values = dict(DEFAULTS)
+    for s in (*SHARED[1:], *page_specs(page_id)):
+        if s.kind in NUMERIC:
+            v = ends(s, values)[end]
+            values[s.key] = v
+            case[s.key] = _q(s, v)
+    return case
+
+
+# ------------------------------------------------------------------------------------------------- reaching pages
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_through_entrypoint(page_id):
+    at = run_page(page_id)
+    check(at, page_id, "entrypoint, defaults")
+    assert dict(at.query_params) == {}, f"defaults must leave the URL empty, got {dict(at.query_params)}"
+    for w in [*at.sidebar.slider, *at.sidebar.select_slider, *at.sidebar.selectbox, *at.sidebar.radio,
+              *at.sidebar.toggle]:
+        assert w.help, f"{page_id}: sidebar control {w.label!r} has no help tooltip"
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_through_own_url(page_id):
+    at = open_url(page_id, {"theta": "500000", "d": "64", "L": "300"})
+    check(at, page_id, "own URL")
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.sidebar.slider(key="w_d").value == 64
+    assert at.sidebar.slider(key="w_L").value == 300
+    assert at.sidebar.select_slider(key="w_theta").value == 500000.0
+    assert {k: at.query_params.get(k) for k in ("theta", "d", "L")} == {"theta": "500000", "d": "64", "L": "300"}
+
+
+# ------------------------------------------------------------------------------------------------- extremes
+
+_WARM: dict[str, object] = {}
+
+
+def warm(page_id: str):
+    """One session per page, reused by that page's URL cases (each spells out the whole state: full_url)."""
+    if page_id not in _WARM:
+        _WARM.clear()  # cases are grouped by page: keep one session alive at a time
+        _WARM[page_id] = open_url(page_id)
+    return _WARM[page_id]
+
+
+@pytest.mark.parametrize("page_id,case_id,case", URL_CASES, ids=[f"{p}-{c}" for p, c, _ in URL_CASES])
+def test_shared_control_extremes_via_url(page_id, case_id, case):
+    at = warm(page_id)
+    rerun_with_url(at, full_url(page_id, case))
+    check(at, page_id, case_id)
+    values = at.session_state["_rope_values"]
+    for k, v in case.items():  # the sidebar holds what the link asked for
+        if k == "preset":
+            assert values["preset"] == v
+        elif SPEC[k].kind in NUMERIC:
+            assert math.isclose(float(values[k]), float(v)), (k, values[k], v)
+        else:
+            assert str(SPEC[k].to_url(values[k])) == v, (k, values[k], v)
+
+
+@pytest.mark.parametrize("end", [0, 1], ids=["all-lightest", "all-heaviest"])
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_all_controls_at_one_end(page_id, end):
+    at = warm(page_id)
+    rerun_with_url(at, full_url(page_id, extreme_case(page_id, end)))
+    check(at, page_id, f"all controls at {'min' if end == 0 else 'max'}")
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_every_slider_widget_at_both_ends(page_id):
+    """Every slider and select_slider in the sidebar, found on the page, moved to its min and max."""
+    at = open_url(page_id)
+    check(at, page_id, "defaults")
+    specs = {s.key: s for s in (*SHARED, *page_specs(page_id))}
+    keys = [w.key for w in at.sidebar.slider] + [w.key for w in at.sidebar.select_slider]
+    assert len(keys) >= 7, keys
+    for wkey in keys:
+        assert wkey.removeprefix("w_") in specs, f"{page_id}: sidebar widget {wkey!r} is not a ParamSpec (not in URLs)"
+    failures = []
+    restore = None  # (widget key, value): put back together with the next move, to save a rerun
+    for wkey in keys:
+        key = wkey.removeprefix("w_")
+        spec = specs[key]
+        original = at.session_state["_rope_values"][key]
+        for end in ("min", "max"):
+            widget = _find(at, wkey)
+            if widget is None:  # hidden by another control's bound; nothing to move
+                break
+            if widget.type == "slider":
+                target = widget.proto.min if end == "min" else widget.proto.max
+                target = int(target) if spec.kind == "int" else float(target)
+            else:
+                options = spec.grid_options(original) if spec.kind == "grid" else list(spec.options)
+                target = options[0] if end == "min" else options[-1]
+            widget.set_value(target)
+            if restore is not None and _find(at, restore[0]) is not None:
+                _find(at, restore[0]).set_value(restore[1])
+            at.run()
+            try:
+                check(at, page_id, f"{key} widget at {end} ({target})")
+                values = at.session_state["_rope_values"]
+                assert values[key] == target, f"{key}: widget set to {target}, value is {values[key]}"
+                if _same(target, spec.default):
+                    assert key not in at.query_params, f"{key} at its default must not be in the URL"
+                else:
+                    assert at.query_params.get(key) == spec.to_url(target), (key, dict(at.query_params))
+                if restore is not None:
+                    rkey = restore[0].removeprefix("w_")
+                    assert _same(values[rkey], restore[1]), f"{rkey} not restored: {values[rkey]} != {restore[1]}"
+            except AssertionError as err:
+                failures.append(str(err))
+            restore = None
+        restore = (wkey, original)
+    assert not failures, "\n\n".join(failures)
+
+
+def _find(at, wkey: str):
+    for w in [*at.sidebar.slider, *at.sidebar.select_slider]:
+        if w.key == wkey:
+            return w
+    return None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+# ------------------------------------------------------------------------------------------------- hostile URLs
+
+TAG = "<script>alert('x')</script>"
+# name -> (query, keys whose warning must name them). Parsing of each value alone is tested in test_params.py;
+# here every category reaches every page through the real sidebar.
+HOSTILE: dict[str, tuple[dict, list[str]]] = {
+    "non-numbers": ({"d": "abc", "prf": "one", "seed": "0x10"}, ["d", "prf", "seed"]),
+    "nan-inf": ({"theta": "nan", "L": "inf", "offset": "-inf", "heads": "NaN"}, ["theta", "L", "offset", "heads"]),
+    "negative-zero-huge": ({"offset": "-5", "heads": "0", "d": "0", "L": "1e308", "theta": "-1e4"},
+                           ["offset", "heads", "d", "L", "theta"]),
+    "odd-head-dim": ({"d": "63", "prf": "0"}, ["d", "prf"]),
+    "unknown-names": ({"scaling": "rope2", "layout": "diagonal", "content": "zeros", "preset": "gpt-7"},
+                      ["scaling", "layout", "content", "preset"]),
+    "repeated-keys": ({"d": ["64", "512"], "L": ["1", "2", "3"]}, ["d", "L"]),
+    "10kB-value": ({"theta": "9" * 10_240, "d": "1" * 10_240}, ["theta", "d"]),
+    "html": ({"layout": TAG, TAG: "1", "d": '"><img src=x onerror=alert(1)>'}, ["layout", "d"]),
+    "pasted-preset-elsewhere": ({"preset": "pasted", "d": "64"}, []),
+    "every-key-nan": ("nan", "all"),
+    "every-key-huge-negative": ("-1e308", "all"),
+    "every-key-html": (TAG, "all"),
+}
+
+
+def _warnings(at) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("case_id", list(HOSTILE))
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_hostile_url(page_id, case_id):
+    query, named = HOSTILE[case_id]
+    if named == "all":  # every shared and page-specific key at once
+        specs = (*SHARED, *page_specs(page_id))
+        query, named = {s.key: query for s in specs}, [s.key for s in specs[1:]]
+    at = open_url(page_id, query)
+    check(at, page_id, f"hostile {case_id}")
+    text = _warnings(at)
+    assert text, f"{page_id} {case_id}: no warning shown"
+    for key in named:
+        assert f"`{key}`" in text, f"{page_id} {case_id}: no warning names `{key}`:\n{text}"
+    if case_id == "pasted-preset-elsewhere":
+        assert "pasted" in text and at.sidebar.slider(key="w_d").value == 64, text
+    assert "<script" not in text and "<img" not in text
+    # the bad values are not written back into the URL
+    for k, v in at.query_params.items():
+        assert "<" not in str(v) and len(str(v)) < 100, (k, str(v)[:80])
+
+
+# ------------------------------------------------------------------------------------------------- across pages
+
+def test_value_set_on_one_page_persists_on_every_other():
+    at = run_page("relative_position")
+    at.sidebar.slider(key="w_d").set_value(64).run()
+    at.sidebar.select_slider(key="w_theta").set_value(500000.0).run()
+    assert {k: at.query_params.get(k) for k in ("d", "theta")} == {"d": "64", "theta": "500000"}
+    for info in PAGES:
+        at.switch_page(page_file(info.url_path)).run()
+        check(at, info.url_path, "after switching page")
+        assert at.sidebar.slider(key="w_d").value == 64, info.url_path
+        assert at.sidebar.select_slider(key="w_theta").value == 500000.0, info.url_path
+        assert at.query_params.get("d") == "64" and at.query_params.get("theta") == "500000", dict(at.query_params)
+
+
+def test_url_carries_non_defaults_and_drops_defaults():
+    at = run_page("relative_position")
+    assert dict(at.query_params) == {}
+    at.sidebar.slider(key="w_L").set_value(300).run()
+    at.sidebar.slider(key="w_offset").set_value(17).run()
+    assert dict(at.query_params) == {"L": "300", "offset": "17"}
+    at.sidebar.slider(key="w_L").set_value(256).run()
+    assert dict(at.query_params) == {"offset": "17"}
+    at.sidebar.selectbox(key="w_scaling").set_value("yarn").run()
+    assert at.query_params.get("scaling") == "yarn" and "factor" not in at.query_params  # factor at default
+    at.sidebar.slider(key="w_factor").set_value(16.0).run()
+    assert at.query_params.get("factor") == "16"
+    at.sidebar.selectbox(key="w_scaling").set_value("none").run()
+    assert dict(at.query_params) == {"offset": "17"}, "a hidden method parameter must leave the URL"
+
+
+def _preset_with_non_default_theta() -> tuple[str, str]:
+    for slug, name in controls.preset_slugs().items():
+        if controls.preset_values(slug)["theta"] != DEFAULTS["theta"]:
+            return slug, name
+    raise AssertionError("no preset with a non-default rope_theta")
+
+
+def _sidebar_captions(at) -> str:
+    return "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_preset_sets_values_and_editing_shows_custom():
+    slug, name = _preset_with_non_default_theta()
+    expected = controls.preset_values(slug)
+    at = run_page("frequencies")
+    at.sidebar.selectbox(key="w_preset").set_value(slug).run()
+    check(at, "frequencies", f"preset {slug}")
+    values = at.session_state["_rope_values"]
+    for k in controls.MODEL_KEYS:
+        assert _same(values[k], expected[k]), (k, values[k], expected[k])
+    assert at.sidebar.slider(key="w_d").value == expected["d"]
+    assert at.sidebar.select_slider(key="w_theta").value == expected["theta"]
+    assert f"Preset: **{name}**" in _sidebar_captions(at)
+    assert dict(at.query_params) == {"preset": slug}, "a preset's own values are not repeated in the URL"
+
+    new_theta = 10.0 if expected["theta"] != 10.0 else 100.0
+    at.sidebar.select_slider(key="w_theta").set_value(new_theta).run()
+    check(at, "frequencies", "preset edited")
+    assert f"custom (from {name})" in _sidebar_captions(at)
+    assert at.query_params.get("preset") == slug and at.query_params.get("theta") == _q(SPEC["theta"], new_theta)
+
+    # the edited link reproduces the same state in a new session, on another page
+    other = open_url("relative_position", dict(at.query_params))
+    check(other, "relative_position", "edited preset link")
+    assert f"custom (from {name})" in _sidebar_captions(other)
+    assert other.sidebar.select_slider(key="w_theta").value == new_theta
+    assert other.sidebar.slider(key="w_d").value == expected["d"]
+
+
+# ------------------------------------------------------------------------------------------------- data
+
+HEATMAP = "⟨RoPE(q, m), RoPE(k, n)⟩"
+
+
+@pytest.mark.parametrize("query", [
+    {},
+    {"d": "512", "L": "8192", "offset": "100000"},
+    {"layout": "interleaved", "scaling": "yarn", "factor": "64", "theta": "10"},
+    {"content": "identical", "prf": "0.25", "scaling": "llama3", "L": "4000"},
+    {"scaling": "dynamic", "L": "8192", "orig": "256"},
+], ids=["defaults", "heavy", "yarn-interleaved", "identical-partial-llama3", "dynamic"])
+def test_relative_heatmap_is_constant_along_diagonals(query):
+    at = open_url("relative_position", query)
+    check(at, "relative_position", f"heatmap {query}")
+    heat = [df for spec, df in charts(at) if {"m", "n", "score"} <= set(df.columns)]
+    assert heat, "no heatmap with m, n and score on the Relative position page"
+    df = heat[0]
+    assert len(df) >= 4
+    by_diag = (df["m"] - df["n"]).round(6)
+    spread = df.groupby(by_diag)["score"].agg(lambda s: s.max() - s.min())
+    scale = max(df["score"].abs().max(), 1e-300)
+    assert spread.max() <= 1e-9 * scale, f"spread along a diagonal {spread.max():.3e} (scale {scale:.3e})"
+    # and the matrix is not trivially flat: different diagonals carry different scores
+    means = df.groupby(by_diag)["score"].mean()
+    assert means.max() - means.min() > 1e-6 * scale
+    if "m_minus_n" in df.columns:
+        assert ((df["m"] - df["n"]) == df["m_minus_n"]).all()
+
+
+@pytest.mark.parametrize("d,prf", [(2, 0.05), (38, 0.05), (6, 0.5), (128, 0.35), (512, 0.05), (2, 1.0)])
+def test_pages_get_the_configuration_the_sidebar_shows(d, prf):
+    """The RopeConfig handed to pages must describe the sidebar's values (rotary dim rounded down to even, ≥ 2).
+
+    Home's live summary prints the number of rotated pairs and the head dim; a silent fallback to another
+    configuration (with the sidebar still showing d and prf) would show up here.
+    """
+    at = open_url("home", {"d": str(d), "prf": str(prf)})
+    check(at, "home", f"d={d} prf={prf}")
+    rotary = int(d * prf)
+    rotary = max(2, rotary - rotary % 2)
+    pairs = next(m for m in at.metric if m.label == "Rotated pairs")
+    assert pairs.value == str(rotary // 2), (
+        f"d={d}, prf={prf}: the sidebar shows head dim {at.sidebar.slider(key='w_d').value} but the page got "
+        f"{pairs.value} rotated pairs ({pairs.proto.help}); expected {rotary // 2}. Warnings: "
+        f"{[w.value for w in at.warning]}")
