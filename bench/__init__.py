@@ -1,0 +1,1 @@
+"""RoPE Explorer benchmark: `python -m bench` (see bench/__main__.py)."""

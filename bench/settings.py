@@ -1,0 +1,119 @@
+"""Which pages, which settings: defaults, the heaviest values, the slider the bench moves.
+
+Page-specific controls are discovered, not listed: the bench wraps `explorer.page.setup` while a
+page runs under AppTest and records the ParamSpecs the page passes in. The heaviest value of a
+numeric control is its upper bound (callable bounds evaluated at the heavy shared values), of a
+grid its last option; choices keep their default unless PAGE_HEAVY names one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from bench.common import ROOT  # noqa: F401 - puts the repo on sys.path
+
+# The sidebar's extremes (explorer/controls.py: HEAD_DIM_MAX, SEQ_LEN_MAX, OFFSET_MAX, heads hi=16),
+# with the largest scaling factor under the method with the most moving parts.
+HEAVY_SHARED: dict[str, str] = {
+    "d": "512", "L": "8192", "offset": "100000", "heads": "16", "scaling": "yarn", "factor": "64",
+}
+# Page-specific heaviest values the generic rule would not pick (choices; bounds that are not the
+# heavy end). Keys are nav url_paths. Extend when a page gains such a control.
+PAGE_HEAVY: dict[str, dict[str, str]] = {}
+
+MOVED = "theta"  # the slider every rerun moves: every cached frame is keyed on the RopeConfig it changes
+
+
+def pages() -> list[Any]:
+    from explorer.nav import PAGES
+
+    return list(PAGES)
+
+
+def theta_grid() -> tuple[float, ...]:
+    from explorer.params import THETA_GRID
+
+    return THETA_GRID
+
+
+def url_value(spec, value) -> str:
+    return spec.to_url(value)
+
+
+def theta_walk(start: float, count: int) -> list[float]:
+    """`count` grid values of rope_theta never visited before, walking up from `start` (then down)."""
+    grid = list(theta_grid())
+    i = min(range(len(grid)), key=lambda j: abs(math.log(grid[j]) - math.log(start)))
+    up = grid[i + 1:]
+    down = grid[:i][::-1]
+    walk = (up + down)[:count]
+    if len(walk) < count:
+        raise ValueError(f"theta grid has only {len(up) + len(down)} unvisited values, need {count}")
+    return walk
+
+
+class SpecRecorder:
+    """Wraps explorer.page.setup to record the page-specific ParamSpecs of every page that runs."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, tuple] = {}
+        self._orig = None
+
+    def __enter__(self) -> "SpecRecorder":
+        from explorer import page as page_mod
+
+        self._mod = page_mod
+        self._orig = page_mod.setup
+        orig = self._orig
+
+        def setup(page_id, page_specs=(), *a, **kw):
+            self.specs[page_id] = tuple(page_specs)
+            return orig(page_id, page_specs, *a, **kw)
+
+        page_mod.setup = setup
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._mod.setup = self._orig
+
+
+@dataclass
+class Setting:
+    name: str  # "defaults" | "heaviest"
+    query: dict[str, str]
+
+
+def heavy_query(page_id: str, page_specs) -> dict[str, str]:
+    """The heavy shared values plus this page's heaviest page-specific values, as URL strings."""
+    from explorer import controls
+
+    values = controls.defaults()
+    for s in controls.SHARED:
+        if s.key in HEAVY_SHARED:
+            values[s.key] = s.parse(HEAVY_SHARED[s.key], values)[0]
+    query = dict(HEAVY_SHARED)
+    for spec in page_specs:
+        values.setdefault(spec.key, spec.default)
+        override = PAGE_HEAVY.get(page_id, {}).get(spec.key)
+        if override is not None:
+            query[spec.key] = override
+            values[spec.key] = spec.parse(override, values)[0]
+            continue
+        if spec.kind in ("int", "float"):
+            _, hi = spec.bounds(values)
+            value = spec.clamp(hi, values)
+        elif spec.kind == "grid":
+            value = spec.options[-1]
+            if spec.hi is not None:
+                value = min(value, spec.bounds(values)[1])
+        else:
+            continue  # choices and toggles keep their default unless PAGE_HEAVY says otherwise
+        values[spec.key] = value
+        query[spec.key] = spec.to_url(value)
+    return query
+
+
+def describe(query: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in query.items()) or "defaults"
