@@ -32,6 +32,7 @@ from .scores import (
     men_min_theta,
     relative_score_matrix,
     roformer_bound,
+    score_on_grid,
     score_vs_distance,
     scores_absolute,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "same_token_attention",
     "same_token_rows_naive",
     "same_token_scores",
+    "score_on_grid",
     "score_vs_distance",
     "scores_absolute",
     "sinusoidal_pe",

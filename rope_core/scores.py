@@ -52,23 +52,59 @@ def score_vs_distance(q, k, config: RopeConfig, deltas, seq_len: int | None = No
     return af * af * rotated + passthrough
 
 
-def relative_score_matrix(q, k, config: RopeConfig, positions, seq_len: int | None = None) -> np.ndarray:
-    """S[i, j] = g(positions[i] - positions[j]) built from score_vs_distance.
+def score_on_grid(q, k, config: RopeConfig, start: float, step: float, count: int,
+                  seq_len: int | None = None) -> np.ndarray:
+    """g(start + j*step) for j = 0 .. count-1, as score_vs_distance, in O(sqrt(count) * d) trig calls.
 
-    For evenly spaced positions only the 2L - 1 distances are evaluated: O(L d + L^2).
-    Otherwise g is evaluated once per distinct difference.
-    Returns: (L, L) float64, equal to scores_absolute(q, k, config, positions, positions).
+    Evenly spaced distances split as u + v with u on a coarse grid (every `block` steps) and v on a
+    fine one (0 .. block-1 steps); angle addition gives
+      g(u + v) = af^2 * sum_i [cos(u θ_i) P_i(v) + sin(u θ_i) Q_i(v)] + <q_pass, k_pass>,
+      P_i(v) = A_i cos(v θ_i) + B_i sin(v θ_i),  Q_i(v) = B_i cos(v θ_i) - A_i sin(v θ_i),
+    with A_i = a c + b e, B_i = a e - b c as in score_vs_distance: one (R × d/2)·(d/2 × block)
+    matrix product instead of count × d/2 cosines. Agrees with score_vs_distance to ~1e-12 relative.
+    Returns: (count,) float64.
+    """
+    q = np.asarray(q, dtype=np.float64).reshape(-1)
+    k = np.asarray(k, dtype=np.float64).reshape(-1)
+    if count <= 0:
+        return np.zeros(0)
+    idx = pair_indices(config.rotary_dim, config.layout)
+    a, b = q[idx[:, 0]], q[idx[:, 1]]
+    c, e = k[idx[:, 0]], k[idx[:, 1]]
+    big_a, big_b = a * c + b * e, a * e - b * c
+    theta = inv_freq(config, seq_len)
+    block = max(1, int(math.ceil(math.sqrt(count))))
+    rows = -(-count // block)
+    u = start + step * block * np.arange(rows, dtype=np.float64)
+    v = step * np.arange(block, dtype=np.float64)
+    cu, su = np.cos(np.outer(u, theta)), np.sin(np.outer(u, theta))
+    cv, sv = np.cos(np.outer(theta, v)), np.sin(np.outer(theta, v))
+    p = big_a[:, None] * cv + big_b[:, None] * sv
+    qq = big_b[:, None] * cv - big_a[:, None] * sv
+    af = attention_factor(config, seq_len)
+    g = (cu @ p + su @ qq).reshape(-1)[:count]
+    return af * af * g + q[config.rotary_dim :] @ k[config.rotary_dim :]
+
+
+def relative_score_matrix(q, k, config: RopeConfig, positions, seq_len: int | None = None) -> np.ndarray:
+    """S[i, j] = g(positions[i] - positions[j]) built from the scores at each distance.
+
+    For evenly spaced positions S is Toeplitz: g is evaluated on the 2L - 1 distances with
+    score_on_grid (O(sqrt(L) d) trig) and S is returned as a read-only strided view of that
+    vector (O(L) memory, no L×L index arrays; `.copy()` it to write). Otherwise g is evaluated
+    once per distinct difference. Returns: (L, L) float64, equal to
+    scores_absolute(q, k, config, positions, positions) within ~1e-11 relative.
     """
     positions = np.asarray(positions, dtype=np.float64).reshape(-1)
     n = len(positions)
     if n == 0:
         return np.zeros((0, 0))
     i = np.arange(n)
-    offsets = i[:, None] - i[None, :]
     step = positions[1] - positions[0] if n > 1 else 0.0
     if n == 1 or np.array_equal(positions, positions[0] + step * i):
-        g = score_vs_distance(q, k, config, step * np.arange(-(n - 1), n), seq_len)
-        return g[offsets + n - 1]
+        g = score_on_grid(q, k, config, -(n - 1) * step, step, 2 * n - 1, seq_len)
+        # row i holds g at distances i - j, j = 0..n-1: a window of the reversed vector
+        return np.lib.stride_tricks.sliding_window_view(g[::-1], n)[::-1]
     diffs = positions[:, None] - positions[None, :]
     unique, inverse = np.unique(diffs, return_inverse=True)
     return score_vs_distance(q, k, config, unique, seq_len)[inverse.reshape(n, n)]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import rope_core
 from rope_core.config import RopeConfig
 from rope_core.frequencies import default_inv_freq, inv_freq
 from rope_core.scores import (
@@ -250,3 +251,35 @@ def test_negative_m_is_a_real_failure_or_none_exactly_when_admissible(d, theta, 
                                                                               length) is None)
     if m is not None:
         assert 0 <= m < length and men_b(RopeConfig(head_dim=d, rope_theta=theta), np.array([m]))[0] < 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    half=st.integers(1, 64),
+    theta=st.floats(10.0, 1e7),
+    start=st.integers(-5000, 5000),
+    step=st.integers(1, 7),
+    count=st.integers(1, 400),
+    layout=st.sampled_from(["half", "interleaved"]),
+)
+def test_score_on_grid_equals_score_vs_distance(half, theta, start, step, count, layout):
+    cfg = RopeConfig(head_dim=2 * half, rope_theta=theta, layout=layout)
+    rng = np.random.default_rng(half + count)
+    q, k = rng.standard_normal(2 * half), rng.standard_normal(2 * half)
+    deltas = start + step * np.arange(count, dtype=np.float64)
+    fast = rope_core.score_on_grid(q, k, cfg, float(start), float(step), count)
+    naive = rope_core.score_vs_distance(q, k, cfg, deltas)
+    scale = np.abs(q).sum() * np.abs(k).sum()
+    assert np.max(np.abs(fast - naive)) <= 1e-12 * scale
+
+
+def test_relative_score_matrix_is_a_toeplitz_view_equal_to_the_naive_scores_at_8192():
+    cfg = RopeConfig(head_dim=128, rope_theta=1e4)
+    rng = np.random.default_rng(3)
+    q, k = rng.standard_normal(128), rng.standard_normal(128)
+    pos = np.arange(8192, dtype=np.float64)
+    s = rope_core.relative_score_matrix(q, k, cfg, pos)
+    assert s.shape == (8192, 8192) and not s.flags.writeable  # a view, no L×L copy
+    rows = np.arange(0, 8192, 331)
+    naive = rope_core.scores_absolute(q, k, cfg, pos[rows], pos)
+    assert np.max(np.abs(s[rows] - naive)) <= 1e-9
