@@ -174,3 +174,15 @@ def record_page_specs() -> None:
 
     render._records_specs = True
     sidebar.render = render
+
+
+def config_for(query: dict[str, str]):
+    """The RopeConfig the sidebar builds from these URL values (shared controls only, no preset)."""
+    from explorer import controls
+
+    values = dict(controls.defaults())
+    for k, v in query.items():
+        if k not in values:
+            continue
+        values[k] = type(values[k])(float(v)) if isinstance(values[k], (int, float)) else v
+    return controls.config_from_values(values)

@@ -28,8 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT = 60.0
-IDLE_TIMEOUT_MS = 60_000
+STARTUP_TIMEOUT = 120.0
+IDLE_TIMEOUT_MS = 120_000
 
 
 def free_port() -> int:

@@ -69,7 +69,7 @@ def new_page(browser):
         ctx = browser.new_context(viewport=VIEWPORT)
         contexts.append(ctx)
         page = ctx.new_page()
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(120_000)
         page.js_errors = []
         page.on("pageerror", lambda err: page.js_errors.append(str(err)))
         return page
@@ -93,7 +93,7 @@ def assert_healthy(page, page_id: str, where: str, server=None) -> None:
     if page_id not in CHARTLESS:
         charts = drawn_charts(page)
         try:  # Vega draws after the script is idle; a 19,600-cell heatmap can take a moment
-            charts.first.wait_for(state="visible", timeout=30_000)
+            charts.first.wait_for(state="visible", timeout=90_000)
         except Exception:  # noqa: BLE001 - reported as a failed check with the server log
             pytest.fail(f"{page_id} [{where}]: no Vega-Lite chart drawn{log}")
         expect(charts.first).to_be_visible()
@@ -150,20 +150,20 @@ def test_slider_moves_url_and_values_survive_navigation(new_page, servers):
         thumb = slider(page, "Sequence length")
         thumb.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("L") == ["301"], timeout=30_000)
+        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("L") == ["301"], timeout=90_000)
         wait_idle(page)
         assert slider_text(page, "Sequence length") == "301"
         # the log-scale theta select_slider: 500k -> the next stop, 600k
         slider(page, "rope_theta (base)").focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("theta") == ["600000"], timeout=30_000)
+        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("theta") == ["600000"], timeout=90_000)
         wait_idle(page)
         assert_healthy(page, "relative_position", "after moving sliders")
 
         # another page through the sidebar navigation: shared values persist, in the sidebar and in the URL
         target = PAGE_BY_ID["frequencies"]
         page.get_by_test_id("stSidebarNavLink").filter(has_text=target.title).first.click()
-        page.wait_for_url(lambda url: urlparse(url).path == "/frequencies", timeout=30_000)
+        page.wait_for_url(lambda url: urlparse(url).path == "/frequencies", timeout=90_000)
         wait_idle(page)
         assert_healthy(page, "frequencies", "after navigation")
         assert slider_text(page, "Sequence length") == "301"

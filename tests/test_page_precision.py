@@ -5,20 +5,13 @@ import pytest
 
 import rope_core
 
-from tests.apptest_utils import chart_titled, charts, run_page
-from explorer import controls
+from tests.apptest_utils import chart_titled, charts, config_for, run_page
 
 HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
 SMALLEST = {"d": "2", "L": "2", "theta": "10"}
 
 
-def _config(query):
-    values = dict(controls.defaults())
-    for k, v in query.items():
-        if k not in values:
-            continue
-        values[k] = type(values[k])(float(v)) if isinstance(values[k], (int, float)) else v
-    return controls.config_from_values(values)
+_config = config_for
 
 
 def _curves(at, cfg, maxpos):

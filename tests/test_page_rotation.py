@@ -6,21 +6,14 @@ import pytest
 import rope_core
 from rope_core import RopeConfig
 
-from tests.apptest_utils import chart_titled, charts, run_page, warnings_text
-from explorer import controls
+from tests.apptest_utils import chart_titled, charts, config_for, run_page, warnings_text
 from explorer.frames.common import make_qk
 
 HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
 SMALLEST = {"d": "2", "L": "2", "theta": "10"}
 
 
-def _config(query):
-    values = dict(controls.defaults())
-    for k, v in query.items():
-        if k not in values:
-            continue
-        values[k] = type(values[k])(float(v)) if isinstance(values[k], (int, float)) else v
-    return controls.config_from_values(values)
+_config = config_for
 
 
 def _check_plane(df, cfg, pair, m, content="random", seed=0, af=1.0):
