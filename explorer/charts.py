@@ -73,6 +73,24 @@ def downsample_note(stride: int, n: int, what: str = "positions") -> str:
     return f"Downsampled: {shown:,} of {n:,} {what} shown (every {stride}), exact values, not averages."
 
 
+CANVAS_ABOVE = 2_000  # marks drawn one per row: Streamlit's frontend switches Vega to canvas above this
+ARIA_ABOVE = 5_000  # and drops per-mark ARIA attributes above this
+
+
+def _many_marks(spec: dict, rows: int) -> dict:
+    """Canvas rendering (and no per-mark ARIA) for a chart drawing one mark per row of `rows` rows.
+
+    Streamlit's frontend does this on its own for specs whose row count it can read, but it gives up
+    (and keeps SVG: seconds per repaint for a 20,000-cell heatmap) on any view with a transform, so
+    the builders that draw one mark per row say it explicitly.
+    """
+    if rows > CANVAS_ABOVE:
+        spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    if rows > ARIA_ABOVE:
+        spec["config"] = {"mark": {"aria": False}}
+    return spec
+
+
 def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
     if not subtitle:
         return {"text": title}
@@ -156,7 +174,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
                           "sort": _py(facet_sort) if facet_sort else "ascending"},
                 "spec": {**view, "width": panel, "height": panel},
                 "columns": columns, "title": _title(title, subtitle)}
-    return Chart(spec, {DATA: df})
+    return Chart(_many_marks(spec, len(df)), {DATA: df})
 
 
 def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str,
@@ -267,7 +285,7 @@ def points(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_titl
         enc["color"] = {"field": color, "type": "nominal", "title": color}
     spec = {"$schema": SCHEMA, "data": {"name": DATA}, "mark": {"type": "circle", "size": 40}, "encoding": enc,
             "height": height, "title": _title(title, subtitle)}
-    return Chart(spec, {DATA: df})
+    return Chart(_many_marks(spec, len(df)), {DATA: df})
 
 
 def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_title: str, col_title: str,
@@ -298,7 +316,7 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
         "width": size, "height": size,
     }
     spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [view], "title": _title(title, subtitle)}
-    return Chart(spec, {DATA: df})
+    return Chart(_many_marks(spec, len(df)), {DATA: df})
 
 
 _PALETTE = ["#3498db", "#e74c3c", "#27ae60", "#8e44ad", "#7f8c8d"]  # first: the unrotated vector
