@@ -149,7 +149,7 @@ def stop(server: Server) -> None:
 
 # ------------------------------------------------------------------------------------------- page helpers
 
-def wait_idle(page, settle_ms: int = 400, timeout_ms: int = IDLE_TIMEOUT_MS) -> None:
+def wait_idle(page, settle_ms: int = 750, timeout_ms: int = IDLE_TIMEOUT_MS) -> None:
     """Wait until the app is connected, the script is not running, and it stays so for `settle_ms`.
 
     A cold deep link runs the page, which hands over to st.navigation and may rerun; a single
