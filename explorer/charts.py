@@ -100,9 +100,10 @@ def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
 
 def _tooltip(df: pd.DataFrame, fields: Sequence[str], titles: dict[str, str] | None = None) -> list[dict]:
     titles = titles or {}
+    dtypes = dict(zip(df.columns, df.dtypes))  # one pass: df[f] would build a Series per field
     out = []
     for f in fields:
-        if pd.api.types.is_numeric_dtype(df[f].dtype):
+        if pd.api.types.is_numeric_dtype(dtypes[f]):
             out.append({"field": f, "type": "quantitative", "format": ".6~g", "title": titles.get(f, f)})
         else:
             out.append({"field": f, "type": "nominal", "title": titles.get(f, f)})

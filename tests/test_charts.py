@@ -5,6 +5,7 @@ live here.
   Altair (the same one Altair validated against), whose "$schema" is that schema's version;
 - every field a spec uses (encodings, facets, filters, calculate expressions) is a column of the data the view
   reads, or one a transform of that view or an enclosing one creates;
+- builders drawing one mark per row ask for canvas above 2,000 rows (Streamlit cannot tell through transforms);
 - one case per builder compiles and renders through the Vega-Lite compiler (vl_convert) to SVG, the same route as
   the PNG / SVG downloads, and the rendered text carries the titles;
 - show() thins an oversized chart and says so, and leaves a bounded one alone;
@@ -292,6 +293,31 @@ def test_scales_titles_and_tooltips():
     assert head["mark"]["shape"] == "triangle-up" and head["encoding"]["angle"]["scale"] is None
     assert head["encoding"]["color"]["scale"] == {"domain": ["position 0", "position m = 1"],
                                                   "range": ["#3498db", "#e74c3c"]}
+
+
+def test_charts_with_many_marks_ask_for_canvas():
+    """Streamlit's frontend picks canvas above 2,000 marks only for views without transforms; the builders that
+    draw one mark per row say it themselves (an SVG heatmap of 20,000 cells takes seconds to repaint)."""
+    hm = dict(title="t", x_title="x", y_title="y", z_title="z")
+    small = charts.heatmap(grid_frame(40), "n", "m", "score", **hm)  # 1,600 cells
+    mid = charts.heatmap(grid_frame(50), "n", "m", "score", **hm)  # 2,500
+    big = charts.heatmap(grid_frame(75, heads=0), "n", "m", "attention", diverging=False, log_color=True,
+                         domain=(1e-4, 1), **hm)  # 5,625
+    facet = charts.heatmap(grid_frame(40, heads=2), "n", "m", "score", facet="head", **hm)  # 3,200
+    assert "usermeta" not in small.spec and "config" not in small.spec
+    assert mid.spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}} and "config" not in mid.spec
+    assert big.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+    assert big.spec["config"] == {"mark": {"aria": False}}
+    assert facet.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+    mx = charts.matrix(matrix_frame(tuple(range(60))), "row", "col", "value", title="R", row_title="r",
+                       col_title="c", z_title="z")
+    pts = charts.points(curve_frame(n=1500), "x", "y", **T)
+    ln = charts.line(curve_frame(n=3000), "x", "y", **T)  # a line is one path per series: SVG stays
+    assert mx.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+    assert pts.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+    assert "usermeta" not in ln.spec
+    for name, chart in (("mid", mid), ("big", big), ("facet", facet), ("matrix", mx), ("points", pts)):
+        check_chart(chart, name)
 
 
 RENDER = ["heatmap_domain_tooltip", "heatmap_facet_log", "line_color_rules", "line_symlog", "line_marked",
