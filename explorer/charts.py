@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from explorer import raster
+
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
 MAX_AXIS = 140  # heatmap cells per axis: 140² = 19,600 ≤ MAX_ROWS
@@ -121,16 +123,82 @@ def _field(name: str) -> str:
 
 
 def color_scale(values: np.ndarray | pd.Series, diverging: bool, domain: Sequence[float] | None = None) -> dict:
-    if domain is not None:
-        if diverging:
-            return {"scheme": DIVERGING, "domain": [float(v) for v in domain], "domainMid": 0, "reverse": True}
-        return {"scheme": SEQUENTIAL, "domain": [float(v) for v in domain]}
-    if diverging:
-        v = np.asarray(values, dtype=float)
-        m = float(np.nanmax(np.abs(v))) if v.size else 1.0
-        m = m if m > 0 else 1.0
-        return {"scheme": DIVERGING, "domain": [-m, m], "domainMid": 0, "reverse": True}
-    return {"scheme": SEQUENTIAL}
+    """The Vega-Lite colour scale of `colormap` (explicit stops, so a raster and its legend agree)."""
+    return colormap(values, diverging, domain).scale()
+
+
+def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log: bool = False) -> raster.ColorMap:
+    """Diverging RdBu centred at 0 (over ±max|value| or `domain`), or sequential viridis (log: over `domain`)."""
+    if diverging and not log:
+        return raster.diverging(values, domain)
+    return raster.sequential(values, domain, log=log)
+
+
+HOVER_AXIS = 24  # hover cells per axis over a raster heatmap: ≤ 576 marks, each with exact values
+HOVER_NOTE = "Hover: exact values of one cell in every {k} along each axis (the first of each block); the CSV has all."
+
+
+def _grid_index(values: np.ndarray, step: float) -> tuple[np.ndarray, float, int]:
+    """Cell index of each value on a grid starting at the smallest value with spacing `step`;
+    returns (index, origin, cell count)."""
+    v = np.asarray(values, dtype=float)
+    origin = float(v.min()) if v.size else 0.0
+    idx = np.rint((v - origin) / step).astype(np.int64) if v.size else np.zeros(0, np.int64)
+    return idx, origin, int(idx.max()) + 1 if idx.size else 1
+
+
+def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, z: str,
+                   cmap: raster.ColorMap, facet: str | None, facet_values: Sequence,
+                   image_box: tuple[float, float, float, float], hover: np.ndarray,
+                   cell_ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                   x_enc: dict, y_enc: dict, z_title: str, tooltip: list[dict]) -> tuple[pd.DataFrame, list[dict]]:
+    """One PNG per facet value (cells coloured by `cmap` at grid indices ix, iy) and the rows flagged in
+    `hover` as transparent rects carrying exact values: their one data frame (column _kind tells
+    them apart) and the two Vega-Lite layers that draw them on the x/y encodings given."""
+    x0, x1, y0, y1 = image_box
+    keys = df[facet].to_numpy() if facet else np.zeros(len(df), dtype=np.int8)
+    zv = df[z].to_numpy(dtype=float)
+    images = []
+    for fv in (facet_values if facet else [0]):
+        sel = keys == fv
+        grid = np.full((ny, nx), np.nan)
+        grid[iy[sel], ix[sel]] = zv[sel]
+        images.append({"_kind": "image", "_url": raster.png_data_url(cmap.rgba(grid)),
+                       "_x": x0, "_x2": x1, "_y": y0, "_y2": y1, **({facet: fv} if facet else {})})
+    cells = df.loc[hover].copy()
+    hx, hx2, hy, hy2 = (np.asarray(a, dtype=float)[hover] for a in cell_ends)
+    cells["_kind"], cells["_x"], cells["_x2"], cells["_y"], cells["_y2"] = "cell", hx, hx2, hy, hy2
+    if cmap.log:
+        cells = cells[cells[z] > 0]
+    frame = pd.concat([pd.DataFrame(images), cells], ignore_index=True)
+    frame["_url"] = frame["_url"].astype(object)
+    image_layer = {
+        "transform": [{"filter": {"field": "_kind", "equal": "image"}}],
+        "mark": {"type": "image", "aspect": False, "smooth": False},
+        "encoding": {"x": {**x_enc, "field": "_x"}, "x2": {"field": "_x2"},
+                     "y": {**y_enc, "field": "_y"}, "y2": {"field": "_y2"}, "url": {"field": "_url", "type": "nominal"}},
+    }
+    cell_layer = {
+        "transform": [{"filter": {"field": "_kind", "equal": "cell"}}],
+        "mark": {"type": "rect", "opacity": 0},
+        "encoding": {"x": {**x_enc, "field": "_x"}, "x2": {"field": "_x2"},
+                     "y": {**y_enc, "field": "_y"}, "y2": {"field": "_y2"},
+                     "color": _q(z, title=z_title, scale=cmap.scale()), "tooltip": tooltip},
+    }
+    return frame, [image_layer, cell_layer]
+
+
+def _hover_mask(ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, per_axis: int) -> tuple[np.ndarray, int]:
+    """Rows on every k-th cell of both axes, k the smallest whole stride leaving ≤ per_axis per axis."""
+    k = max(1, -(-max(nx, ny) // per_axis))
+    return (ix % k == 0) & (iy % k == 0), k
+
+
+def _with_note(subtitle: str | Sequence[str] | None, note: str) -> str | list[str] | None:
+    if not note:
+        return subtitle
+    lines = [] if not subtitle else [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    return [*lines, note]
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: str, y_title: str,
@@ -138,44 +206,40 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
             domain: Sequence[float] | None = None, step: float = 1.0, y_step: float | None = None,
             tooltip: Sequence[str] | None = None, height: int = 420, facet: str | None = None,
             facet_sort: Sequence[str] | None = None, columns: int = 4,
-            panel: int = 180, log_color: bool = False) -> Chart:
+            panel: int = 180, log_color: bool = False, hover_axis: int = HOVER_AXIS) -> Chart:
     """A heatmap of z over quantitative x and y cells [x, x+step) × [y, y+y_step), y growing downwards.
 
-    Cells are drawn as binned rectangles so axes keep real tick values (positions, pair indices);
-    the cell ends are computed in the browser (calculate transforms), so only df itself is sent.
+    The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
+    axes, so a repaint costs one mark however many cells there are. Hover: transparent rects over
+    every k-th cell of each axis (k chosen so ≤ hover_axis per axis; 1 on small grids) with the exact
+    values of `tooltip`; the subtitle says so when k > 1. Colour legend: the same explicit-stop scale.
     With `facet`, small multiples: one panel×panel heatmap per value of that column (in
     `facet_sort` order), `columns` per row, sharing axes and one colour scale.
     log_color: sequential log colour scale over `domain` (required), clamped, for non-negative values
     spanning decades (e.g. attention weights); cells ≤ 0 (e.g. masked) are left blank.
     """
     y_step = step if y_step is None else y_step
-    scale = color_scale(df[z], diverging, domain)
-    if log_color:
-        scale = {"type": "log", "scheme": SEQUENTIAL, "domain": [float(v) for v in domain], "clamp": True}
-    transform = [{"filter": f"{_field(z)} > 0"}] if log_color else []
-    transform += [{"calculate": f"{_field(x)} + {float(step)!r}", "as": "_x2"},
-                  {"calculate": f"{_field(y)} + {float(y_step)!r}", "as": "_y2"}]
-    view = {
-        "mark": {"type": "rect"},
-        "encoding": {
-            "x": _q(x, bin="binned", title=x_title),
-            "x2": {"field": "_x2"},
-            "y": _q(y, bin="binned", title=y_title, scale={"reverse": True}),
-            "y2": {"field": "_y2"},
-            "color": _q(z, title=z_title, scale=scale),
-            "tooltip": _tooltip(df, tooltip or [y, x, z]),
-        },
-        "transform": transform,
-    }
+    cmap = colormap(df[z], diverging, domain, log=log_color)
+    ix, xo, nx = _grid_index(df[x].to_numpy(), step)
+    iy, yo, ny = _grid_index(df[y].to_numpy(), y_step)
+    hover, k = _hover_mask(ix, iy, nx, ny, hover_axis)
+    facet_values = (_py(facet_sort) if facet_sort else sorted(_py(pd.unique(df[facet])))) if facet else []
+    box = (xo, xo + nx * step, yo, yo + ny * y_step)
+    x_enc = _q(x, title=x_title, scale={"domain": list(box[:2]), "nice": False, "zero": False})
+    y_enc = _q(y, title=y_title, scale={"domain": list(box[2:]), "nice": False, "zero": False, "reverse": True})
+    xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
+    ends = (xs, np.minimum(xs + step * k, box[1]), ys, np.minimum(ys + y_step * k, box[3]))
+    frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends,
+                                   x_enc, y_enc, z_title, _tooltip(df, tooltip or [y, x, z]))
+    head = _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else ""))
     if facet is None:
-        spec = {"$schema": SCHEMA, "data": {"name": DATA}, **view, "height": height, "title": _title(title, subtitle)}
+        spec = {"$schema": SCHEMA, "data": {"name": DATA}, "layer": layers, "height": height, "title": head}
     else:
         spec = {"$schema": SCHEMA, "data": {"name": DATA},
-                "facet": {"field": facet, "type": "nominal", "title": None,
-                          "sort": _py(facet_sort) if facet_sort else "ascending"},
-                "spec": {**view, "width": panel, "height": panel},
-                "columns": columns, "title": _title(title, subtitle)}
-    return Chart(_many_marks(spec, len(df)), {DATA: df})
+                "facet": {"field": facet, "type": "nominal", "title": None, "sort": facet_values},
+                "spec": {"layer": layers, "width": panel, "height": panel},
+                "columns": columns, "title": head}
+    return Chart(spec, {DATA: frame})
 
 
 def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str,
@@ -292,32 +356,44 @@ def points(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_titl
 def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_title: str, col_title: str,
            z_title: str, subtitle: str | Sequence[str] | None = None, diverging: bool = True,
            domain: Sequence[float] | None = None, tooltip: Sequence[str] | None = None,
-           size: int = 560, max_labels: int = 16) -> Chart:
+           size: int = 560, max_labels: int = 16, max_hover: int = 1_024) -> Chart:
     """A square matrix heatmap: one equal cell per (row, col) index pair, indices in ascending order.
 
     Unlike `heatmap`, the shown indices need not be contiguous (e.g. a window of a matrix's rows
-    and columns gathered from two bands): each shown index gets one cell labelled with its real
-    value, and at most `max_labels` tick labels are drawn per axis. The plot is size × size pixels
-    (wrapped in a concat so that width="stretch" keeps the cells square, as in `plane`).
+    and columns gathered from two bands): each shown index gets one cell, at most `max_labels` tick
+    labels per axis carry the real index values. The cells are one image, as in `heatmap`. Hover:
+    exact values on every non-zero cell when there are at most `max_hover` (a rotation matrix has
+    2 per row), otherwise on every k-th cell of each axis. The plot is size × size pixels (wrapped in
+    a concat so that width="stretch" keeps the cells square, as in `plane`).
     """
     rows, cols = np.sort(df[row].unique()), np.sort(df[col].unique())
+    ix, iy = np.searchsorted(cols, df[col].to_numpy()), np.searchsorted(rows, df[row].to_numpy())
+    nx, ny = len(cols), len(rows)
 
-    def axis(idx: np.ndarray) -> dict:
+    def axis(idx: np.ndarray, title: str) -> dict:
         every = max(1, -(-len(idx) // max_labels))
-        return {"values": _py(idx[::every]), "labelAngle": 0}
+        at = np.arange(0, len(idx), every)
+        labels = " : ".join(f"datum.value == {float(p) + 0.5!r} ? {json.dumps(str(v))}" for p, v in zip(at, _py(idx[at])))
+        return {"title": title, "values": [float(p) + 0.5 for p in at], "labelAngle": 0,
+                "labelExpr": f"{labels} : ''" if labels else "''", "grid": False}
 
-    view = {
-        "mark": {"type": "rect"},
-        "encoding": {
-            "x": {"field": col, "type": "ordinal", "sort": "ascending", "title": col_title, "axis": axis(cols)},
-            "y": {"field": row, "type": "ordinal", "sort": "ascending", "title": row_title, "axis": axis(rows)},
-            "color": _q(z, title=z_title, scale=color_scale(df[z], diverging, domain)),
-            "tooltip": _tooltip(df, tooltip or [row, col, z]),
-        },
-        "width": size, "height": size,
-    }
-    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [view], "title": _title(title, subtitle)}
-    return Chart(_many_marks(spec, len(df)), {DATA: df})
+    x_enc = _q("_x", scale={"domain": [0, nx], "nice": False, "zero": False}, axis=axis(cols, col_title))
+    y_enc = _q("_y", scale={"domain": [0, ny], "nice": False, "zero": False, "reverse": True},
+               axis=axis(rows, row_title))
+    nonzero = df[z].to_numpy(dtype=float) != 0
+    if nonzero.sum() <= max_hover:
+        hover, note = nonzero, "Blank (white) cells are exactly 0; hover a coloured cell for its exact value."
+        k = 1
+    else:
+        hover, k = _hover_mask(ix, iy, nx, ny, HOVER_AXIS)
+        note = HOVER_NOTE.format(k=k) if k > 1 else ""
+    cmap = colormap(df[z], diverging, domain)
+    ends = (ix, np.minimum(ix + k, nx), iy, np.minimum(iy + k, ny))
+    frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, None, [], (0.0, float(nx), 0.0, float(ny)),
+                                   hover, ends, x_enc, y_enc, z_title, _tooltip(df, tooltip or [row, col, z]))
+    view = {"layer": layers, "width": size, "height": size}
+    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [view], "title": _title(title, _with_note(subtitle, note))}
+    return Chart(spec, {DATA: frame})
 
 
 _PALETTE = ["#3498db", "#e74c3c", "#27ae60", "#8e44ad", "#7f8c8d"]  # first: the unrotated vector

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
@@ -60,8 +61,73 @@ def charts(at: AppTest) -> list[tuple[dict, pd.DataFrame]]:
         if not frames and el.proto.data.data:
             frames = [pa.ipc.open_stream(el.proto.data.data).read_all().to_pandas()]
         # layered charts carry small frames for rules and labels too: the data is the largest one
-        out.append((spec, max(frames, key=len) if frames else pd.DataFrame()))
+        frame = max(frames, key=len) if frames else pd.DataFrame()
+        if "_kind" in frame.columns:  # a raster heatmap: the numbers on screen are its hover cells
+            frame = frame[frame["_kind"] == "cell"].reset_index(drop=True)
+        out.append((spec, frame))
     return out
+
+
+def raster_of(at: AppTest, text: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(image rows, hover cells, colour scale) of the raster heatmap whose title contains `text`."""
+    for el in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
+        spec = json.loads(el.proto.spec)
+        if text in _title(spec):
+            frame = max((pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in el.proto.datasets), key=len)
+            assert "_kind" in frame.columns, f"{text!r} is not a raster heatmap"
+            scale = _find_color_scale(spec)
+            return (frame[frame["_kind"] == "image"].reset_index(drop=True),
+                    frame[frame["_kind"] == "cell"].reset_index(drop=True), scale)
+    raise AssertionError(f"no chart titled {text!r}")
+
+
+def _find_color_scale(node) -> dict:
+    if isinstance(node, dict):
+        if isinstance(node.get("color"), dict) and "scale" in node["color"]:
+            return node["color"]["scale"]
+        for v in node.values():
+            found = _find_color_scale(v)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for v in node:
+            found = _find_color_scale(v)
+            if found:
+                return found
+    return {}
+
+
+def assert_raster_shows(at: AppTest, text: str, expected: pd.DataFrame, x: str, y: str, z: str,
+                        facet: str | None = None, by_rank: bool = False) -> pd.DataFrame:
+    """The raster heatmap titled `text` shows `expected` exactly: each cell's pixel is the colour of its z on the
+    chart's own (legend) scale, pixels without a row are blank, and every hover cell carries expected's values.
+    by_rank: x and y are placed by rank among their unique values (a matrix of gathered indices).
+    Returns the hover cells."""
+    from explorer import raster
+
+    images, cells, scale = raster_of(at, text)
+    cmap = raster.ColorMap(tuple(scale["domain"]), tuple(scale["range"]), log=scale.get("type") == "log")
+    groups = expected.groupby(facet, sort=False) if facet else [(None, expected)]
+    for key, part in groups:
+        row = images if facet is None else images[images[facet] == key]
+        assert len(row) == 1, f"{text}: {len(row)} images for {key!r}"
+        img = raster.decode_png_data_url(row["_url"].iloc[0])
+        if by_rank:
+            ix = np.searchsorted(np.sort(part[x].unique()), part[x].to_numpy())
+            iy = np.searchsorted(np.sort(part[y].unique()), part[y].to_numpy())
+        else:
+            r = row.iloc[0]
+            sx, sy = (r["_x2"] - r["_x"]) / img.shape[1], (r["_y2"] - r["_y"]) / img.shape[0]
+            ix = np.rint((part[x].to_numpy(dtype=float) - r["_x"]) / sx).astype(int)
+            iy = np.rint((part[y].to_numpy(dtype=float) - r["_y"]) / sy).astype(int)
+        want = np.zeros(img.shape, dtype=np.uint8)
+        want[iy, ix] = cmap.rgba(part[z].to_numpy(dtype=float))
+        assert np.array_equal(img, want), f"{text} {key or ''}: {int((img != want).any(axis=2).sum())} pixels differ"
+    keys = [k for k in (facet, y, x) if k]
+    merged = cells.merge(expected, on=keys, suffixes=("", "_expected"), validate="one_to_one")
+    assert len(merged) == len(cells) > 0, f"{text}: hover cells not in the expected data"
+    np.testing.assert_array_equal(merged[z].to_numpy(), merged[z + "_expected"].to_numpy())
+    return cells
 
 
 def chart_titled(at: AppTest, text: str) -> tuple[dict, pd.DataFrame]:

@@ -5,7 +5,9 @@ live here.
   Altair (the same one Altair validated against), whose "$schema" is that schema's version;
 - every field a spec uses (encodings, facets, filters, calculate expressions) is a column of the data the view
   reads, or one a transform of that view or an enclosing one creates;
-- builders drawing one mark per row ask for canvas above 2,000 rows (Streamlit cannot tell through transforms);
+- heatmaps and matrices draw their cells as one image plus a bounded hover layer, however large the grid;
+  builders drawing one mark per row (points) ask for canvas above 2,000 rows (tests/test_raster.py checks the
+  image's pixels);
 - one case per builder compiles and renders through the Vega-Lite compiler (vl_convert) to SVG, the same route as
   the PNG / SVG downloads, and the rendered text carries the titles;
 - show() thins an oversized chart and says so, and leaves a bounded one alone;
@@ -225,7 +227,7 @@ def test_the_checks_can_fail():
     with pytest.raises(AssertionError, match="schema error"):
         check_chart(bad, "bad mark")
     bad = charts.heatmap(grid_frame(), "n", "m", "score", title="t", x_title="x", y_title="y", z_title="z")
-    bad.spec["transform"].append({"calculate": "datum['gone'] * 2", "as": "g"})
+    bad.spec["layer"][1]["transform"].append({"calculate": "datum['gone'] * 2", "as": "g"})
     with pytest.raises(AssertionError, match="gone"):
         check_chart(bad, "bad expression")
 
@@ -238,24 +240,38 @@ def test_schema_is_altairs():
 
 def test_scales_titles_and_tooltips():
     """What Altair used to emit for these options (checked on the specs, value by value)."""
-    enc = CASES["heatmap_domain_tooltip"].spec["encoding"]
-    assert enc["color"]["scale"] == {"scheme": "redblue", "domain": [-1.0, 1.0], "domainMid": 0, "reverse": True}
-    assert enc["y"]["scale"] == {"reverse": True} and enc["x"]["bin"] == "binned"
+    image, cells = CASES["heatmap_domain_tooltip"].spec["layer"]
+    enc = cells["encoding"]
+    assert image["mark"] == {"type": "image", "aspect": False, "smooth": False}
+    assert image["encoding"]["url"] == {"field": "_url", "type": "nominal"}
+    assert cells["mark"] == {"type": "rect", "opacity": 0}  # hover targets only: the image shows the colours
+    scale = enc["color"]["scale"]
+    assert scale["domain"][0] == -1.0 and scale["domain"][-1] == 1.0 and scale["domain"][5] == 0.0
+    assert scale["range"][5] == "#f7f7f7" and scale["interpolate"] == "rgb" and scale["clamp"] is True
+    assert enc["y"]["scale"] == {"domain": [0.0, 8.0], "nice": False, "zero": False, "reverse": True}
+    assert enc["x"]["scale"] == {"domain": [0.0, 8.0], "nice": False, "zero": False}
     assert enc["tooltip"][0] == {"field": "m", "type": "quantitative", "format": ".6~g", "title": "m"}
     auto = CASES["heatmap"].spec
     top = float(np.abs(grid_frame()["score"]).max())
-    assert auto["encoding"]["color"]["scale"]["domain"] == [-top, top]
-    assert auto["title"] == {"text": "Scores", "subtitle": "one line", "subtitleColor": "#666"}
-    assert CASES["heatmap_zero_signal"].spec["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
-    assert CASES["heatmap_sequential_ystep"].spec["encoding"]["color"]["scale"] == {"scheme": "viridis"}
-    log = CASES["heatmap_log"].spec
-    assert log["encoding"]["color"]["scale"] == {"type": "log", "scheme": "viridis", "domain": [1e-4, 1.0],
-                                                 "clamp": True}
-    assert log["transform"][0] == {"filter": 'datum["attention"] > 0'}
+    auto_scale = auto["layer"][1]["encoding"]["color"]["scale"]
+    assert (auto_scale["domain"][0], auto_scale["domain"][-1]) == (-top, top)
+    assert auto["title"] == {"text": "Scores", "subtitle": "one line", "subtitleColor": "#666"}  # 4×4: no hover note
+    zero = CASES["heatmap_zero_signal"].spec["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    assert (zero[0], zero[-1]) == (-1.0, 1.0)
+    seq = CASES["heatmap_sequential_ystep"].spec["layer"][1]["encoding"]["color"]["scale"]
+    assert seq["range"][0] == "#440154" and seq["range"][-1] == "#fde725" and seq["type"] == "linear"
+    g = grid_frame()
+    assert (seq["domain"][0], seq["domain"][-1]) == (g["score"].min(), g["score"].max())
+    log = CASES["heatmap_log"].spec["layer"][1]["encoding"]["color"]["scale"]
+    assert log["type"] == "log" and log["clamp"] is True
+    assert np.allclose([log["domain"][0], log["domain"][-1]], [1e-4, 1.0])
+    assert (CASES["heatmap_log"].datasets[charts.DATA].query("_kind == 'cell'")["attention"] > 0).all()
     facet = CASES["heatmap_facet_log"].spec
     assert facet["facet"] == {"field": "head", "type": "nominal", "title": None, "sort": ["head 3", "head 1", "head 2"]}
     assert (facet["columns"], facet["spec"]["width"], facet["spec"]["height"]) == (2, 120, 120)
-    assert CASES["heatmap_facet"].spec["facet"]["sort"] == "ascending"
+    assert CASES["heatmap_facet"].spec["facet"]["sort"] == ["head 1", "head 2", "head 3"]
+    images = CASES["heatmap_facet"].datasets[charts.DATA].query("_kind == 'image'")
+    assert list(images["head"]) == ["head 1", "head 2", "head 3"]  # one image per panel
 
     lc = CASES["line_color_rules"].spec
     assert lc["title"]["subtitle"] == ["one", "two"] and lc["height"] == 360
@@ -285,7 +301,9 @@ def test_scales_titles_and_tooltips():
     assert "layer" in CASES["line_marked_none"].spec and len(CASES["line_marked_none"].spec["layer"]) == 1
 
     mx = CASES["matrix"].spec["hconcat"][0]
-    assert mx["encoding"]["x"]["axis"] == {"values": [0, 2, 6], "labelAngle": 0}
+    axis = mx["layer"][1]["encoding"]["x"]["axis"]
+    assert axis["values"] == [0.5, 2.5, 4.5] and axis["labelAngle"] == 0  # cell centres of indices 0, 2, 6
+    assert axis["labelExpr"] == 'datum.value == 0.5 ? "0" : datum.value == 2.5 ? "2" : datum.value == 4.5 ? "6" : \'\''
     assert (mx["width"], mx["height"]) == (200, 200)
     pl = CASES["plane"].spec["hconcat"]
     assert len(pl) == 2 and pl[1]["title"] == {"text": "pair 3", "fontSize": 12}
@@ -295,28 +313,27 @@ def test_scales_titles_and_tooltips():
                                                   "range": ["#3498db", "#e74c3c"]}
 
 
-def test_charts_with_many_marks_ask_for_canvas():
-    """Streamlit's frontend picks canvas above 2,000 marks only for views without transforms; the builders that
-    draw one mark per row say it themselves (an SVG heatmap of 20,000 cells takes seconds to repaint)."""
-    hm = dict(title="t", x_title="x", y_title="y", z_title="z")
-    small = charts.heatmap(grid_frame(40), "n", "m", "score", **hm)  # 1,600 cells
-    mid = charts.heatmap(grid_frame(50), "n", "m", "score", **hm)  # 2,500
-    big = charts.heatmap(grid_frame(75, heads=0), "n", "m", "attention", diverging=False, log_color=True,
-                         domain=(1e-4, 1), **hm)  # 5,625
-    facet = charts.heatmap(grid_frame(40, heads=2), "n", "m", "score", facet="head", **hm)  # 3,200
-    assert "usermeta" not in small.spec and "config" not in small.spec
-    assert mid.spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}} and "config" not in mid.spec
-    assert big.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
-    assert big.spec["config"] == {"mark": {"aria": False}}
-    assert facet.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+def test_marks_per_chart_are_bounded():
+    """A heatmap or matrix sends its cells as one image per panel plus at most hover_axis² hover cells, however
+    large the grid; points, one mark per row, ask for canvas above 2,000 (Streamlit cannot tell through
+    transforms, and an SVG of 20,000 marks takes seconds to repaint); a line is one path per series."""
+    hm = dict(title="t", x_title="x", y_title="y", z_title="z", step=2)
+    for n, heads in ((4, 0), (25, 0), (140, 0), (60, 4)):
+        chart = charts.heatmap(grid_frame(n, heads=heads), "n", "m", "score", facet="head" if heads else None, **hm)
+        frame = chart.datasets[charts.DATA]
+        assert (frame["_kind"] == "image").sum() == max(1, heads)
+        cells = (frame["_kind"] == "cell").sum()
+        assert cells == min(n, -(-n // -(-n // charts.HOVER_AXIS))) ** 2 * max(1, heads)
+        assert cells <= charts.HOVER_AXIS ** 2 * max(1, heads) and "usermeta" not in chart.spec
+        check_chart(chart, f"heatmap {n}")
     mx = charts.matrix(matrix_frame(tuple(range(60))), "row", "col", "value", title="R", row_title="r",
-                       col_title="c", z_title="z")
+                       col_title="c", z_title="z")  # sin(r - c): 3,540 non-zero cells, so sampled
+    assert (mx.datasets[charts.DATA]["_kind"] == "cell").sum() <= charts.HOVER_AXIS ** 2
     pts = charts.points(curve_frame(n=1500), "x", "y", **T)
-    ln = charts.line(curve_frame(n=3000), "x", "y", **T)  # a line is one path per series: SVG stays
-    assert mx.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+    ln = charts.line(curve_frame(n=3000), "x", "y", **T)
     assert pts.spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
     assert "usermeta" not in ln.spec
-    for name, chart in (("mid", mid), ("big", big), ("facet", facet), ("matrix", mx), ("points", pts)):
+    for name, chart in (("matrix", mx), ("points", pts)):
         check_chart(chart, name)
 
 

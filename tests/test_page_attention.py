@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from apptest_utils import chart_titled, charts, run_page
+from apptest_utils import assert_raster_shows, chart_titled, charts, run_page
 from explorer import charts as chart_lib
 
 CASES = {
@@ -28,6 +28,36 @@ def views(at):
             chart_titled(at, "Every head with RoPE")[1])
 
 
+def page_values(query):
+    from explorer import controls
+
+    values = controls.defaults()
+    for key, raw in query.items():
+        if key in values:
+            values[key] = type(values[key])(float(raw)) if not isinstance(values[key], str) else raw
+    return values
+
+
+def full_views(case):
+    """The page's three frames, recomputed with its parameters by the function the page calls, after checking
+    that the page shows exactly them (image pixel by pixel, hover cells value by value)."""
+    from explorer import controls
+    from explorer.frames import attention
+
+    query, at = case
+    values = page_values(query)
+    cfg = controls.config_from_values(values)
+    heads, causal = int(values["heads"]), query.get("causal", "1") != "0"
+    args = (cfg, int(values["L"]), int(values["offset"]), values["content"], int(values["seed"]), heads, causal)
+    frames = (attention.attention_view(*args, chart_lib.MAX_AXIS, True, 1)["frame"],
+              attention.attention_view(*args, chart_lib.MAX_AXIS, False, 1)["frame"],
+              attention.attention_view(*args, attention.cells_per_axis(heads), True)["frame"])
+    for title, frame, facet in zip(("Head 1 with RoPE", "Head 1 without RoPE", "Every head with RoPE"), frames,
+                                   (None, None, "head")):
+        assert_raster_shows(at, title, frame, "n", "m", "attention", facet=facet)
+    return frames
+
+
 def test_every_chart_is_bounded_and_every_head_is_drawn(case):
     query, at = case
     found = charts(at)
@@ -40,7 +70,7 @@ def test_every_chart_is_bounded_and_every_head_is_drawn(case):
 
 def test_binned_rows_sum_to_one(case):
     _, at = case
-    for df in views(at):
+    for df in full_views(case):
         sums = df.groupby(["head", "m"])["attention"].sum()
         np.testing.assert_allclose(sums, 1.0, rtol=0, atol=1e-12)
     row_sums = next(m.value for m in at.metric if "row sum" in m.label)
@@ -50,7 +80,7 @@ def test_binned_rows_sum_to_one(case):
 def test_bins_cover_every_key_exactly_once(case):
     query, at = case
     L, offset = int(query.get("L", 256)), int(query.get("offset", 0))
-    for df in views(at):
+    for df in full_views(case):
         bins = df[["n", "n_last"]].drop_duplicates().sort_values("n")
         assert bins["n"].iloc[0] == offset and bins["n_last"].iloc[-1] == offset + L - 1
         assert (bins["n"].iloc[1:].to_numpy() == bins["n_last"].iloc[:-1].to_numpy() + 1).all()
@@ -112,7 +142,7 @@ def test_every_head_matches_naive_rotate_then_dot_attention(case):
     x, _ = make_qk(cfg.head_dim, values["content"], int(values["seed"]))
     w_q, w_k = rope_core.random_projections(np.random.default_rng(int(values["seed"])), heads, cfg.head_dim,
                                             cfg.head_dim)
-    df = views(at)[2]
+    df = full_views(case)[2]
     positions = offset + np.arange(L, dtype=np.float64)
     for h in range(heads):
         part = df[df["head"] == f"head {h + 1}"]

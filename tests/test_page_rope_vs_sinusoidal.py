@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import rope_core
-from apptest_utils import chart_titled, charts, run_page
+from apptest_utils import chart_titled, charts, raster_of, run_page
 from explorer import charts as chart_lib
-from explorer import controls
+from explorer import controls, raster
 from explorer.frames.common import make_qk
 
 CASES = {
@@ -68,7 +68,13 @@ def test_spread_chart_shows_zero_for_rope_and_nonzero_for_sinusoidal(case):
     by_method = df.groupby("method")["spread"].max()
     assert by_method["RoPE"] < 1e-9
     assert by_method["additive sinusoidal PE"] > 1e-3
-    assert set(df["m_minus_n"]) == set(chart_titled(at, "Score with RoPE")[1]["m_minus_n"])
+    # every diagonal of the heatmap's n×n grid (its hover cells sample them): 2n − 1 evenly spaced distances
+    shown = chart_titled(at, "Score with RoPE")[1]
+    assert set(shown["m_minus_n"]) <= set(df["m_minus_n"])
+    images, _, _ = raster_of(at, "Score with RoPE")
+    n = raster.decode_png_data_url(images["_url"].iloc[0]).shape[1]
+    dist = np.sort(df["m_minus_n"].unique())
+    assert len(dist) == 2 * n - 1 and np.allclose(dist, -dist[::-1]) and np.ptp(np.diff(dist)) < 1e-9
 
 
 def test_the_four_terms_add_up_to_the_additive_scores_and_have_their_structure(case):

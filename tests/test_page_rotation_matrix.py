@@ -1,11 +1,12 @@
 """Rotation matrix page: heatmap entries are rope_core.rotation_matrix; identity errors measured."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import rope_core
 
-from tests.apptest_utils import chart_titled, config_for, run_page, warnings_text
+from tests.apptest_utils import assert_raster_shows, chart_titled, config_for, raster_of, run_page, warnings_text
 
 HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
 SMALLEST = {"d": "2", "L": "2", "theta": "10"}
@@ -15,10 +16,21 @@ _config = config_for
 
 
 def _heatmap(at, cfg, m):
-    _, df = chart_titled(at, f"R(m) at m = {m}")
+    """The shown window of R(m): every cell's pixel is the colour of rope_core's entry, every non-zero entry is a
+    hover cell with its exact value; returns the window as (row, col, value) rows, from rope_core."""
+    _, cells = chart_titled(at, f"R(m) at m = {m}")
     rot = rope_core.rotation_matrix(cfg, m)
-    np.testing.assert_array_equal(df["value"].to_numpy(), rot[df["row"], df["col"]])
-    return df
+    idx = np.unique(np.r_[cells["row"], cells["col"]]).astype(int) if len(cells) else np.arange(0)
+    images, _, _ = raster_of(at, f"R(m) at m = {m}")
+    n = int(images["_x2"].iloc[0])
+    if len(idx) < n:  # a window whose hover cells do not name every index: the full matrix is shown
+        assert n == rot.shape[0], (n, rot.shape)
+        idx = np.arange(n)
+    r, c = np.meshgrid(idx, idx, indexing="ij")
+    window = pd.DataFrame({"row": r.ravel(), "col": c.ravel(), "value": rot[r, c].ravel()})
+    assert_raster_shows(at, f"R(m) at m = {m}", window, "col", "row", "value", by_rank=True)
+    assert len(cells) == int((window["value"] != 0).sum())  # every non-zero entry hovers
+    return window
 
 
 def _table(at):

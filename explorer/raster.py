@@ -1,0 +1,118 @@
+"""Heatmap cells as one image: colour-map a value grid in numpy and encode it as a PNG data URL.
+
+A browser draws a 140×140 heatmap as 19,600 Vega marks, each run through Vega's expression
+interpreter, scenegraph and renderer (seconds per repaint on a 2-core machine, bench/results.md).
+The same cells as one PNG in a Vega-Lite `image` mark cost one mark. The colours must then be
+computed here, and they must be the legend's colours: so the Vega-Lite colour scale is given as
+explicit colour stops on a piecewise domain with RGB interpolation (`ColorMap.scale`), and
+`ColorMap.rgba` interpolates the same stops linearly per channel, as d3's interpolateRgb does,
+and rounds to bytes, as d3's colour formatting does.
+
+Stops: ColorBrewer RdBu (11 classes; reversed: blue for negative, red for positive), the scheme
+behind Vega's "redblue", and matplotlib's viridis sampled at 0, 1/8, …, 1.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+RDBU = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
+        "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f")  # negative → positive
+VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80",
+           "#5ec962", "#addc30", "#fde725")
+
+
+def _rgb(hex_colours: Sequence[str]) -> np.ndarray:
+    """(n, 3) float array of the colours' sRGB bytes."""
+    return np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in hex_colours], dtype=float)
+
+
+@dataclass(frozen=True)
+class ColorMap:
+    """A continuous colour scale: colour `colours[k]` at value `stops[k]`, linear in RGB between stops
+    (in log10 of the value when `log`), clamped at both ends. NaN, ±inf and, on a log scale, values
+    ≤ 0 get no colour (transparent)."""
+
+    stops: tuple[float, ...]
+    colours: tuple[str, ...]
+    log: bool = False
+
+    def scale(self) -> dict:
+        """The same scale as a Vega-Lite colour scale (for the legend and any rect layer)."""
+        return {"type": "log" if self.log else "linear", "domain": list(self.stops), "range": list(self.colours),
+                "interpolate": "rgb", "clamp": True}
+
+    def rgba(self, values: np.ndarray) -> np.ndarray:
+        """uint8 RGBA of `values` (any shape): shape + (4,)."""
+        v = np.asarray(values, dtype=float)
+        stops = np.asarray(self.stops, dtype=float)
+        ok = np.isfinite(v)
+        if self.log:
+            ok &= v > 0
+            v = np.log10(np.where(ok, v, 1.0))
+            stops = np.log10(stops)
+        v = np.where(ok, v, stops[0])
+        rgb = _rgb(self.colours)
+        out = np.zeros(v.shape + (4,), dtype=np.uint8)
+        for ch in range(3):  # np.interp clamps outside [stops[0], stops[-1]]
+            out[..., ch] = np.floor(np.interp(v, stops, rgb[:, ch]) + 0.5).astype(np.uint8)
+        out[..., 3] = np.where(ok, 255, 0)
+        return out
+
+
+def value_range(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values; (0, 1) when there are none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return 0.0, 1.0
+    return float(v.min()), float(v.max())
+
+
+def diverging(values: np.ndarray, domain: Sequence[float] | None = None) -> ColorMap:
+    """RdBu with white at 0: over ±max|value| (±1 when all are 0), or over `domain` (its midpoint white
+    when it does not contain 0)."""
+    if domain is None:
+        lo, hi = value_range(values)
+        m = max(abs(lo), abs(hi)) or 1.0
+        lo, hi = -m, m
+    else:
+        lo, hi = (float(d) for d in domain)
+    mid = 0.0 if lo < 0.0 < hi else (lo + hi) / 2
+    half = len(RDBU) // 2 + 1
+    stops = np.concatenate([np.linspace(lo, mid, half), np.linspace(mid, hi, half)[1:]])
+    return ColorMap(tuple(float(s) for s in stops), RDBU)
+
+
+def sequential(values: np.ndarray, domain: Sequence[float] | None = None, log: bool = False) -> ColorMap:
+    """Viridis over `domain` or the values' range; log-spaced stops when `log` (domain required, > 0)."""
+    if log:
+        if domain is None:
+            raise ValueError("a log colour scale needs a domain")
+        lo, hi = (float(d) for d in domain)
+        return ColorMap(tuple(float(s) for s in np.geomspace(lo, hi, len(VIRIDIS))), VIRIDIS, log=True)
+    lo, hi = value_range(values) if domain is None else (float(d) for d in domain)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    return ColorMap(tuple(float(s) for s in np.linspace(lo, hi, len(VIRIDIS))), VIRIDIS)
+
+
+def png_data_url(rgba: np.ndarray) -> str:
+    """An (h, w, 4) uint8 image as a PNG data URL (row 0 at the top)."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba, dtype=np.uint8)).save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def decode_png_data_url(url: str) -> np.ndarray:
+    """The (h, w, 4) uint8 pixels of a PNG data URL (for tests and the CSV check)."""
+    head, _, data = url.partition(",")
+    if head != "data:image/png;base64":
+        raise ValueError(f"not a PNG data URL: {head[:40]!r}")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA"))
