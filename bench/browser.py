@@ -114,7 +114,7 @@ class _Frames:
 
 
 def _press(pg, server_pid: int | None = None, frames: _Frames | None = None, timeout_ms: int = 180_000,
-           wait_first: bool = True) -> dict:
+           wait_first: bool = True, key: str = "ArrowRight") -> dict:
     if wait_first:
         _wait_idle(pg, timeout_ms)
     pg.evaluate("() => { window.__t0 = null; }")
@@ -123,7 +123,7 @@ def _press(pg, server_pid: int | None = None, frames: _Frames | None = None, tim
     cpu = proc_cpu(server_pid) if server_pid else 0.0
     if frames is not None:
         frames.events.clear()
-    slider.press("ArrowRight")
+    slider.press(key)
     pg.wait_for_function(SETTLED_JS, arg=QUIET_MS, timeout=timeout_ms, polling=50)
     out = pg.evaluate(RESULT_JS)
     out["server_cpu"] = 1000 * (proc_cpu(server_pid) - cpu) if server_pid else float("nan")
@@ -198,8 +198,9 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
         floor: list[dict] = []
 
         def floor_press(n: int = 1) -> None:
-            for _ in range(n):
-                floor.append(_press(tpg, triv.pid, tframes))
+            for _ in range(n):  # back and forth: the trivial slider has 70 stops, a full run presses it ~100 times
+                key = "ArrowRight" if len(floor) % 2 == 0 else "ArrowLeft"
+                floor.append(_press(tpg, triv.pid, tframes, key=key))
 
         floor_press(2)
         floor.clear()  # warm-up

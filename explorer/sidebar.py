@@ -29,6 +29,7 @@ from explorer.params import ParamSpec, Values, human, parse_query
 VALUES = "_rope_values"
 WRITTEN = "_rope_url_written"
 PASTED = "_rope_pasted"  # {"name": str, "config": RopeConfig, "raw": dict} from the Models page
+DRAWN_ON = "_rope_sidebar_page"  # the page whose run last drew the sidebar widgets
 IGNORED_QUERY_KEYS = ("embed", "embed_options")
 
 
@@ -133,11 +134,18 @@ def _on_change(key: str) -> None:
         _apply_preset(values)
 
 
-def _widget(spec: ParamSpec, values: Values) -> None:
+_UNSET = object()
+
+
+def _widget(spec: ParamSpec, values: Values, fresh: bool) -> None:
     wkey = "w_" + spec.key
     value = spec.clamp(values[spec.key], values)
     values[spec.key] = value
-    st.session_state[wkey] = _to_widget(spec, value)
+    shown = _to_widget(spec, value)
+    # Set only when it changed, or on the first run of a page (widget ids include the page): a value set
+    # from the script is re-sent with the widget and re-rendered by the browser (~25 ms a run for 21 widgets).
+    if fresh or st.session_state.get(wkey, _UNSET) != shown:
+        st.session_state[wkey] = shown
     common = dict(key=wkey, help=spec.help, on_change=_on_change, args=(spec.key,))
     if spec.kind in ("int", "float"):
         lo, hi = spec.bounds(values)
@@ -214,6 +222,8 @@ def _url_params(values: Values, specs: Sequence[ParamSpec], shown) -> dict[str, 
 def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False) -> SidebarResult:
     """Draw the sidebar; `all_scaling` shows every scaling method's parameters, not just the selected one's."""
     specs = _specs(page_specs)
+    fresh = st.session_state.get(DRAWN_ON) != page_id
+    st.session_state[DRAWN_ON] = page_id
     current = st.session_state.get(VALUES)
     raw = {k: v[-1] for k, v in _raw_query().items()}
     warnings: list[str] = []
@@ -232,7 +242,7 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     with sb:
         st.subheader("Model")
         for s in specs[:5]:
-            _widget(s, values)
+            _widget(s, values, fresh)
         status = _status(values)
         if status != "custom":
             st.caption(f"Preset: **{status}**")
@@ -243,19 +253,19 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
                 st.caption(note)
         st.subheader("Context shown")
         for s in specs[5:7]:
-            _widget(s, values)
+            _widget(s, values, fresh)
         st.subheader("Scaling")
         for s in specs[7:18]:
             if shown(s):
-                _widget(s, values)
+                _widget(s, values, fresh)
         st.subheader("q, k and heads")
         for s in specs[18:21]:
-            _widget(s, values)
+            _widget(s, values, fresh)
         if page_specs:
             st.subheader("This page")
             for s in page_specs:
                 if shown(s):
-                    _widget(s, values)
+                    _widget(s, values, fresh)
 
     cfg, cfg_warnings = _build_config(values)
     warnings += cfg_warnings

@@ -9,7 +9,7 @@ import rope_core
 from rope_core import RopeConfig
 
 from explorer.cache import cached
-from explorer.charts import sample_axis
+from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
 
 
@@ -39,7 +39,7 @@ def score_grid(cfg: RopeConfig, length: int, offset: int, content: str, seed: in
 
 @cached
 def score_by_distance(cfg: RopeConfig, length: int, offset: int, content: str, seed: int,
-                      max_points: int = 2000) -> tuple[pd.DataFrame, int]:
+                      max_points: int = LINE_POINTS) -> tuple[pd.DataFrame, int]:
     """g(Δ) = ⟨RoPE(q, n+Δ), RoPE(k, n)⟩ for Δ in −(L−1)..L−1, at most max_points of them."""
     q, k = make_qk(cfg.head_dim, content, seed)
     idx, stride = sample_axis(2 * length - 1, max_points)
