@@ -8,3 +8,19 @@ import os
 # limit takes effect there; an explicit setting in the environment wins.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+
+def _pin_mmap_threshold(nbytes: int = 128 * 1024) -> bool:
+    """glibc raises its mmap threshold (up to 32 MiB) after large blocks are freed; the numpy temporaries of
+    a heavy run then come from per-thread heap arenas and stay resident once freed. Pinning the threshold
+    (mallopt M_MMAP_THRESHOLD) maps large arrays on their own and returns them to the OS when freed:
+    bench/results.md measured 248 MB instead of 353 MB after 20 sessions. A no-op off glibc."""
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(-3, nbytes))  # -3: M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        return False
+
+
+MMAP_THRESHOLD_PINNED = _pin_mmap_threshold()

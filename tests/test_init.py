@@ -30,3 +30,15 @@ def test_import_loads_no_streamlit_pandas_or_altair():
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {'streamlit', 'pandas', 'altair'})))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == []
+
+
+def test_explorer_pins_glibcs_mmap_threshold_and_limits_blas_threads():
+    """explorer/__init__.py: on glibc (Debian, as on Community Cloud) large freed arrays go back to the OS."""
+    import platform
+
+    code = ("import json, os, explorer; "
+            "print(json.dumps([explorer.MMAP_THRESHOLD_PINNED, os.environ['OPENBLAS_NUM_THREADS']]))")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    pinned, threads = json.loads(out.stdout)
+    assert pinned is (platform.libc_ver()[0] == "glibc") and threads == "1"
