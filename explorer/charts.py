@@ -136,7 +136,7 @@ def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log
 
 
 HOVER_AXIS = 24  # hover cells per axis over a raster heatmap: ≤ 576 marks, each with exact values
-HOVER_NOTE = "Hover: exact values of one cell in every {k} along each axis (the first of each block); the CSV has all."
+HOVER_NOTE = "Hover: exact values, 1 cell in {k} per axis (CSV: all cells)."
 
 
 def _grid_index(values: np.ndarray, step: float) -> tuple[np.ndarray, float, int]:
@@ -383,7 +383,7 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
                axis=axis(rows, row_title))
     nonzero = df[z].to_numpy(dtype=float) != 0
     if nonzero.sum() <= max_hover:
-        hover, note = nonzero, "Blank (white) cells are exactly 0; hover a coloured cell for its exact value."
+        hover, note = nonzero, "Pale cells off the bands are exactly 0; hover a coloured cell for its exact value."
         k = 1
     else:
         hover, k = _hover_mask(ix, iy, nx, ny, HOVER_AXIS)

@@ -166,7 +166,7 @@ def test_heatmap_blank_cells_and_hover_values():
         assert r["score"] == exact.loc[(r["m"], r["n"]), "score"] and r["m_minus_n"] == r["m"] - r["n"]
         assert (r["_x"], r["_y"]) == (r["n"], r["m"])
         assert r["_x2"] == min(r["n"] + 2 * k, 100.0) and r["_y2"] == min(r["m"] + 2 * k, 100.0)
-    assert f"one cell in every {k}" in " ".join(chart.spec["title"]["subtitle"])
+    assert f"1 cell in {k} per axis" in " ".join(chart.spec["title"]["subtitle"])
 
 
 def test_heatmap_facets_each_get_their_image():
