@@ -152,27 +152,38 @@ def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny
                    cmap: raster.ColorMap, facet: str | None, facet_values: Sequence,
                    image_box: tuple[float, float, float, float], hover: np.ndarray,
                    cell_ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-                   x_enc: dict, y_enc: dict, z_title: str, tooltip: list[dict]) -> tuple[pd.DataFrame, list[dict]]:
+                   x_enc: dict, y_enc: dict, z_title: str, fields: Sequence[str]) -> tuple[pd.DataFrame, list[dict]]:
     """One PNG per facet value (cells coloured by `cmap` at grid indices ix, iy) and the rows flagged in
-    `hover` as transparent rects carrying exact values: their one data frame (column _kind tells
-    them apart) and the two Vega-Lite layers that draw them on the x/y encodings given."""
+    `hover` as transparent rects carrying the exact values of `fields` (the tooltip): their one data frame
+    (column _kind tells them apart; built from numpy arrays, no per-row pandas work) and the two Vega-Lite
+    layers that draw them on the x/y encodings given."""
     x0, x1, y0, y1 = image_box
-    keys = df[facet].to_numpy() if facet else np.zeros(len(df), dtype=np.int8)
+    keys = df[facet].to_numpy() if facet else None
     zv = df[z].to_numpy(dtype=float)
-    images = []
-    for fv in (facet_values if facet else [0]):
-        sel = keys == fv
+    if cmap.log:
+        hover = hover & (zv > 0)  # blank (masked) cells get no hover target
+    urls, labels = [], []
+    for fv in (facet_values if facet else [None]):
+        sel = slice(None) if facet is None else keys == fv
         grid = np.full((ny, nx), np.nan)
         grid[iy[sel], ix[sel]] = zv[sel]
-        images.append({"_kind": "image", "_url": raster.png_data_url(cmap.rgba(grid)),
-                       "_x": x0, "_x2": x1, "_y": y0, "_y2": y1, **({facet: fv} if facet else {})})
-    cells = df.loc[hover].copy()
-    hx, hx2, hy, hy2 = (np.asarray(a, dtype=float)[hover] for a in cell_ends)
-    cells["_kind"], cells["_x"], cells["_x2"], cells["_y"], cells["_y2"] = "cell", hx, hx2, hy, hy2
-    if cmap.log:
-        cells = cells[cells[z] > 0]
-    frame = pd.concat([pd.DataFrame(images), cells], ignore_index=True)
-    frame["_url"] = frame["_url"].astype(object)
+        urls.append(raster.png_data_url(cmap.rgba(grid)))
+        labels.append(fv)
+    n_img, n_cell = len(urls), int(hover.sum())
+    cols: dict[str, np.ndarray] = {"_kind": np.array(["image"] * n_img + ["cell"] * n_cell, dtype=object)}
+    for name in dict.fromkeys([*([facet] if facet else []), *fields, z]):
+        values = df[name].to_numpy()[hover]
+        if name == facet:
+            cols[name] = np.concatenate([np.array(labels, dtype=object), values.astype(object)])
+        elif values.dtype.kind in "biuf":
+            cols[name] = np.concatenate([np.full(n_img, np.nan), values.astype(float)])
+        else:
+            cols[name] = np.concatenate([np.full(n_img, None, dtype=object), values.astype(object)])
+    cols["_url"] = np.array(urls + [None] * n_cell, dtype=object)
+    for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
+        cols[name] = np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[hover]])
+    frame = pd.DataFrame(cols)
+    tooltip = _tooltip(df, fields)
     image_layer = {
         "transform": [{"filter": {"field": "_kind", "equal": "image"}}],
         "mark": {"type": "image", "aspect": False, "smooth": False},
@@ -231,7 +242,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
     ends = (xs, np.minimum(xs + step * k, box[1]), ys, np.minimum(ys + y_step * k, box[3]))
     frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends,
-                                   x_enc, y_enc, z_title, _tooltip(df, tooltip or [y, x, z]))
+                                   x_enc, y_enc, z_title, list(tooltip or [y, x, z]))
     head = _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else ""))
     if facet is None:
         spec = {"$schema": SCHEMA, "data": {"name": DATA}, "layer": layers, "height": height, "title": head}
@@ -391,7 +402,7 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
     cmap = colormap(df[z], diverging, domain)
     ends = (ix, np.minimum(ix + k, nx), iy, np.minimum(iy + k, ny))
     frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, None, [], (0.0, float(nx), 0.0, float(ny)),
-                                   hover, ends, x_enc, y_enc, z_title, _tooltip(df, tooltip or [row, col, z]))
+                                   hover, ends, x_enc, y_enc, z_title, list(tooltip or [row, col, z]))
     view = {"layer": layers, "width": size, "height": size}
     spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [view], "title": _title(title, _with_note(subtitle, note))}
     return Chart(spec, {DATA: frame})
