@@ -1,3 +1,4 @@
+import pandas as pd
 import streamlit as st
 
 from explorer import charts, page
@@ -68,17 +69,19 @@ st.markdown(
     "position·position mixes p_m and p_n through W_Q W_Kᵀ, which is not a rotation, so it is not a function of m − n "
     "either. The sum is the sinusoidal heatmap above."
 )
-rows = [st.columns(2), st.columns(2)]
-for i, (key, label) in enumerate(sinusoidal.TERMS.items()):
-    with rows[i // 2][i % 2]:
-        frame = res["terms"][key]
-        chart = charts.heatmap(
-            frame, "n", "m", "term", step=stride, height=260,
-            title=label, subtitle=[f"max |term| = {res['scale'][key]:.4g}"] + ([note] if note else []),
-            x_title="key position n", y_title="query position m", z_title=label,
-            tooltip=["m", "n", "m_minus_n", "term"],
-        )
-        charts.show(chart, frame, f"term_{key}")
+panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
+terms = pd.concat(
+    [res["terms"][key].assign(panel=name, relative=res["terms"][key]["term"] / (res["scale"][key] or 1.0))
+     for key, name in zip(sinusoidal.TERMS, panels)], ignore_index=True)
+chart = charts.heatmap(
+    terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
+    domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
+    subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
+    + ([note] if note else []),
+    x_title="key position n", y_title="query position m", z_title="term / max |term|",
+    tooltip=["panel", "m", "n", "m_minus_n", "term"],
+)
+charts.show(chart, terms, "terms")
 
 page.how_computed(
     "- `rope_core.sinusoidal_pe(positions, d_model)` builds p_m with base 10,000 (sin on even, cos on odd features; Vaswani et "

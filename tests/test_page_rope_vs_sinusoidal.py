@@ -41,7 +41,7 @@ def case(request):
 def test_every_chart_is_bounded(case):
     _, at = case
     found = charts(at)
-    assert len(found) == 7
+    assert len(found) == 4  # the two scores, the spreads, the four terms as one 2×2 chart
     for _, df in found:
         assert 0 < len(df) <= chart_lib.MAX_ROWS
 
@@ -80,7 +80,10 @@ def test_spread_chart_shows_zero_for_rope_and_nonzero_for_sinusoidal(case):
 def test_the_four_terms_add_up_to_the_additive_scores_and_have_their_structure(case):
     _, at = case
     _, additive = chart_titled(at, "Score with additive sinusoidal PE")
-    terms = {t: chart_titled(at, t)[1].sort_values(["m", "n"]).reset_index(drop=True) for t in TERMS}
+    _, panels = chart_titled(at, "The four terms")
+    terms = {t: panels[panels["panel"].str.startswith(t + " (")].sort_values(["m", "n"]).reset_index(drop=True)
+             for t in TERMS}
+    assert all(len(terms[t]) == len(additive) for t in TERMS)
     additive = additive.sort_values(["m", "n"]).reset_index(drop=True)
     total = sum(terms[t]["term"] for t in TERMS)
     scale = max(1.0, additive["score"].abs().max())
