@@ -27,7 +27,7 @@ from explorer import raster
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
 MAX_AXIS = 140  # heatmap cells per axis: 140² = 19,600 ≤ MAX_ROWS
-LINE_POINTS = 500  # points per line series: each costs the browser ~25 µs per repaint (bench/results.md)
+LINE_POINTS = 512  # points per line series (all 511 distances at L = 256); each costs the browser ~25 µs per repaint
 DIVERGING = "redblue"
 SEQUENTIAL = "viridis"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # altair 6.3's Vega-Lite (tests check it)
