@@ -10,6 +10,9 @@ builder returns a `Chart`: the spec, whose data are named datasets, and those da
 pandas DataFrames themselves (Streamlit sends DataFrames found in spec["datasets"] as Arrow).
 tests/test_charts.py validates every builder's spec, and every spec every page sends, against the
 Vega-Lite v6 JSON schema and renders each builder through the Vega-Lite compiler (vl_convert).
+Heatmaps and matrices send their cells as one colour-mapped PNG per panel (explorer/raster.py) plus a
+bounded layer of transparent hover cells, so the browser draws a handful of marks however many cells
+there are; tests/test_raster.py checks the image pixel by pixel against the legend's colour scale.
 """
 
 from __future__ import annotations
@@ -28,8 +31,6 @@ MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
 MAX_AXIS = 140  # heatmap cells per axis: 140² = 19,600 ≤ MAX_ROWS
 LINE_POINTS = 512  # points per line series (all 511 distances at L = 256); each costs the browser ~25 µs per repaint
-DIVERGING = "redblue"
-SEQUENTIAL = "viridis"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # altair 6.3's Vega-Lite (tests check it)
 DATA = "data"  # the name of a builder's main dataset
 RULES = "rules"  # line(): the rule lines' values and labels
@@ -121,11 +122,6 @@ def _q(name: str, **props) -> dict:
 def _field(name: str) -> str:
     """A field reference inside a Vega expression."""
     return f"datum[{json.dumps(name)}]"
-
-
-def color_scale(values: np.ndarray | pd.Series, diverging: bool, domain: Sequence[float] | None = None) -> dict:
-    """The Vega-Lite colour scale of `colormap` (explicit stops, so a raster and its legend agree)."""
-    return colormap(values, diverging, domain).scale()
 
 
 def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log: bool = False) -> raster.ColorMap:
