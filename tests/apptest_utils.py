@@ -242,8 +242,8 @@ def record_page_specs() -> None:
     sidebar.render = render
 
 
-def config_for(query: dict[str, str]):
-    """The RopeConfig the sidebar builds from these URL values (shared controls only, no preset)."""
+def values_for(query: dict[str, str]) -> dict:
+    """The sidebar's values for these URL values (controls known to controls.defaults(); no preset)."""
     from explorer import controls
 
     values = dict(controls.defaults())
@@ -251,4 +251,11 @@ def config_for(query: dict[str, str]):
         if k not in values:
             continue
         values[k] = type(values[k])(float(v)) if isinstance(values[k], (int, float)) else v
-    return controls.config_from_values(values)
+    return values
+
+
+def config_for(query: dict[str, str]):
+    """The RopeConfig the sidebar builds from these URL values (shared controls only, no preset)."""
+    from explorer import controls
+
+    return controls.config_from_values(values_for(query))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from apptest_utils import assert_raster_shows, chart_titled, charts, run_page
+from apptest_utils import assert_raster_shows, chart_titled, charts, run_page, values_for
 from explorer import charts as chart_lib
 
 CASES = {
@@ -28,16 +28,6 @@ def views(at):
             chart_titled(at, "Every head with RoPE")[1])
 
 
-def page_values(query):
-    from explorer import controls
-
-    values = controls.defaults()
-    for key, raw in query.items():
-        if key in values:
-            values[key] = type(values[key])(float(raw)) if not isinstance(values[key], str) else raw
-    return values
-
-
 def full_views(case):
     """The page's three frames, recomputed with its parameters by the function the page calls, after checking
     that the page shows exactly them (image pixel by pixel, hover cells value by value)."""
@@ -45,7 +35,7 @@ def full_views(case):
     from explorer.frames import attention
 
     query, at = case
-    values = page_values(query)
+    values = values_for(query)
     cfg = controls.config_from_values(values)
     heads, causal = int(values["heads"]), query.get("causal", "1") != "0"
     args = (cfg, int(values["L"]), int(values["offset"]), values["content"], int(values["seed"]), heads, causal)
@@ -130,10 +120,7 @@ def test_every_head_matches_naive_rotate_then_dot_attention(case):
     from explorer.frames.common import make_qk
 
     query, at = case
-    values = controls.defaults()
-    for key, raw in query.items():
-        if key in values:
-            values[key] = type(values[key])(float(raw)) if not isinstance(values[key], str) else raw
+    values = values_for(query)
     cfg = controls.config_from_values(values)
     L, offset, heads = int(values["L"]), int(values["offset"]), int(values["heads"])
     if L * cfg.head_dim * heads > 2_000_000:  # the naive reference is slow at the heavy case
