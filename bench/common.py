@@ -18,7 +18,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 ROOT = Path(os.environ.get("BENCH_ROOT", Path(__file__).resolve().parent.parent))
 BENCH_DIR = Path(__file__).resolve().parent
@@ -233,18 +233,8 @@ class Server:
         self.stop()
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+def browser():
+    """Debian's Chromium with the tests' launch arguments (tests/browser_utils.py), as a context manager."""
+    from tests.browser_utils import chromium
 
-
-@contextlib.contextmanager
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    return chromium()

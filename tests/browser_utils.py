@@ -32,6 +32,19 @@ STARTUP_TIMEOUT = 120.0
 IDLE_TIMEOUT_MS = 120_000
 
 
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, with the project's launch arguments (tests and bench/ share it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
 def free_port() -> int:
     """A port the kernel just handed out on 127.0.0.1 (closed again, so streamlit can bind it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -24,7 +24,7 @@ from explorer.nav import PAGE_BY_ID, PAGES
 from tests.browser_utils import (
     ARTIFACTS,
     CHROMIUM,
-    CHROMIUM_ARGS,
+    chromium,
     FreshServers,
     drawn_charts,
     slider,
@@ -45,15 +45,9 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     expect.set_options(timeout=30_000)  # a cold server on a busy CI machine can take a while to redraw
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
