@@ -13,6 +13,7 @@ both the app's and the trivial page's figure; the ratio is the budget.
 from __future__ import annotations
 
 import time
+import contextlib
 import traceback
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ REPAINT_BUDGET = 3.0
 PROFILE_WORST = 3  # page settings over budget that get a JS profile
 RSS_BUDGET_MB = 500.0
 QUIET_MS = 300
+PRESS_TIMEOUT_MS = 60_000  # a page that has not settled a minute after a keypress is retried
 VIEWPORT = {"width": 1400, "height": 1000}
 SLIDER = ".st-key-w_theta input[type=range]"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -208,30 +210,37 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
         actx = b.new_context(viewport=VIEWPORT)
         actx.add_init_script(INIT_JS)
         _open(actx, app.url + "/").close()  # the first session runs the entrypoint (cold-server deep links)
-        results = []
+        results, retried = [], set()
         for pid in page_ids:
             for name, query, n in (("defaults", {}, reps), ("heaviest", heavy.get(pid, settings.HEAVY_SHARED), heavy_reps)):
                 url = f"{app.url}/{'' if pid == 'home' else pid}" + (f"?{urlencode(query)}" if query else "")
                 t = now()
-                try:
-                    pg, frames = _open(actx, url, with_frames=True)
-                    presses = []
-                    for i in range(n):
-                        presses.append(_press(pg, app.pid, frames))
-                        if i % 2 == 1:
-                            floor_press()
-                    exc = _exceptions(pg)
-                    charts = pg.locator("[data-testid='stVegaLiteChart']").count()
-                    pg.close()
-                    m = {k: median(p[k] for p in presses) for k in ("repaint", "script", "server_cpu", "server")}
-                    drew = any(p["drew"] for p in presses)
-                    results.append((pid, name, m, charts, drew, exc, ""))
-                    log(f"  {pid:<20} {name:<9} repaint {m['repaint']:7.0f} ms  (server {m['server']:.0f} ms, "
-                        f"server CPU {m['server_cpu']:.0f} ms, {charts} charts, {now() - t:.1f}s)")
-                except Exception as err:  # noqa: BLE001
-                    traceback.print_exc()
-                    results.append((pid, name, None, 0, False, 0, f"{type(err).__name__}: {err}"[:200]))
-                    log(f"  {pid:<20} {name:<9} ERROR {err}"[:300])
+                for attempt in (1, 2):  # a press the page never answers (seen once in ~500) is retried on a new page
+                    try:
+                        pg, frames = _open(actx, url, with_frames=True)
+                        presses = []
+                        for i in range(n):
+                            presses.append(_press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS))
+                            if i % 2 == 1:
+                                floor_press()
+                        exc = _exceptions(pg)
+                        charts = pg.locator("[data-testid='stVegaLiteChart']").count()
+                        pg.close()
+                        m = {k: median(p[k] for p in presses) for k in ("repaint", "script", "server_cpu", "server")}
+                        drew = any(p["drew"] for p in presses)
+                        results.append((pid, name, m, charts, drew, exc, ""))
+                        if attempt == 2:
+                            retried.add((pid, name))
+                        log(f"  {pid:<20} {name:<9} repaint {m['repaint']:7.0f} ms  (server {m['server']:.0f} ms, "
+                            f"server CPU {m['server_cpu']:.0f} ms, {charts} charts, {now() - t:.1f}s)")
+                        break
+                    except Exception as err:  # noqa: BLE001
+                        traceback.print_exc()
+                        with contextlib.suppress(Exception):
+                            pg.close()
+                        if attempt == 2:
+                            results.append((pid, name, None, 0, False, 0, f"{type(err).__name__}: {err}"[:200]))
+                        log(f"  {pid:<20} {name:<9} ERROR (attempt {attempt}) {err}"[:300])
         profiles = []
         f_now = median(p["repaint"] for p in floor)
         worst = sorted((r for r in results if r[2] is not None and r[2]["repaint"] > REPAINT_BUDGET * f_now),
@@ -281,6 +290,8 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
             note += "; no chart redrawn"
         if exc:
             note += f"; {exc} exception(s) on screen"
+        if (pid, name) in retried:
+            note += "; measured on a 2nd attempt (the first page stopped answering)"
         ok = ratio <= REPAINT_BUDGET
         part.add(what, f"{ratio:.1f}× ({m['repaint']:.0f} ms)", f"≤ {REPAINT_BUDGET:g}×", ok, note)
         if not ok:
