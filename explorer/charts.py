@@ -228,14 +228,14 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     """
     y_step = step if y_step is None else y_step
     cmap = colormap(df[z], diverging, domain, log=log_color)
-    ix, xo, nx = _grid_index(df[x].to_numpy(), step)
-    iy, yo, ny = _grid_index(df[y].to_numpy(), y_step)
+    xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
+    ix, xo, nx = _grid_index(xs, step)
+    iy, yo, ny = _grid_index(ys, y_step)
     hover, k = _hover_mask(ix, iy, nx, ny, hover_axis)
     facet_values = (_py(facet_sort) if facet_sort else sorted(_py(pd.unique(df[facet])))) if facet else []
     box = (xo, xo + nx * step, yo, yo + ny * y_step)
     x_enc = _q(x, title=x_title, scale={"domain": list(box[:2]), "nice": False, "zero": False})
     y_enc = _q(y, title=y_title, scale={"domain": list(box[2:]), "nice": False, "zero": False, "reverse": True})
-    xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
     ends = (xs, np.minimum(xs + step * k, box[1]), ys, np.minimum(ys + y_step * k, box[3]))
     frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends,
                                    x_enc, y_enc, z_title, list(tooltip or [y, x, z]))

@@ -82,19 +82,11 @@ def raster_of(at: AppTest, text: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]
 
 
 def _find_color_scale(node) -> dict:
-    if isinstance(node, dict):
-        if isinstance(node.get("color"), dict) and "scale" in node["color"]:
-            return node["color"]["scale"]
-        for v in node.values():
-            found = _find_color_scale(v)
-            if found:
-                return found
-    elif isinstance(node, list):
-        for v in node:
-            found = _find_color_scale(v)
-            if found:
-                return found
-    return {}
+    """The first colour scale in a spec (depth first)."""
+    if isinstance(node, dict) and isinstance(node.get("color"), dict) and "scale" in node["color"]:
+        return node["color"]["scale"]
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    return next((found for child in children if (found := _find_color_scale(child))), {})
 
 
 def assert_raster_shows(at: AppTest, text: str, expected: pd.DataFrame, x: str, y: str, z: str,
