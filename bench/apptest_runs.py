@@ -4,7 +4,7 @@ Protocol per page and setting (defaults, heaviest):
   open the page the way a link does (tests/apptest_utils.run_page, query in the URL), move
   rope_theta once (warm-up, untimed), then `reps` times: move rope_theta to a grid value not seen
   before and time `at.run()`. rope_theta changes the RopeConfig, which keys every cached frame,
-  so no rerun is served from st.cache_data.
+  so no rerun is served from the app's cache (st.cache_resource).
 The floor is the same protocol on a one-line script (one slider), measured in short bursts
 interleaved with the pages so that both see the same machine load.
 Chart payload: every vega_lite_chart proto after the last rerun: its rows (all datasets) and

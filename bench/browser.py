@@ -23,6 +23,7 @@ from bench.common import BENCH_DIR, ROOT, PartResult, Server, browser, median, n
 REPAINT_BUDGET = 3.0
 PROFILE_WORST = 3  # page settings over budget that get a JS profile
 RSS_BUDGET_MB = 500.0
+APP_CACHES = ("st_cache_resource", "st_cache_data")  # explorer/cache.py uses the first
 QUIET_MS = 300
 PRESS_TIMEOUT_MS = 60_000  # a page that has not settled a minute after a keypress is retried
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -387,7 +388,9 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
     import threading
 
     part = PartResult("memory", f"Server memory (VmRSS) after {sessions} browser sessions visited every page")
-    app = Server(ROOT / "streamlit_app.py", "app_memory", env=server_env,
+    # the app caches frames with st.cache_resource, whose sizes /_stcore/metrics reports only with this option
+    env = {"STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS": "true", **(server_env or {})}
+    app = Server(ROOT / "streamlit_app.py", "app_memory", env=env,
                  launcher=BENCH_DIR / "mallopt_server.py" if mallopt else None)
     errors: list[str] = []
     exceptions = [0]
@@ -465,17 +468,17 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
              f"≤ {RSS_BUDGET_MB:g} MB", ok, note)
     mb = 1e6
     total = sum(caches.values())
-    data = {k: v for k, v in caches.items() if k[0] == "st_cache_data"}
+    data = {k: v for k, v in caches.items() if k[0] in APP_CACHES}
     top = sorted(data.items(), key=lambda kv: -kv[1])[:6]
-    other = {k: v for k, v in caches.items() if k[0] != "st_cache_data"}
+    other = {k: v for k, v in caches.items() if k[0] not in APP_CACHES}
     part.add("Streamlit-accounted memory after the sessions (/_stcore/metrics)", f"{total / mb:.0f} MB", "", None,
-             f"st.cache_data {sum(data.values()) / mb:.0f} MB in {len(data)} caches; "
+             f"the app's caches (st.cache_resource) {sum(data.values()) / mb:.0f} MB in {len(data)} caches; "
              + "; ".join(f"{t or 'other'} {c or ''} {v / mb:.1f} MB".replace("  ", " ") for (t, c), v in other.items()))
     grown = after - base
     cache_growth = (total - sum(base_caches.values())) / mb
     finding = (f"**Memory**: RSS grew {grown:.0f} MB from session 1 alone ({base:.0f} MB) to all {sessions} sessions "
                f"({after:.0f} MB, peak {hwm:.0f} MB). Streamlit's accounting grew {cache_growth:.0f} MB "
-               f"(st.cache_data {sum(data.values()) / mb:.0f} MB now); largest caches: "
+               f"(the app's caches {sum(data.values()) / mb:.0f} MB now); largest: "
                + ", ".join(f"`{c.rsplit('.', 1)[-1]}` {v / mb:.1f} MB" for (_, c), v in top)
                + f". The remaining {grown - cache_growth:.0f} MB is outside Streamlit's caches: memory the allocator "
                f"keeps after the heaviest runs' numpy/pandas temporaries are freed, and per-session state "

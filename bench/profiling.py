@@ -2,7 +2,7 @@
 
 Each sample's stack is attributed by the innermost frame of app code (pages/, explorer/,
 rope_core/) and the library it called: Altair schema validation, Altair spec building, Arrow
-serialization, pandas, st.cache_data hashing/pickling, rope_core maths, Streamlit widgets...
+serialization, pandas, cache key hashing, rope_core maths, Streamlit widgets...
 The full pyinstrument text profile of the last rerun is saved under bench/out/.
 """
 
@@ -54,7 +54,7 @@ def categorize(stack: list[str]) -> str:
     if any(_is_validation(f, p) for f, p, _ in callees):
         return "Altair schema validation (jsonschema)"
     if "/streamlit/runtime/caching/" in first:
-        return "st.cache_data: hashing keys, pickling results"
+        return "st.cache_resource / st.cache_data: hashing keys, (un)pickling results"
     if "/altair/" in first:
         return "Altair: building the chart / spec (to_dict)"
     if "/streamlit/" in first:

@@ -24,3 +24,15 @@ def _pin_mmap_threshold(nbytes: int = 128 * 1024) -> bool:
 
 
 MMAP_THRESHOLD_PINNED = _pin_mmap_threshold()
+
+
+def _copy_on_write() -> None:
+    """explorer.cache hands out shallow copies of shared cached frames: with copy-on-write (always on from
+    pandas 3) writing to one never changes the cached frame; pandas 2 needs it switched on."""
+    import pandas as pd
+
+    if int(pd.__version__.split(".")[0]) < 3:
+        pd.set_option("mode.copy_on_write", True)
+
+
+_copy_on_write()

@@ -58,3 +58,35 @@ def test_cached_function_keys_on_the_config():
     assert theta0(a) == theta0(a) and len(calls) == 1  # a hit
     theta0(b)
     assert len(calls) == 2 and calls[1] is b  # one ulp of θ is another entry, not a hit on a
+
+
+def test_a_cached_result_cannot_be_changed_through_what_a_caller_gets():
+    """Results are shared by every session (st.cache_resource): writing to a returned frame must not reach the
+    cache, and writing into a returned array must fail loudly."""
+    import pandas as pd
+    import pytest
+
+    calls = []
+
+    @cache.cached
+    def frames(cfg: RopeConfig, n: int) -> dict:
+        calls.append(n)
+        return {"df": pd.DataFrame({"a": np.arange(n, dtype=float)}), "arr": np.arange(n, dtype=float),
+                "pair": (np.ones(n), pd.DataFrame({"b": [1, 2]}))}
+
+    cfg = RopeConfig()
+    got = frames(cfg, 3)
+    got["df"]["a"] = -1.0
+    got["df"].loc[0, "a"] = 99.0
+    got["df"]["new"] = 1
+    got["pair"][1].iloc[0, 0] = 7
+    with pytest.raises(ValueError):
+        got["arr"][0] = 5.0
+    with pytest.raises(ValueError):
+        got["pair"][0][:] = 0.0
+    got["extra"] = "x"
+    again = frames(cfg, 3)
+    assert len(calls) == 1  # a hit, on the very object stored
+    assert list(again["df"].columns) == ["a"] and again["df"]["a"].tolist() == [0.0, 1.0, 2.0]
+    assert again["arr"].tolist() == [0.0, 1.0, 2.0] and again["pair"][0].tolist() == [1.0, 1.0, 1.0]
+    assert again["pair"][1]["b"].tolist() == [1, 2] and "extra" not in again
