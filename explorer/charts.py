@@ -154,30 +154,37 @@ def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny
     (column _kind tells them apart; built from numpy arrays, no per-row pandas work) and the two Vega-Lite
     layers that draw them on the x/y encodings given."""
     x0, x1, y0, y1 = image_box
-    keys = df[facet].to_numpy() if facet else None
     zv = df[z].to_numpy(dtype=float)
     if cmap.log:
         hover = hover & (zv > 0)  # blank (masked) cells get no hover target
-    urls, labels = [], []
-    for fv in (facet_values if facet else [None]):
-        sel = slice(None) if facet is None else keys == fv
-        grid = np.full((ny, nx), np.nan)
-        grid[iy[sel], ix[sel]] = zv[sel]
-        urls.append(raster.png_data_url(cmap.rgba(grid)))
-        labels.append(fv)
-    n_img, n_cell = len(urls), int(hover.sum())
-    cols: dict[str, np.ndarray] = {"_kind": np.array(["image"] * n_img + ["cell"] * n_cell, dtype=object)}
+    panels = list(facet_values) if facet else [None]
+    if facet:  # each row's panel: factorize once (a few distinct values), not one string comparison per panel
+        codes, uniques = pd.factorize(df[facet])
+        order = {v: p for p, v in enumerate(panels)}
+        panel = np.append(np.array([order.get(u, -1) for u in _py(list(uniques))], dtype=np.int64), -1)[codes]
+    else:
+        panel = np.zeros(len(zv), dtype=np.int64)
+    drawn = panel >= 0
+    grid = np.full((len(panels), ny, nx), np.nan)
+    grid[panel[drawn], iy[drawn], ix[drawn]] = zv[drawn]
+    pixels = cmap.rgba(grid)
+    urls = [raster.png_data_url(pixels[p]) for p in range(len(panels))]
+    n_img, rows = len(urls), np.flatnonzero(hover)
+    n_cell = len(rows)
+    # object columns stay object: pandas would otherwise infer (and copy into) Arrow strings, only for
+    # Streamlit to convert them back to Arrow
+    cols: dict[str, pd.Series] = {"_kind": pd.Series(["image"] * n_img + ["cell"] * n_cell, dtype=object)}
     for name in dict.fromkeys([*([facet] if facet else []), *fields, z]):
-        values = df[name].to_numpy()[hover]
-        if name == facet:
-            cols[name] = np.concatenate([np.array(labels, dtype=object), values.astype(object)])
-        elif values.dtype.kind in "biuf":
-            cols[name] = np.concatenate([np.full(n_img, np.nan), values.astype(float)])
+        column = df[name]
+        if name != facet and pd.api.types.is_numeric_dtype(column.dtype):
+            values = column.to_numpy(dtype=float)[rows]
+            cols[name] = pd.Series(np.concatenate([np.full(n_img, np.nan), values]))
         else:
-            cols[name] = np.concatenate([np.full(n_img, None, dtype=object), values.astype(object)])
-    cols["_url"] = np.array(urls + [None] * n_cell, dtype=object)
+            head = panels if name == facet else [None] * n_img
+            cols[name] = pd.Series(head + column.iloc[rows].tolist(), dtype=object)
+    cols["_url"] = pd.Series(urls + [None] * n_cell, dtype=object)
     for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
-        cols[name] = np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[hover]])
+        cols[name] = pd.Series(np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]]))
     frame = pd.DataFrame(cols)
     tooltip = _tooltip(df, fields)
     image_layer = {
