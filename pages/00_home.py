@@ -22,24 +22,21 @@ st.latex(
 
 s = home.summary(cfg, p.context)
 st.subheader(f"Current configuration: {p.preset_status}")
-c = st.columns(4)
-c[0].metric("Rotated pairs", f"{s['pairs']}", help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}")
-c[1].metric("Shortest wavelength", f"{s['shortest']:.4g} tokens", help="2π/θ_0, the fastest pair")
-c[2].metric("Longest wavelength", f"{s['longest']:,.0f} tokens", help="2π/θ_{d/2−1}, the slowest pair")
-c[3].metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
-            help=f"pairs whose wavelength is at most the {p.context:,} positions shown (offset + length)")
-c = st.columns(4)
-c[0].metric("Scaling method", cfg.rope_type)
-c[1].metric("Attention factor", f"{s['attention_factor']:.6g}")
-c[2].metric("rope_theta", f"{cfg.rope_theta:,.6g}")
-c[3].metric("Layout", cfg.layout)
+row = page.metric_row()
+row.metric("Rotated pairs", f"{s['pairs']}", help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}")
+row.metric("Shortest wavelength", f"{s['shortest']:.4g} tokens", help="2π/θ_0, the fastest pair")
+row.metric("Longest wavelength", f"{s['longest']:,.0f} tokens", help="2π/θ_{d/2−1}, the slowest pair")
+row.metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
+           help=f"pairs whose wavelength is at most the {p.context:,} positions shown (offset + length)")
+row = page.metric_row()
+row.metric("Scaling method", cfg.rope_type)
+row.metric("Attention factor", f"{s['attention_factor']:.6g}")
+row.metric("rope_theta", f"{cfg.rope_theta:,.6g}")
+row.metric("Layout", cfg.layout)
 
 st.subheader("Pages")
-for info in nav.PAGES[1:]:
-    cols = st.columns([2, 5])
-    with cols[0]:
-        nav.page_link(info.url_path)
-    cols[1].markdown(info.blurb)
+for info in nav.PAGES[1:]:  # one element per page: each costs the browser a little on every rerun
+    nav.page_link(info.url_path, label=f"**{info.title}**: {info.blurb}")
 
 page.how_computed(
     "`rope_core.inv_freq(cfg, seq_len)` gives θ_i (with the scaling method applied); wavelengths are 2π/θ_i. "

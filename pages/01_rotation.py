@@ -24,13 +24,13 @@ st.markdown(
 )
 
 main = rotation.pair_plane(cfg, pair, m, ctx, p["content"], p["seed"], f"pair {pair}")
-c = st.columns(5)
-c[0].metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
-c[1].metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
-c[2].metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
-c[3].metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
-c[4].metric("Length of the hand", f"{main['radius']:.6g}",
-            help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
+row = page.metric_row()
+row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
+row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
+row.metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
+row.metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
+row.metric("Length of the hand", f"{main['radius']:.6g}",
+           help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
 
 layout = "half: (i, i + d/2)" if cfg.layout == "half" else "interleaved: (2i, 2i + 1)"
 af_note = (f"Radius = attention factor {main['attention_factor']:.6g} × ‖(q_a, q_b)‖ = {main['q_norm']:.6g}."

@@ -16,12 +16,12 @@ st.markdown(
 
 spec = frequencies.spectrum(cfg, ctx)
 facts = frequencies.summary(cfg, ctx)
-c = st.columns(4)
-c[0].metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
-c[1].metric("Shortest wavelength (tokens)", f"{facts['shortest']:,.1f}")
-c[2].metric("Longest wavelength (tokens)", f"{facts['longest']:,.0f}")
-c[3].metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
-            help=f"pairs whose wavelength is at most the context shown, offset + L = {ctx:,} tokens")
+row = page.metric_row()
+row.metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
+row.metric("Shortest wavelength (tokens)", f"{facts['shortest']:,.1f}")
+row.metric("Longest wavelength (tokens)", f"{facts['longest']:,.0f}")
+row.metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
+           help=f"pairs whose wavelength is at most the context shown, offset + L = {ctx:,} tokens")
 
 scaled = cfg.rope_type != "default"
 order = list(dict.fromkeys(spec["frequencies"]))

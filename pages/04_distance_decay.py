@@ -89,12 +89,12 @@ chart = charts.line(
 charts.show(chart, men["frame"], "men_b")
 
 ctx_first = decay.men_context_first_negative(cfg, ctx)
-c1, c2, c3 = st.columns(3)
-c1.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
-c2.metric(f"Current config within context {ctx:,}",
+row = page.metric_row()
+row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
+row.metric(f"Current config within context {ctx:,}",
           "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
           help="Checked at every integer distance 0 ≤ m < context with the sidebar's (scaled) frequencies.")
-min_theta_slot = c3.empty()  # filled at the end of the page: the search can take seconds at d = 512
+min_theta_slot = row.empty()  # filled at the end of the page: the search can take seconds at d = 512
 min_theta_note = st.empty()
 st.caption(
     "Men et al. (2024) show that for i.i.d. q and k, the gap between the attention a token pays to a similar token "

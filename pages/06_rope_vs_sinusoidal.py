@@ -34,17 +34,17 @@ for col, (key, label) in zip(cols, sinusoidal.SCORES.items()):
         )
         charts.show(chart, frame, f"scores_{key}")
 
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Largest diagonal spread, sinusoidal", f"{res['max_spread']['additive']:.3g}",
+row = page.metric_row()
+row.metric("Largest diagonal spread, sinusoidal", f"{res['max_spread']['additive']:.3g}",
           help="max over diagonals m − n = const of (max − min) of the scores on it")
-c2.metric("Largest diagonal spread, RoPE", f"{res['max_spread']['rope']:.2e}")
+row.metric("Largest diagonal spread, RoPE", f"{res['max_spread']['rope']:.2e}")
 if p["offset"]:
-    c3.metric(f"Change under offset {p['offset']:,}, sinusoidal", f"{res['shift_change']['additive']:.3g}",
-              help="max |S(offset + m, offset + n) − S(m, n)| on the displayed grid")
-    c4.metric(f"Change under offset {p['offset']:,}, RoPE", f"{res['shift_change']['rope']:.2e}")
+    row.metric(f"Change under offset {p['offset']:,}, sinusoidal", f"{res['shift_change']['additive']:.3g}",
+               help="max |S(offset + m, offset + n) − S(m, n)| on the displayed grid")
+    row.metric(f"Change under offset {p['offset']:,}, RoPE", f"{res['shift_change']['rope']:.2e}")
 else:
-    c3.caption("Set a **position offset** in the sidebar: shifting every position changes the sinusoidal scores "
-               "and leaves RoPE's unchanged; the change is measured here.")
+    row.caption("Set a **position offset** in the sidebar: shifting every position changes the sinusoidal scores "
+                "and leaves RoPE's unchanged; the change is measured here.")
 
 spreads = res["spreads"]
 chart = charts.line(

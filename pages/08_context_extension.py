@@ -32,18 +32,18 @@ if target <= original:
     st.info(f"The target ({target:,}) is not longer than the original context ({original:,}): nothing can go out of "
             "distribution. Pick a longer target under “This page” in the sidebar.", icon=":material/info:")
 
-c = st.columns(4)
-c[0].metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
+row = page.metric_row()
+row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
 if "ntk" in by_type:
-    c[1].metric("NTK-aware base θ'", f"{rope_core.ntk_base(by_type['ntk'].config):,.6g}",
-                help="rope_theta · α^(d/(d−2))")
+    row.metric("NTK-aware base θ'", f"{rope_core.ntk_base(by_type['ntk'].config):,.6g}",
+               help="rope_theta · α^(d/(d−2))")
 if "dynamic" in by_type:
-    c[2].metric("Dynamic NTK base at target", f"{rope_core.ntk_base(by_type['dynamic'].config, target):,.6g}",
-                help="rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0)")
+    row.metric("Dynamic NTK base at target", f"{rope_core.ntk_base(by_type['dynamic'].config, target):,.6g}",
+               help="rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0)")
 if "yarn" in by_type:
     lo, hi = rope_core.yarn_correction_range(by_type["yarn"].config)
-    c[3].metric("YaRN ramp (pairs)", f"{lo:.4g} … {hi:.4g}",
-                help="Pairs below low keep θ_i; pairs above high are divided by factor; linear ramp in between")
+    row.metric("YaRN ramp (pairs)", f"{lo:.4g} … {hi:.4g}",
+               help="Pairs below low keep θ_i; pairs above high are divided by factor; linear ramp in between")
 st.caption(
     f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{p.config.rope_theta:,.6g}**, original context "
     f"L0 **{original:,}**, target **{target:,}**. Parameters in use (from the sidebar): factor **{factor:g}** (linear, dynamic, YaRN, Llama 3) · NTK α "
