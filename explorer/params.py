@@ -128,7 +128,7 @@ class ParamSpec:
             if num != int(num):
                 return reject("not an integer", self.clamp(round(num), values))
             num = int(num)
-            if self.even and num % 2:
+            if self.even and num % 2 and lo <= num <= hi:  # out of range is the first thing to fix
                 return reject("must be even", self.clamp(num - 1, values))
         if num < lo or num > hi:
             return reject("out of range", self.clamp(num, values))

@@ -138,6 +138,9 @@ def test_even_int_rounds_odd_values_down_into_range():
         value, warn = EVEN.parse(raw, {})
         assert value % 2 == 0 and warn is not None and "even" in warn
     assert EVEN.parse("64", {}) == (64, None)
+    for raw in ("-5", "513", "1"):  # odd and out of range: the range is what the message must name first
+        assert "out of range" in EVEN.parse(raw, {})[1] and "must be even" not in EVEN.parse(raw, {})[1]
+    assert "must be even" in EVEN.parse("65", {})[1]
 
 
 @pytest.mark.parametrize("raw,expected", [("2.5", 2), ("3.7", 4), ("100.2", 100), ("1e1", 10), ("1E2", 100)])
