@@ -51,8 +51,9 @@ def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray
     """mass (heads, rows, bins) as one row per head, query row and key bin."""
     cells = len(rows_pos) * len(first)
     m, n = np.meshgrid(rows_pos, first, indexing="ij")
-    labels = np.array([f"head {h + 1}" for h in range(heads)], dtype=object)
-    return pd.DataFrame({"head": np.repeat(labels, cells), "m": np.tile(m.ravel(), heads),
+    # a categorical: no per-row strings to build, infer, pickle or serialise (Arrow sends a dictionary)
+    head = pd.Categorical.from_codes(np.repeat(np.arange(heads), cells), [f"head {h + 1}" for h in range(heads)])
+    return pd.DataFrame({"head": head, "m": np.tile(m.ravel(), heads),
                          "n": np.tile(n.ravel(), heads),
                          "n_last": np.tile(np.broadcast_to(last, m.shape).ravel(), heads),
                          "attention": mass.reshape(-1)})
