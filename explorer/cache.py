@@ -20,7 +20,7 @@ import streamlit as st
 from rope_core import RopeConfig
 
 MAX_ENTRIES = 16
-TTL = "1h"
+TTL = 3600.0  # seconds: Streamlit parses a string TTL ("1h") through pd.Timedelta on every cached call
 
 # Streamlit hashes an unknown object by walking its __reduce__ output: 0.35 ms for one RopeConfig, paid by every
 # cached call on every rerun. repr() of the frozen dataclass names every field with round-trip float reprs,
