@@ -26,6 +26,7 @@ from .rotation import angles, apply_rope, apply_rope_pairs, identity_errors, pai
 from .same_token import same_token_attention, same_token_rows_naive, same_token_scores
 from .scores import (
     correlation,
+    correlation_on_grid,
     diagonal_spread,
     men_b,
     men_first_negative,
@@ -58,6 +59,7 @@ __all__ = [
     "attention_maps",
     "attention_rows",
     "correlation",
+    "correlation_on_grid",
     "default_inv_freq",
     "diagonal_spread",
     "diagonal_spreads",

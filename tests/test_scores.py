@@ -253,15 +253,14 @@ def test_negative_m_is_a_real_failure_or_none_exactly_when_admissible(d, theta, 
         assert 0 <= m < length and men_b(RopeConfig(head_dim=d, rope_theta=theta), np.array([m]))[0] < 0
 
 
+# evenly spaced distances start + step·j, j < count, for the block-product functions (score_on_grid and
+# correlation_on_grid), with the heads they are evaluated for
+GRID = dict(half=st.integers(1, 64), theta=st.floats(10.0, 1e7), start=st.integers(-5000, 5000),
+            step=st.integers(1, 7), count=st.integers(1, 400))
+
+
 @settings(max_examples=40, deadline=None)
-@given(
-    half=st.integers(1, 64),
-    theta=st.floats(10.0, 1e7),
-    start=st.integers(-5000, 5000),
-    step=st.integers(1, 7),
-    count=st.integers(1, 400),
-    layout=st.sampled_from(["half", "interleaved"]),
-)
+@given(**GRID, layout=st.sampled_from(["half", "interleaved"]))
 def test_score_on_grid_equals_score_vs_distance(half, theta, start, step, count, layout):
     cfg = RopeConfig(head_dim=2 * half, rope_theta=theta, layout=layout)
     rng = np.random.default_rng(half + count)
@@ -271,6 +270,27 @@ def test_score_on_grid_equals_score_vs_distance(half, theta, start, step, count,
     naive = rope_core.score_vs_distance(q, k, cfg, deltas)
     scale = np.abs(q).sum() * np.abs(k).sum()
     assert np.max(np.abs(fast - naive)) <= 1e-12 * scale
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID, scaling=st.sampled_from([{}, {"rope_type": "linear", "factor": 4.0},
+                                         {"rope_type": "yarn", "factor": 8.0}]))
+def test_correlation_on_grid_equals_the_mean_of_cosines(half, theta, start, step, count, scaling):
+    cfg = RopeConfig(head_dim=2 * half, rope_theta=theta, **scaling)
+    deltas = start + step * np.arange(count, dtype=np.float64)
+    fast = rope_core.correlation_on_grid(cfg, float(start), float(step), count)
+    freqs = rope_core.inv_freq(cfg)
+    naive = np.array([np.mean([math.cos(dl * t) for t in freqs]) for dl in deltas])  # one cosine at a time
+    assert fast.shape == (count,) and np.max(np.abs(fast - naive)) <= 1e-12
+    assert np.array_equal(rope_core.correlation_on_grid(cfg, 0.0, 1.0, 0), np.zeros(0))
+
+
+def test_correlation_on_grid_over_a_million_distances_matches_correlation():
+    cfg = RopeConfig(head_dim=128, rope_theta=5e5)
+    fast = rope_core.correlation_on_grid(cfg, 0.0, 1.0, 1_000_000)
+    rows = np.r_[0:50, 1_000_000 - 50:1_000_000, 12_345, 654_321]
+    assert fast[0] == pytest.approx(1.0, abs=1e-15)
+    assert np.max(np.abs(fast[rows] - rope_core.correlation(cfg, rows.astype(np.float64)))) <= 1e-9
 
 
 def test_relative_score_matrix_is_a_toeplitz_view_equal_to_the_naive_scores_at_8192():
