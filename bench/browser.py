@@ -483,10 +483,11 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
                f"({after:.0f} MB, peak {hwm:.0f} MB). Streamlit's accounting grew {cache_growth:.0f} MB "
                f"(the app's caches {sum(data.values()) / mb:.0f} MB now); largest: "
                + ", ".join(f"`{c.rsplit('.', 1)[-1]}` {v / mb:.1f} MB" for (_, c), v in top)
-               + f". The remaining {grown - cache_growth:.0f} MB is outside Streamlit's caches: memory the allocator "
-               f"keeps after the heaviest runs' numpy/pandas temporaries are freed, and per-session state "
-               f"(peak − now = {hwm - after:.0f} MB was returned to the OS). `--server-mallopt` reruns this part "
-               f"with glibc's mmap threshold pinned at 128 KiB, to tell the two apart.")
+               + (f". The remaining {grown - cache_growth:.0f} MB is outside Streamlit's caches: memory the allocator "
+                  f"keeps after the heaviest runs' numpy/pandas temporaries are freed, and per-session state"
+                  if grown - cache_growth >= 5 else ". The growth is the caches' own (the rest is within ±5 MB)")
+               + f" (peak − now = {hwm - after:.0f} MB was returned to the OS). `--server-mallopt` reruns this part "
+               f"with glibc's mmap threshold pinned at 128 KiB, to compare.")
     part.findings.append(finding)
     return part
 

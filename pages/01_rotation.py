@@ -53,7 +53,7 @@ frame, planes = rotation.small_multiples(cfg, m, ctx, p["content"], p["seed"])
 chart = charts.plane(
     frame, [(pl["panel"], f"feature {pl['a']}", f"feature {pl['b']}", 1.45 * max(pl["radius"], 1e-12))
             for pl in planes],
-    size=250, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
+    size=220, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
     subtitle=" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)" for pl in planes),
     color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
 )
