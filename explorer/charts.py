@@ -165,23 +165,27 @@ def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny
     else:
         panel = np.zeros(len(zv), dtype=np.int64)
     drawn = panel >= 0
+    hover = hover & drawn  # a hover target only where an image is drawn
     grid = np.full((len(panels), ny, nx), np.nan)
     grid[panel[drawn], iy[drawn], ix[drawn]] = zv[drawn]
     pixels = cmap.rgba(grid)
     urls = [raster.png_data_url(pixels[p]) for p in range(len(panels))]
     n_img, rows = len(urls), np.flatnonzero(hover)
     n_cell = len(rows)
-    # object columns stay object: pandas would otherwise infer (and copy into) Arrow strings, only for
-    # Streamlit to convert them back to Arrow
-    cols: dict[str, pd.Series] = {"_kind": pd.Series(["image"] * n_img + ["cell"] * n_cell, dtype=object)}
+    # _kind and the facet as categoricals (Arrow sends each label once); other text columns stay object:
+    # pandas would otherwise infer (and copy into) Arrow strings, only for Streamlit to convert them again
+    kind_codes = np.repeat([0, 1], [n_img, n_cell])
+    cols: dict[str, pd.Series] = {"_kind": pd.Series(pd.Categorical.from_codes(kind_codes, ["image", "cell"]))}
     for name in dict.fromkeys([*([facet] if facet else []), *fields, z]):
         column = df[name]
-        if name != facet and pd.api.types.is_numeric_dtype(column.dtype):
+        if name == facet:
+            codes = np.concatenate([np.arange(n_img), panel[rows]])
+            cols[name] = pd.Series(pd.Categorical.from_codes(codes, panels))
+        elif pd.api.types.is_numeric_dtype(column.dtype):
             values = column.to_numpy(dtype=float)[rows]
             cols[name] = pd.Series(np.concatenate([np.full(n_img, np.nan), values]))
         else:
-            head = panels if name == facet else [None] * n_img
-            cols[name] = pd.Series(head + column.iloc[rows].tolist(), dtype=object)
+            cols[name] = pd.Series([None] * n_img + column.iloc[rows].tolist(), dtype=object)
     cols["_url"] = pd.Series(urls + [None] * n_cell, dtype=object)
     for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
         cols[name] = pd.Series(np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]]))

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -70,9 +71,12 @@ st.markdown(
     "either. The sum is the sinusoidal heatmap above."
 )
 panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
-terms = pd.concat(
-    [res["terms"][key].assign(panel=name, relative=res["terms"][key]["term"] / (res["scale"][key] or 1.0))
-     for key, name in zip(sinusoidal.TERMS, panels)], ignore_index=True)
+parts = [res["terms"][key] for key in sinusoidal.TERMS]
+terms = pd.DataFrame({c: np.concatenate([f[c].to_numpy() for f in parts]) for c in parts[0].columns})
+# the panel name as a categorical: no per-row strings to build and serialise
+terms["panel"] = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(f) for f in parts]), panels)
+terms["relative"] = terms["term"] / np.repeat([res["scale"][key] or 1.0 for key in sinusoidal.TERMS],
+                                              [len(f) for f in parts])
 chart = charts.heatmap(
     terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
     domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",

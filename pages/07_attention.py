@@ -59,7 +59,7 @@ note = binning_note(view["stride"])
 chart = charts.heatmap(
     frame, "n", "m", "attention", step=view["stride"], diverging=False, facet="head", facet_sort=labels,
     log_color=True, domain=COLOR_DOMAIN,
-    columns=min(4, heads), panel=200 if heads > 1 else 420,
+    columns=min(4, heads), panel=180 if heads > 1 else 420,
     title=f"Every head with RoPE ({heads} head{'s' if heads > 1 else ''}, {mask_note})",
     subtitle=note + ["Each head has its own seeded random W_Q and W_K; one colour scale for all."],
     x_title="key position n", y_title="query position m", z_title="attention",
