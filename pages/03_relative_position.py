@@ -15,10 +15,10 @@ st.markdown(
 grid = relative.score_grid(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
 row = page.metric_row()
 row.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
-          help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
+           help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
 row.metric("Relative to the largest score", f"{grid['spread'] / max(grid['scale'], 1e-300):.2e}")
 row.metric("Change from shifting all positions by the offset", f"{grid['shift_change']:.2e}",
-          help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
+           help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
 
 frame = grid["frame"]
 note = charts.downsample_note(grid["stride"], p.seq_len)

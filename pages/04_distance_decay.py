@@ -92,7 +92,7 @@ ctx_first = decay.men_context_first_negative(cfg, ctx)
 row = page.metric_row()
 row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
 row.metric(f"Current config within context {ctx:,}",
-          "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
+           "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
           help="Checked at every integer distance 0 ≤ m < context with the sidebar's (scaled) frequencies.")
 min_theta_slot = row.empty()  # filled at the end of the page: the search can take seconds at d = 512
 min_theta_note = st.empty()

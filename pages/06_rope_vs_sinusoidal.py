@@ -37,7 +37,7 @@ for col, (key, label) in zip(cols, sinusoidal.SCORES.items()):
 
 row = page.metric_row()
 row.metric("Largest diagonal spread, sinusoidal", f"{res['max_spread']['additive']:.3g}",
-          help="max over diagonals m − n = const of (max − min) of the scores on it")
+           help="max over diagonals m − n = const of (max − min) of the scores on it")
 row.metric("Largest diagonal spread, RoPE", f"{res['max_spread']['rope']:.2e}")
 if p["offset"]:
     row.metric(f"Change under offset {p['offset']:,}, sinusoidal", f"{res['shift_change']['additive']:.3g}",
