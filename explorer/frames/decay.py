@@ -13,7 +13,6 @@ from rope_core import RopeConfig
 from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
-from explorer.params import POW2_CONTEXTS
 
 MAX_LINE_POINTS = LINE_POINTS  # distances per curve (log-spaced beyond it)
 COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
