@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import streamlit as st
@@ -10,7 +10,7 @@ import streamlit as st
 from rope_core import RopeConfig
 
 from explorer import nav, sidebar
-from explorer.params import ParamSpec, Values
+from explorer.params import VIEW, ParamSpec, Values
 
 
 @dataclass
@@ -20,9 +20,15 @@ class Page:
     values: Values
     config: RopeConfig
     preset_status: str
+    in_page: dict[str, ParamSpec] = field(default_factory=dict)
+    fresh: bool = False
 
     def __getitem__(self, key: str):
         return self.values[key]
+
+    def view(self, key: str = "view") -> str:
+        """Draw the page's view picker here (one chart per rerun) and return the chosen view."""
+        return sidebar.draw_in_page(self.in_page[key], self.values, self.fresh)
 
     @property
     def positions_start(self) -> int:
@@ -50,7 +56,18 @@ def setup(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool 
     elif result.warnings:
         st.warning("Some values could not be used as given:\n" + "\n".join(f"- {w}" for w in result.warnings),
                    icon=":material/warning:")
-    return Page(values=result.values, config=result.config, preset_status=result.preset_status)
+    return Page(values=result.values, config=result.config, preset_status=result.preset_status,
+                in_page=result.in_page, fresh=result.fresh)
+
+
+def view_spec(views: dict[str, str], default: str | None = None, key: str = "view") -> ParamSpec:
+    """A page's view picker: `views` maps URL value → label, in the order shown; the first is the default.
+
+    Each view draws one chart, so a slider change redraws one chart: a chart costs the browser 40–130 ms per
+    rerun whatever its marks (bench/analysis.md §3)."""
+    return ParamSpec(key, "View", "choice", default or next(iter(views)),
+                     "Which chart this page draws; the link carries it.", options=tuple(views), widget=VIEW,
+                     labels=dict(views))
 
 
 def metric_row():

@@ -37,13 +37,18 @@ def human(v: float) -> str:
     return f"{v:.4g}"
 
 
+VIEW = "segmented"  # ParamSpec.widget of a page's view picker
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One control: its URL key, widget kind, range and help sentence.
 
     kind: "int" | "float" (st.slider), "grid" (st.select_slider over numeric `options`,
     e.g. log-spaced; any in-range number is accepted from a URL), "choice"
-    (st.select_slider / radio over string `options`), "bool" (st.toggle).
+    (st.select_slider / radio / selectbox over string `options`; widget=VIEW is the page's
+    st.segmented_control of which chart to draw, drawn by `Page.view()` in the main area),
+    "bool" (st.toggle).
     `lo`/`hi` may be callables of the current values (e.g. pair index < n_pairs).
     `show_if` hides a control (and drops it from the URL) when it does not apply.
     """
@@ -58,7 +63,7 @@ class ParamSpec:
     step: float | int | None = None
     options: tuple = ()
     even: bool = False
-    widget: str = ""  # "radio" or "selectbox" for choices; default select_slider
+    widget: str = ""  # "radio", "selectbox" or "segmented" (VIEW: drawn in the page, not the sidebar) for choices
     labels: dict = field(default_factory=dict)  # display names for choice options
     show_if: Callable[[Values], bool] | None = None
     fmt: str | None = None

@@ -24,7 +24,7 @@ import rope_core
 from rope_core import RopeConfig
 
 from explorer import controls
-from explorer.params import ParamSpec, Values, human, parse_query
+from explorer.params import VIEW, ParamSpec, Values, human, parse_query
 
 VALUES = "_rope_values"
 WRITTEN = "_rope_url_written"
@@ -39,6 +39,8 @@ class SidebarResult:
     config: RopeConfig
     warnings: list[str] = field(default_factory=list)
     preset_status: str = ""
+    in_page: dict[str, ParamSpec] = field(default_factory=dict)  # controls the page draws itself (views)
+    fresh: bool = False  # the first run of this page since another page drew the sidebar
 
 
 def _preset_spec() -> ParamSpec:
@@ -162,6 +164,9 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool) -> None:
         st.radio(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), horizontal=True, **common)
     elif spec.widget == "selectbox":
         st.selectbox(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), **common)
+    elif spec.widget == VIEW:
+        st.segmented_control(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), required=True,
+                             label_visibility="collapsed", **common)
     else:
         st.select_slider(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), **common)
 
@@ -261,9 +266,10 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
         st.subheader("q, k and heads")
         for s in specs[18:21]:
             _widget(s, values, fresh)
-        if page_specs:
+        in_sidebar = [s for s in page_specs if s.widget != VIEW]
+        if in_sidebar:
             st.subheader("This page")
-            for s in page_specs:
+            for s in in_sidebar:
                 if shown(s):
                     _widget(s, values, fresh)
 
@@ -274,7 +280,14 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     st.session_state[WRITTEN] = params
     with sb:
         _share_box(cfg, params, page_id)
-    return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values))
+    return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values),
+                         in_page={s.key: s for s in page_specs if s.widget == VIEW}, fresh=fresh)
+
+
+def draw_in_page(spec: ParamSpec, values: Values, fresh: bool) -> Any:
+    """Draw a control the page places itself (a view picker) where the page is writing; return its value."""
+    _widget(spec, values, fresh)
+    return values[spec.key]
 
 
 def _share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
