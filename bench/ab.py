@@ -4,7 +4,8 @@
 
 Starts one server per checkout (e.g. `git worktree add /tmp/a HEAD` and a modified copy), opens the same
 page on both in one headless Chromium, and alternates slider presses A, B, B, A, ... on the rope_theta slider
-(the measurement of bench/browser.py: keypress until the charts stop drawing). Paired presses minutes apart
+(the measurement of bench/browser.py: keypress until the charts stop drawing), with a press on the trivial
+page (bench/trivial_app.py) after each pair, so both are also shown as ratios to it. Paired presses minutes apart
 see the same machine load, so the median of the paired differences B − A resolves ~10 ms effects that
 separate runs on this shared machine do not.
 """
@@ -15,14 +16,19 @@ import argparse
 from pathlib import Path
 
 from bench.browser import INIT_JS, VIEWPORT, _open, _press
-from bench.common import Server, browser, median
+from bench.common import BENCH_DIR, Server, browser, median
 
 
 def compare(a_dir: Path, b_dir: Path, pages: list[str], reps: int = 12, query: str = "", log=print) -> list[dict]:
     a = Server(a_dir / "streamlit_app.py", "ab_a", cwd=a_dir)
     b = Server(b_dir / "streamlit_app.py", "ab_b", cwd=b_dir, taken={a.port})
+    triv = Server(BENCH_DIR / "trivial_app.py", "ab_trivial", taken={a.port, b.port})
     out = []
-    with a, b, browser() as br:
+    with a, b, triv, browser() as br:
+        tctx = br.new_context(viewport=VIEWPORT)
+        tctx.add_init_script(INIT_JS)
+        tpg, tframes = _open(tctx, triv.url, with_frames=True)
+        _press(tpg, triv.pid, tframes)  # warm-up, untimed
         contexts = {}
         for name, server in (("A", a), ("B", b)):
             ctx = br.new_context(viewport=VIEWPORT)
@@ -36,17 +42,21 @@ def compare(a_dir: Path, b_dir: Path, pages: list[str], reps: int = 12, query: s
                 _press(pg, server.pid, frames)  # warm-up, untimed, both ways
                 _press(pg, server.pid, frames, key="ArrowLeft")
                 open_pages[name] = (pg, frames, server.pid)
-            times: dict[str, list[float]] = {"A": [], "B": []}
+            times: dict[str, list[float]] = {"A": [], "B": [], "floor": []}
             for i in range(reps):
                 key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
                 for name in (("A", "B") if i % 2 == 0 else ("B", "A")):
                     pg, frames, pid = open_pages[name]
                     times[name].append(_press(pg, pid, frames, key=key)["repaint"])
+                times["floor"].append(_press(tpg, triv.pid, tframes, key=key)["repaint"])
             diff = median([tb - ta for ta, tb in zip(times["A"], times["B"])])
-            row = {"page": page, "a_ms": median(times["A"]), "b_ms": median(times["B"]), "b_minus_a_ms": diff}
+            f = median(times["floor"])
+            row = {"page": page, "a_ms": median(times["A"]), "b_ms": median(times["B"]), "b_minus_a_ms": diff,
+                   "floor_ms": f}
             out.append(row)
-            log(f"{page:20s} A {row['a_ms']:6.0f} ms  B {row['b_ms']:6.0f} ms  median(B − A) {diff:+6.0f} ms "
-                f"(n={reps})")
+            log(f"{page:20s} A {row['a_ms']:6.0f} ms ({row['a_ms'] / f:.1f}×)  B {row['b_ms']:6.0f} ms "
+                f"({row['b_ms'] / f:.1f}×)  median(B − A) {diff:+6.0f} ms  (n={reps}; trivial page {f:.0f} ms, "
+                "interleaved)")
             for pg, _, _ in open_pages.values():
                 pg.close()
     return out
