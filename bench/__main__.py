@@ -119,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         p.seconds = now() - t
         parts.append(p)
     if "memory" in selected:
-        from bench import browser
+        from bench import apptest_runs, browser
 
         print(f"[memory] {args.sessions} sessions × {len(page_ids)} pages ...", flush=True)
         t = now()
+        if not settings.VIEWS:  # the sessions click a different view on each page: which views there are
+            apptest_runs.discover_heavy(page_ids)
         env = dict(kv.split("=", 1) for kv in args.server_env)
         p = browser.memory(page_ids, args.sessions, args.workers, log=log, server_env=env or None,
                            mallopt=args.server_mallopt)

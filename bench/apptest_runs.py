@@ -44,6 +44,7 @@ class ChartPayload:
 @dataclass
 class PageRun:
     page_id: str
+    label: str  # the page, or "page [view]"
     setting: str
     query: dict[str, str]
     times: list[float] = field(default_factory=list)
@@ -130,8 +131,9 @@ def open_page(page_id: str, query: dict[str, str]):
     return run_page(page_id, query)
 
 
-def measure(page_id: str, setting: str, query: dict[str, str], reps: int, floor: Floor | None) -> PageRun:
-    run = PageRun(page_id, setting, query)
+def measure(target: settings.Target, setting: str, query: dict[str, str], reps: int, floor: Floor | None) -> PageRun:
+    page_id = target.page_id
+    run = PageRun(page_id, target.label, setting, query)
     try:
         at = open_page(page_id, query)
         if at.exception:
@@ -160,7 +162,8 @@ def measure(page_id: str, setting: str, query: dict[str, str], reps: int, floor:
 
 
 def discover_heavy(page_ids: list[str]) -> dict[str, dict[str, str]]:
-    """Heavy query per page: the page's ParamSpecs are recorded from one run at the defaults."""
+    """Heavy query per page: the page's ParamSpecs (and views: settings.VIEWS) are recorded from one run at the
+    defaults."""
     out: dict[str, dict[str, str]] = {}
     with settings.SpecRecorder() as rec:
         for pid in page_ids:
@@ -180,12 +183,12 @@ def run(page_ids: list[str], reps: int, do_rerun: bool, do_payload: bool, profil
     heavy = discover_heavy(page_ids)
     LAST_HEAVY = heavy
     runs: list[PageRun] = []
-    for pid in page_ids:
-        for name, query in (("defaults", {}), ("heaviest", heavy[pid])):
+    for target in settings.targets(page_ids):
+        for name, query in (("defaults", {}), ("heaviest", heavy[target.page_id])):
             t = now()
-            r = measure(pid, name, query, reps if do_rerun else 1, floor)
+            r = measure(target, name, target.query(query), reps if do_rerun else 1, floor)
             runs.append(r)
-            log(f"  {pid:<20} {name:<9} median {fmt_s(r.median):>9}  "
+            log(f"  {target.label:<30} {name:<9} median {fmt_s(r.median):>9}  "
                 f"charts {len(r.charts)}  ({now() - t:.1f}s){'  ERROR ' + r.error if r.error else ''}")
     if floor is not None:
         floor.burst(5)
@@ -206,7 +209,7 @@ def _rerun_part(runs: list[PageRun], floor: Floor, heavy, profile: bool, log) ->
     failing = []
     for r in runs:
         budget = BUDGET_DEFAULT if r.setting == "defaults" else BUDGET_HEAVY
-        what = f"{r.page_id} @ {r.setting}"
+        what = f"{r.label} @ {r.setting}"
         if r.error:
             part.add(what, "ERROR", f"≤ {budget:g}×", False, r.error)
             continue
@@ -235,14 +238,14 @@ def _rerun_part(runs: list[PageRun], floor: Floor, heavy, profile: bool, log) ->
         totals: dict[str, float] = {}
         found: list[str] = []
         for r in worst.values():
-            log(f"  profiling {r.page_id} @ {r.setting} ...")
+            log(f"  profiling {r.label} @ {r.setting} ...")
             try:
                 found += profiling.profile_page(r.page_id, r.setting, r.query, r.charts, floor.median)
                 for cat, t in profiling.LAST_CATEGORIES.items():
                     totals[cat] = totals.get(cat, 0.0) + t
             except Exception as err:  # noqa: BLE001
                 traceback.print_exc()
-                found.append(f"Profiling {r.page_id} @ {r.setting} failed: {err}")
+                found.append(f"Profiling {r.label} @ {r.setting} failed: {err}")
         total = sum(totals.values()) or 1.0
         altair = sum(t for c, t in totals.items() if c.startswith("Altair"))
         part.findings.append(
@@ -257,7 +260,7 @@ def _rerun_part(runs: list[PageRun], floor: Floor, heavy, profile: bool, log) ->
 def _payload_part(runs: list[PageRun]) -> PartResult:
     part = PartResult("payload", "What each chart sends to the browser (rows of data, bytes of spec + data)")
     for r in runs:
-        what = f"{r.page_id} @ {r.setting}"
+        what = f"{r.label} @ {r.setting}"
         if r.error:
             part.add(what, "ERROR", "", False, r.error)
             continue

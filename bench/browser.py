@@ -186,6 +186,11 @@ def _js_profile(ctx, pg, server_pid: int) -> tuple[float, list[tuple[str, float]
     return r["repaint"], sorted(acc.items(), key=lambda kv: -kv[1])
 
 
+def _url(base: str, target: settings.Target, query: dict[str, str]) -> str:
+    q = target.query(query)
+    return f"{base}/{'' if target.page_id == 'home' else target.page_id}" + (f"?{urlencode(q)}" if q else "")
+
+
 MARKS = (0, 1024, 4096, 16384)  # heatmap cells on bench/trivial_app.py (?cells=N): what marks cost to paint
 
 
@@ -212,9 +217,11 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
         actx.add_init_script(INIT_JS)
         _open(actx, app.url + "/").close()  # the first session runs the entrypoint (cold-server deep links)
         results, retried = [], set()
-        for pid in page_ids:
-            for name, query, n in (("defaults", {}, reps), ("heaviest", heavy.get(pid, settings.HEAVY_SHARED), heavy_reps)):
-                url = f"{app.url}/{'' if pid == 'home' else pid}" + (f"?{urlencode(query)}" if query else "")
+        for target in settings.targets(page_ids):
+            pid = target.label
+            for name, query, n in (("defaults", {}, reps),
+                                   ("heaviest", heavy.get(target.page_id, settings.HEAVY_SHARED), heavy_reps)):
+                url = _url(app.url, target, query)
                 t = now()
                 for attempt in (1, 2):  # a press the page never answers (seen once in ~500) is retried on a new page
                     try:
@@ -232,10 +239,10 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
                         pg.close()
                         m = {k: median(p[k] for p in presses) for k in ("repaint", "script", "server_cpu", "server")}
                         drew = any(p["drew"] for p in presses)
-                        results.append((pid, name, m, charts, drew, exc, ""))
+                        results.append((pid, name, m, charts, drew, exc, "", url))
                         if attempt == 2:
                             retried.add((pid, name))
-                        log(f"  {pid:<20} {name:<9} repaint {m['repaint']:7.0f} ms  (server {m['server']:.0f} ms, "
+                        log(f"  {pid:<30} {name:<9} repaint {m['repaint']:7.0f} ms  (server {m['server']:.0f} ms, "
                             f"server CPU {m['server_cpu']:.0f} ms, {charts} charts, {now() - t:.1f}s)")
                         break
                     except Exception as err:  # noqa: BLE001
@@ -243,15 +250,13 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
                         with contextlib.suppress(Exception):
                             pg.close()
                         if attempt == 2:
-                            results.append((pid, name, None, 0, False, 0, f"{type(err).__name__}: {err}"[:200]))
-                        log(f"  {pid:<20} {name:<9} ERROR (attempt {attempt}) {err}"[:300])
+                            results.append((pid, name, None, 0, False, 0, f"{type(err).__name__}: {err}"[:200], url))
+                        log(f"  {pid:<30} {name:<9} ERROR (attempt {attempt}) {err}"[:300])
         profiles = []
         f_now = median(p["repaint"] for p in floor)
         worst = sorted((r for r in results if r[2] is not None and r[2]["repaint"] > REPAINT_BUDGET * f_now),
                        key=lambda r: -r[2]["repaint"])[:PROFILE_WORST]
-        for pid, name, *_ in worst:
-            query = {} if name == "defaults" else heavy.get(pid, settings.HEAVY_SHARED)
-            url = f"{app.url}/{'' if pid == 'home' else pid}" + (f"?{urlencode(query)}" if query else "")
+        for pid, name, *_, url in worst:
             try:
                 pg = _open(actx, url)
                 total, chunks = _js_profile(actx, pg, app.pid)
@@ -281,7 +286,7 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
     part.add(f"floor: trivial page (1 select_slider, 1 chart), median of {len(floor)}", f"{f:.0f} ms", "", None,
              f"bench/trivial_app.py on its own server; last message in at {fs:.0f} ms")
     over = []
-    for pid, name, m, charts, drew, exc, err in results:
+    for pid, name, m, charts, drew, exc, err, _ in results:
         what = f"{pid} @ {name}"
         if err:
             part.add(what, "ERROR", f"≤ {REPAINT_BUDGET:g}×", False, err)
@@ -341,21 +346,32 @@ def session_params(i: int) -> dict[str, str]:
     }
 
 
-def _visit_all(ctx, base_url: str, params: dict[str, str], page_ids: list[str]) -> int:
-    """One session: open the app with `params`, then every page through the sidebar navigation."""
+def _wait_run(pg) -> None:
+    try:  # a fast run may flip the state within one frame; then only the idle wait below applies
+        pg.wait_for_function("() => window.__states.some(([s]) => s === 'running')", timeout=5_000)
+    except Exception:  # noqa: BLE001
+        pass
+    _wait_idle(pg)
+
+
+def _visit_all(ctx, base_url: str, params: dict[str, str], page_ids: list[str], session: int = 0) -> int:
+    """One session: open the app with `params`, then every page through the sidebar navigation; on a page
+    with views, a click on one of them (a different one per session and page: settings.VIEWS)."""
     pg = _open(ctx, f"{base_url}/?{urlencode(params)}")
     exceptions = _exceptions(pg)
-    for pid in page_ids:
+    for k, pid in enumerate(page_ids):
         if pid == "home":
             continue
         pg.evaluate("() => { window.__states = []; }")
         pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{pid}']").first.click()
         pg.wait_for_url(f"**/{pid}*", timeout=60_000)
-        try:  # a fast run may flip the state within one frame; then only the idle wait below applies
-            pg.wait_for_function("() => window.__states.some(([s]) => s === 'running')", timeout=5_000)
-        except Exception:  # noqa: BLE001
-            pass
-        _wait_idle(pg)
+        _wait_run(pg)
+        views = settings.VIEWS.get(pid) or ()
+        pick = (session + k) % len(views) if views else 0
+        if pick:  # 0 is the default view, already drawn
+            pg.evaluate("() => { window.__states = []; }")
+            pg.locator("[data-testid='stButtonGroup'] button").nth(pick).click()
+            _wait_run(pg)
         exceptions += _exceptions(pg)
     return exceptions
 
@@ -405,7 +421,7 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
         ctx = _new_context(b)
         contexts.append(ctx)
         try:
-            n = _visit_all(ctx, app.url, session_params(i), page_ids)
+            n = _visit_all(ctx, app.url, session_params(i), page_ids, i)
         except Exception as err:  # noqa: BLE001
             errors.append(f"session {i}: {type(err).__name__}: {err}"[:200])
             n = 0

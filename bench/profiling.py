@@ -157,7 +157,8 @@ def profile_page(page_id: str, setting: str, query: dict[str, str], charts, floo
     per_run = (sum(prof.durations) / len(prof.durations)) if prof.durations else float("nan")
     cats, top = summarize(prof.records)
     OUT_DIR.mkdir(exist_ok=True)
-    path = OUT_DIR / f"profile_{page_id}_{setting}.txt"
+    view = query.get("view")
+    path = OUT_DIR / f"profile_{page_id}{'_' + view if view else ''}_{setting}.txt"
     self_time: dict[str, float] = collections.defaultdict(float)
     for stack, t in prof.records:
         func, fpath, line = _frame(stack[-1])
@@ -166,7 +167,7 @@ def profile_page(page_id: str, setting: str, query: dict[str, str], charts, floo
                      for k, t in sorted(self_time.items(), key=lambda kv: -kv[1])[:40])
     path.write_text((prof.texts[-1] if prof.texts else "") + "\n\nTop functions by self time, per rerun:\n" + flat + "\n")
     n = max(1, len(prof.durations))
-    lines = [f"**Profile of {page_id} @ {setting}** (pyinstrument in the script thread, {n} fresh-θ reruns, "
+    lines = [f"**Profile of {page_id}{f' [{view}]' if view else ''} @ {setting}** (pyinstrument in the script thread, {n} fresh-θ reruns, "
              f"{fmt_s(per_run)} per rerun under the profiler = {per_run / floor:.0f}× floor; "
              f"full tree: `bench/out/{path.name}`). Time by cause, per rerun:"]
     for cat, t in cats.items():

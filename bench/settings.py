@@ -70,6 +70,7 @@ class SpecRecorder:
 
         def setup(page_id, page_specs=(), *a, **kw):
             self.specs[page_id] = tuple(page_specs)
+            VIEWS[page_id] = page_views(page_specs)
             return orig(page_id, page_specs, *a, **kw)
 
         page_mod.setup = setup
@@ -77,6 +78,35 @@ class SpecRecorder:
 
     def __exit__(self, *exc) -> None:
         self._mod.setup = self._orig
+
+
+VIEWS: dict[str, tuple[str, ...]] = {}  # page → its views (first = default), filled by SpecRecorder
+
+
+def page_views(page_specs) -> tuple[str, ...]:
+    from explorer.params import VIEW
+
+    return next((tuple(s.options) for s in page_specs if s.widget == VIEW), ())
+
+
+@dataclass(frozen=True)
+class Target:
+    """One page, or one view of a page with a view picker: each view draws (and computes) one chart."""
+
+    page_id: str
+    view: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.page_id if self.view is None else f"{self.page_id} [{self.view}]"
+
+    def query(self, base: dict[str, str]) -> dict[str, str]:
+        return {**base, "view": self.view} if self.view is not None else dict(base)
+
+
+def targets(page_ids: list[str]) -> list[Target]:
+    """Every page, and every view of the pages that have views (known once the pages ran: SpecRecorder)."""
+    return [Target(pid, v) for pid in page_ids for v in (VIEWS.get(pid) or (None,))]
 
 
 @dataclass
@@ -96,6 +126,8 @@ def heavy_query(page_id: str, page_specs) -> dict[str, str]:
     query = dict(HEAVY_SHARED)
     for spec in page_specs:
         values.setdefault(spec.key, spec.default)
+        if spec.key == "view":
+            continue  # every view is measured: settings.targets
         override = PAGE_HEAVY.get(page_id, {}).get(spec.key)
         if override is not None:
             query[spec.key] = override
