@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +74,7 @@ def raster_of(at: AppTest, text: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]
     """(image rows, hover cells, colour scale) of the raster heatmap whose title contains `text`."""
     for el in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
         spec = json.loads(el.proto.spec)
-        if text in _title(spec):
+        if text in title_of(spec):
             frame = max((pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in el.proto.datasets), key=len)
             assert "_kind" in frame.columns, f"{text!r} is not a raster heatmap"
             scale = _find_color_scale(spec)
@@ -125,20 +127,112 @@ def assert_raster_shows(at: AppTest, text: str, expected: pd.DataFrame, x: str, 
 def chart_titled(at: AppTest, text: str) -> tuple[dict, pd.DataFrame]:
     """The chart whose title contains `text` (layered charts carry the title at the top level)."""
     for spec, df in charts(at):
-        title = spec.get("title", "")
-        title = title.get("text", "") if isinstance(title, dict) else title
-        if text in str(title):
+        if text in title_of(spec):
             return spec, df
-    raise AssertionError(f"no chart titled {text!r}; have {[_title(s) for s, _ in charts(at)]}")
+    raise AssertionError(f"no chart titled {text!r}; have {[title_of(s) for s, _ in charts(at)]}")
 
 
-def _title(spec: dict) -> str:
+def title_of(spec: dict) -> str:
+    """A chart's own (top-level) title text."""
     t = spec.get("title", "")
     return t.get("text", "") if isinstance(t, dict) else str(t)
 
 
 def warnings_text(at: AppTest) -> str:
     return "\n".join(w.value for w in at.warning) + "\n".join(e.value for e in at.error)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Pages in views: a view picker (explorer.page.view_spec, `?view=slug`, the first view the default) and one chart
+# per view. `titles` below maps each view's slug to (a part of) its one chart's title, default view first.
+
+def open_view(page_id: str, view: str, query: dict[str, str] | None = None) -> AppTest:
+    """The page at `query` showing `view` (in the URL), without an exception. One run per (page, view, query) per
+    test session, shared by every test that asks: read it, do not click or rerun it."""
+    return _open_view(page_id, view, tuple(sorted((query or {}).items())))
+
+
+@lru_cache(maxsize=None)
+def _open_view(page_id: str, view: str, query: tuple[tuple[str, str], ...]) -> AppTest:
+    at = run_page(page_id, {**dict(query), "view": view})
+    assert not at.exception, exceptions(at)
+    return at
+
+
+def view_case_fixture(page_id: str, cases: dict[str, dict[str, str]]):
+    """A module-scoped fixture `case`, one per entry of `cases`: (query, open) where open(view) is
+    open_view(page_id, view, query). In a test module: `case = view_case_fixture("attention", CASES)`."""
+
+    @pytest.fixture(scope="module", params=list(cases), name="case")
+    def case(request):
+        query = cases[request.param]
+        return query, lambda view: open_view(page_id, view, query)
+
+    return case
+
+
+def assert_one_chart(at: AppTest, title: str, exact: bool = False,
+                     max_rows: int | None = None) -> tuple[dict, pd.DataFrame]:
+    """The page draws exactly one chart, whose title contains `title` (is `title`, if exact), and returns it.
+    max_rows: its data has rows, at most max_rows."""
+    found = charts(at)
+    titles = [title_of(s) for s, _ in found]
+    assert len(found) == 1, f"{len(found)} charts, not one: {titles}"
+    assert (titles[0] == title) if exact else (title in titles[0]), f"chart {titles[0]!r}, not {title!r}"
+    spec, df = found[0]
+    if max_rows is not None:
+        assert 0 < len(df) <= max_rows, f"{titles[0]!r}: {len(df)} rows, not 1..{max_rows}"
+    return spec, df
+
+
+def assert_view_shows(at: AppTest, view: str, title: str, exact: bool = False,
+                      bounded: bool = True) -> tuple[dict, pd.DataFrame]:
+    """The picker is at `view` and the page draws that view's one chart, with 1..explorer.charts.MAX_ROWS rows
+    if bounded; returns it."""
+    from explorer.charts import MAX_ROWS
+
+    assert not at.exception, exceptions(at)
+    assert at.button_group[0].value == view, f"picker at {at.button_group[0].value!r}, not {view!r}"
+    return assert_one_chart(at, title, exact, MAX_ROWS if bounded else None)
+
+
+def assert_views_switch_by_click(page_id: str, titles: dict[str, str], query: dict[str, str] | None = None,
+                                 clicks: list[str] | None = None, exact: bool = False, also=None) -> AppTest:
+    """Open the page at `query` (its view, else the default), then click the picker to each of `clicks` in turn
+    (default: every other view in order, then back to the default). Each time the picker and the one chart are
+    the view's, and the URL carries `view=slug`, except for the default view, which stays out of the URL.
+    also(at, view): page-specific checks, at the opening view and after each click. Returns the AppTest."""
+    default = next(iter(titles))
+    at = run_page(page_id, query)
+
+    def check(view: str) -> None:
+        assert_view_shows(at, view, titles[view], exact, bounded=False)
+        if view == default:
+            assert "view" not in at.query_params, f"default view {view!r} in the URL: {dict(at.query_params)}"
+        else:
+            assert at.query_params.get("view") == view, f"URL {dict(at.query_params)}, not view={view}"
+        if also:
+            also(at, view)
+
+    check((query or {}).get("view", default))
+    for view in clicks or [*[v for v in titles if v != default], default]:
+        at.button_group[0].set_value(view).run()
+        check(view)
+    return at
+
+
+def assert_unknown_view_falls_back(page_id: str, titles: dict[str, str], bad: str = "xyz",
+                                   query: dict[str, str] | None = None, exact: bool = False) -> AppTest:
+    """`?view=<bad>` warns, naming the `view` parameter, the bad value and every view, and shows the default view
+    (picker and its one chart), which then stays out of the URL."""
+    default = next(iter(titles))
+    at = run_page(page_id, {**(query or {}), "view": bad})
+    text = warnings_text(at)
+    assert "`view`" in text and f"`{bad}`" in text, text
+    assert all(view in text for view in titles), f"not every view named: {text}"
+    assert_view_shows(at, default, titles[default], exact, bounded=False)
+    assert "view" not in at.query_params, dict(at.query_params)
+    return at
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -197,7 +291,7 @@ def _inline_rows(spec) -> list[int]:
 
 
 def _deep_title(spec: dict) -> str:
-    t = _title(spec)
+    t = title_of(spec)
     if t:
         return t
     for sub in spec.get("layer", []) + spec.get("vconcat", []) + spec.get("hconcat", []):
