@@ -6,13 +6,15 @@ from explorer.params import ParamSpec
 
 PAIR = ParamSpec("pair", "Pair index i", "int", 0,
                  "Which 2-D pair of q's features to draw: pair 0 turns fastest, the last pair slowest.",
-                 lo=0, hi=lambda v: rotation.n_pairs_of(v) - 1, step=1)
+                 lo=0, hi=lambda v: rotation.n_pairs_of(v) - 1, step=1,
+                 show_if=lambda v: v.get("view") in ("plane", "angle"))
 WRAP = ParamSpec("wrap", "Wrap the angle", "bool", False,
-                 "Show where the hand points, the angle reduced to (−π, π], instead of the running total m·θ_i.")
+                 "Show where the hand points, the angle reduced to (−π, π], instead of the running total m·θ_i.",
+                 show_if=lambda v: v.get("view") == "angle")
+VIEWS = page.view_spec({"plane": "Plane", "speeds": "Fast, middle, slow", "angle": "Angle vs position"})
 
-p = page.setup("rotation", [PAIR, rotation.POSITION_SPEC, WRAP])
+p = page.setup("rotation", [PAIR, rotation.POSITION_SPEC, WRAP, VIEWS])
 cfg = p.config
-pair = min(int(p["pair"]), cfg.n_pairs - 1)
 m = int(p["m"])
 ctx = p.context
 
@@ -22,63 +24,79 @@ st.markdown(
     "Each pair is a clock hand of fixed length: position moves it around a circle, fast for the first pairs "
     "and slowly for the last."
 )
+view = p.view()
 
-main = rotation.pair_plane(cfg, pair, m, ctx, p["content"], p["seed"], f"pair {pair}")
-row = page.metric_row()
-row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
-row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
-row.metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
-row.metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
-row.metric("Length of the hand", f"{main['radius']:.6g}",
-           help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
 
-layout = "half: (i, i + d/2)" if cfg.layout == "half" else "interleaved: (2i, 2i + 1)"
-af_note = (f"Radius = attention factor {main['attention_factor']:.6g} × ‖(q_a, q_b)‖ = {main['q_norm']:.6g}."
-           if main["attention_factor"] != 1.0 else f"Radius ‖(q_a, q_b)‖ = {main['radius']:.6g} at every position.")
-dots = (f"Dots: every {main['token_stride']}th position of 0..{m}." if main["token_stride"] > 1
-        else f"Dots: positions 0..{m}.")
-extent = 1.45 * max(main["radius"], 1e-12)
-axes = (f"feature a = {main['a']}", f"feature b = {main['b']}")
-chart = charts.plane(
-    main["frame"], [(f"pair {pair}", *axes, extent)], size=440,
-    title=f"Pair {pair} of RoPE(q, p) for p = 0..{m}",
-    subtitle=[f"Features (a, b) = ({main['a']}, {main['b']}), layout {layout}. {af_note}",
-              f"Dashed: the circle every position lands on. Orange: the arc swept from 0 to m. {dots}"],
-    color_title="arrow", tooltip=["position", "angle_rad", "turns", "x", "y"],
-)
-charts.show(chart, main["frame"], "rotation_plane")
+def chosen_pair() -> int:
+    return min(int(p["pair"]), cfg.n_pairs - 1)
 
-st.subheader("A fast, a middle and a slow pair at the same m")
-frame, planes = rotation.small_multiples(cfg, m, ctx, p["content"], p["seed"])
-chart = charts.plane(
-    frame, [(pl["panel"], f"feature {pl['a']}", f"feature {pl['b']}", 1.45 * max(pl["radius"], 1e-12))
-            for pl in planes],
-    size=220, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
-    subtitle=" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)" for pl in planes),
-    color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
-)
-charts.show(chart, frame, "rotation_small_multiples")
 
-pairs = rotation.curve_pairs(cfg.n_pairs, pair)
-curves, stride = rotation.angle_curves(cfg, pairs, ctx, ctx, p["content"], p["seed"])
-note = charts.downsample_note(stride, ctx)
-tips = ["pair", "position", "angle_rad", "wrapped_rad", "turns"]
-if p["wrap"]:
-    # points, not lines: a line would draw a false vertical stroke at every wrap from π to −π
-    chart = charts.points(
-        curves, "position", "wrapped_rad", title="Wrapped angle against position",
-        subtitle=[s for s in ("Measured from apply_rope's output: the signed turn from (q_a, q_b) to RoPE(q, m)'s "
-                              "pair, in (−π, π].", note) if s],
-        x_title="position m (tokens)", y_title="angle, wrapped to (−π, π] (rad)", color="pair", tooltip=tips,
+def plane_view() -> None:
+    pair = chosen_pair()
+    main = rotation.pair_plane(cfg, pair, m, ctx, p["content"], p["seed"], f"pair {pair}")
+    row = page.metric_row()
+    row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
+    row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
+    row.metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
+    row.metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
+    row.metric("Length of the hand", f"{main['radius']:.6g}",
+               help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
+
+    layout = "half: (i, i + d/2)" if cfg.layout == "half" else "interleaved: (2i, 2i + 1)"
+    af_note = (f"Radius = attention factor {main['attention_factor']:.6g} × ‖(q_a, q_b)‖ = {main['q_norm']:.6g}."
+               if main["attention_factor"] != 1.0 else f"Radius ‖(q_a, q_b)‖ = {main['radius']:.6g} at every position.")
+    dots = (f"Dots: every {main['token_stride']}th position of 0..{m}." if main["token_stride"] > 1
+            else f"Dots: positions 0..{m}.")
+    extent = 1.45 * max(main["radius"], 1e-12)
+    axes = (f"feature a = {main['a']}", f"feature b = {main['b']}")
+    chart = charts.plane(
+        main["frame"], [(f"pair {pair}", *axes, extent)], size=440,
+        title=f"Pair {pair} of RoPE(q, p) for p = 0..{m}",
+        subtitle=[f"Features (a, b) = ({main['a']}, {main['b']}), layout {layout}. {af_note}",
+                  f"Dashed: the circle every position lands on. Orange: the arc swept from 0 to m. {dots}"],
+        color_title="arrow", tooltip=["position", "angle_rad", "turns", "x", "y"],
     )
-else:
-    chart = charts.line(
-        curves, "position", "angle_rad", title="Angle m·θ_i against position",
-        subtitle=[s for s in ("Unwrapped: a straight line of slope θ_i through 0 for every pair.", note) if s],
-        x_title="position m (tokens)", y_title="angle m·θ_i (rad)", color="pair", color_title="pair",
-        color_sort=[f"pair {i} ({s})" for i, s in pairs], rules_x=[(float(m), f"m = {m}")], tooltip=tips,
+    charts.show(chart, main["frame"], "rotation_plane")
+
+
+def speeds_view() -> None:
+    st.subheader("A fast, a middle and a slow pair at the same m")
+    frame, planes = rotation.small_multiples(cfg, m, ctx, p["content"], p["seed"])
+    chart = charts.plane(
+        frame, [(pl["panel"], f"feature {pl['a']}", f"feature {pl['b']}", 1.45 * max(pl["radius"], 1e-12))
+                for pl in planes],
+        size=220, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
+        subtitle=" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)"
+                            for pl in planes),
+        color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
     )
-charts.show(chart, curves, "angle_vs_position")
+    charts.show(chart, frame, "rotation_small_multiples")
+
+
+def angle_view() -> None:
+    pairs = rotation.curve_pairs(cfg.n_pairs, chosen_pair())
+    curves, stride = rotation.angle_curves(cfg, pairs, ctx, ctx, p["content"], p["seed"])
+    note = charts.downsample_note(stride, ctx)
+    tips = ["pair", "position", "angle_rad", "wrapped_rad", "turns"]
+    if p["wrap"]:
+        # points, not lines: a line would draw a false vertical stroke at every wrap from π to −π
+        chart = charts.points(
+            curves, "position", "wrapped_rad", title="Wrapped angle against position",
+            subtitle=[s for s in ("Measured from apply_rope's output: the signed turn from (q_a, q_b) to RoPE(q, m)'s "
+                                  "pair, in (−π, π].", note) if s],
+            x_title="position m (tokens)", y_title="angle, wrapped to (−π, π] (rad)", color="pair", tooltip=tips,
+        )
+    else:
+        chart = charts.line(
+            curves, "position", "angle_rad", title="Angle m·θ_i against position",
+            subtitle=[s for s in ("Unwrapped: a straight line of slope θ_i through 0 for every pair.", note) if s],
+            x_title="position m (tokens)", y_title="angle m·θ_i (rad)", color="pair", color_title="pair",
+            color_sort=[f"pair {i} ({s})" for i, s in pairs], rules_x=[(float(m), f"m = {m}")], tooltip=tips,
+        )
+    charts.show(chart, curves, "angle_vs_position")
+
+
+{"plane": plane_view, "speeds": speeds_view, "angle": angle_view}[view]()
 
 page.how_computed(
     "- Points: `rope_core.apply_rope_pairs(q, positions, cfg, pairs)` gives the features (a_i, b_i) of RoPE(q, m) "

@@ -6,11 +6,17 @@ import pytest
 import rope_core
 from rope_core import RopeConfig
 
-from tests.apptest_utils import chart_titled, charts, config_for, run_page, warnings_text
+from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
+                                 chart_titled, config_for, open_view, run_page, warnings_text)
 from explorer.frames.common import make_qk
 
 HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
 SMALLEST = {"d": "2", "L": "2", "theta": "10"}
+# view -> the title of its one chart (the first view is the default)
+VIEWS = {"plane": "Pair 0 of RoPE(q, p) for p = 0..3", "speeds": "Pairs 0, 32, 63 at positions 0..3",
+         "angle": "Angle m·θ_i against position"}
+METRICS = ["θ_i (rad/token)", "Wavelength 2π/θ_i (tokens)", "Angle m·θ_i (rad)", "Turns m·θ_i / 2π",
+           "Length of the hand"]
 
 
 _config = config_for
@@ -50,7 +56,7 @@ def test_defaults_draw_pair_0_on_its_circle_turned_by_m_theta():
 
 
 def test_small_multiples_show_fast_middle_slow_pairs_each_on_its_own_circle():
-    at = run_page("rotation", {"m": "200"})
+    at = run_page("rotation", {"view": "speeds", "m": "200"})
     assert not at.exception
     cfg = RopeConfig()
     _, df = chart_titled(at, "Pairs 0, 32, 63")
@@ -76,14 +82,24 @@ def test_out_of_range_pair_and_position_are_clamped_with_a_warning():
     _check_plane(df, RopeConfig(), 63, 255)
 
 
-def test_heaviest_settings_stay_bounded_and_exact():
+@pytest.mark.parametrize("view", VIEWS)
+def test_heaviest_settings_stay_bounded_in_every_view(view):
+    titles = {"plane": "Pair 255 of RoPE(q, p) for p = 0..108191", "speeds": "Pairs 0, 128, 255 at positions 0..108191",
+              "angle": VIEWS["angle"]}
+    at = open_view("rotation", view, {**HEAVY, "pair": "255", "m": "108191"})
+    assert_view_shows(at, view, titles[view], exact=True)  # at most MAX_ROWS = 20,000 rows
+
+
+def test_heaviest_settings_plane_is_exact():
     at = run_page("rotation", {**HEAVY, "pair": "255", "m": "108191"})
     assert not at.exception
-    cfg = _config(HEAVY)
     _, df = chart_titled(at, "Pair 255 of RoPE(q, p)")
-    _check_plane(df, cfg, 255, 108191)
-    for _, frame in charts(at):
-        assert len(frame) <= 20_000
+    _check_plane(df, _config(HEAVY), 255, 108191)
+
+
+def test_heaviest_settings_angle_curves_are_exact():
+    at = open_view("rotation", "angle", {**HEAVY, "pair": "255", "m": "108191"})
+    cfg = _config(HEAVY)
     _, curves = chart_titled(at, "Angle m·θ_i against position")
     assert curves["position"].max() <= 108191 and curves.groupby("pair").size().max() <= 1000
     for pair in (0, 128, 255):
@@ -98,7 +114,9 @@ def test_smallest_settings_one_pair_positions_0_and_1():
     assert cfg.n_pairs == 1
     _, df = chart_titled(at, "Pair 0 of RoPE(q, p)")
     _check_plane(df, cfg, 0, 1)
-    _, multi = chart_titled(at, "Pairs 0 at positions")
+    speeds = run_page("rotation", {**SMALLEST, "m": "1", "view": "speeds"})
+    assert not speeds.exception
+    _, multi = chart_titled(speeds, "Pairs 0 at positions")
     assert set(multi["pair"]) == {0}
 
 
@@ -124,7 +142,7 @@ def test_interleaved_layout_and_ones_content_use_features_2i_2i_plus_1():
 
 
 def test_angle_chart_unwrapped_is_m_theta_and_wrapped_is_measured_mod_2pi():
-    at = run_page("rotation", {"pair": "5"})
+    at = run_page("rotation", {"pair": "5", "view": "angle"})
     assert not at.exception
     cfg = RopeConfig()
     _, curves = chart_titled(at, "Angle m·θ_i against position")
@@ -137,7 +155,39 @@ def test_angle_chart_unwrapped_is_m_theta_and_wrapped_is_measured_mod_2pi():
         np.testing.assert_allclose(np.cos(rows["wrapped_rad"] - rows["angle_rad"]), 1.0, atol=1e-9)
         assert rows["wrapped_rad"].between(-np.pi, np.pi).all()
 
-    wrapped = run_page("rotation", {"wrap": "1"})
+    wrapped = run_page("rotation", {"wrap": "1", "view": "angle"})
     assert not wrapped.exception
     spec, _ = chart_titled(wrapped, "Wrapped angle against position")
     assert "wrapped_rad" in str(spec)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_draws_exactly_its_one_chart(view):
+    at = open_view("rotation", view)
+    assert_view_shows(at, view, VIEWS[view], exact=True)
+    # the pair's numbers explain the plane: they are shown with it only
+    assert [m.label for m in at.metric] == (METRICS if view == "plane" else [])
+    # page controls that a view does not use are hidden
+    sliders = [s.label for s in at.slider]
+    assert ("Pair index i" in sliders) == (view in ("plane", "angle"))
+    assert "Position m" in sliders
+    assert [t.label for t in at.toggle] == (["Wrap the angle"] if view == "angle" else [])
+
+
+def test_clicking_the_view_picker_switches_the_chart_and_the_url():
+    def pair_follows_the_view(at, view):
+        if view == "angle":
+            _, curves = chart_titled(at, "Angle m·θ_i against position")
+            assert "pair 5 (chosen)" in set(curves["pair"])  # the pair carries over
+        if view == "speeds":
+            assert "pair" not in at.query_params  # not used by this view
+        else:
+            assert at.query_params["pair"] == "5"
+
+    titles = {**VIEWS, "plane": "Pair 5 of RoPE(q, p) for p = 0..3"}
+    assert_views_switch_by_click("rotation", titles, {"pair": "5"}, clicks=["angle", "speeds", "plane"], exact=True,
+                                 also=pair_follows_the_view)
+
+
+def test_unknown_view_warns_and_falls_back_to_the_plane():
+    assert_unknown_view_falls_back("rotation", VIEWS, exact=True)
