@@ -3,7 +3,9 @@ import streamlit as st
 from explorer import charts, page
 from explorer.frames import frequencies
 
-p = page.setup("frequencies")
+VIEWS = page.view_spec({"freq": "θ_i", "wavelength": "Wavelength", "turns": "Turns"})
+
+p = page.setup("frequencies", [VIEWS])
 cfg = p.config
 ctx = p.context
 
@@ -14,7 +16,6 @@ st.markdown(
     "the last ones may never complete a turn, and a scaling method changes exactly those."
 )
 
-spec = frequencies.spectrum(cfg, ctx)
 facts = frequencies.summary(cfg, ctx)
 row = page.metric_row()
 row.metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
@@ -23,29 +24,41 @@ row.metric("Longest wavelength (tokens)", f"{facts['longest']:,.0f}")
 row.metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
            help=f"pairs whose wavelength is at most the context shown, offset + L = {ctx:,} tokens")
 
+view = p.view()
+
+spec = frequencies.spectrum(cfg, ctx)
 scaled = cfg.rope_type != "default"
 order = list(dict.fromkeys(spec["frequencies"]))
 common = dict(color="frequencies", color_title="frequencies", color_sort=order, points=True, log_y=True,
               x_title="pair index i", tooltip=["frequencies", "pair", "theta", "wavelength", "turns"])
-method_note = (f"{frequencies.scaled_label(cfg)} against the same head without scaling; dynamic NTK and LongRoPE "
-               f"use the context shown ({ctx:,}) as seq_len." if scaled else None)
 
-chart = charts.line(spec, "pair", "theta", title="θ_i per pair", subtitle=method_note,
-                    y_title="θ_i (radians per token, log scale)", **common)
-charts.show(chart, spec, "theta_per_pair")
 
-rules = [(float(ctx), f"context shown: {ctx:,}")]
-if scaled:
-    rules.append((float(cfg.original_context), f"original context: {cfg.original_context:,}"))
-chart = charts.line(spec, "pair", "wavelength", title="Wavelength 2π/θ_i per pair",
-                    subtitle="Pairs above the context line do not complete one turn within it.",
-                    y_title="wavelength (tokens per turn, log scale)", rules_y=rules, **common)
-charts.show(chart, spec, "wavelength_per_pair")
+def freq_view() -> None:
+    method_note = (f"{frequencies.scaled_label(cfg)} against the same head without scaling; dynamic NTK and "
+                   f"LongRoPE use the context shown ({ctx:,}) as seq_len." if scaled else None)
+    chart = charts.line(spec, "pair", "theta", title="θ_i per pair", subtitle=method_note,
+                        y_title="θ_i (radians per token, log scale)", **common)
+    charts.show(chart, spec, "theta_per_pair")
 
-chart = charts.line(spec, "pair", "turns", title=f"Turns each pair completes within {ctx:,} tokens",
-                    subtitle="context · θ_i / 2π: the angle at position offset + L, in turns.",
-                    y_title="turns within the context (log scale)", rules_y=[(1.0, "one full turn")], **common)
-charts.show(chart, spec, "turns_per_pair")
+
+def wavelength_view() -> None:
+    rules = [(float(ctx), f"context shown: {ctx:,}")]
+    if scaled:
+        rules.append((float(cfg.original_context), f"original context: {cfg.original_context:,}"))
+    chart = charts.line(spec, "pair", "wavelength", title="Wavelength 2π/θ_i per pair",
+                        subtitle="Pairs above the context line do not complete one turn within it.",
+                        y_title="wavelength (tokens per turn, log scale)", rules_y=rules, **common)
+    charts.show(chart, spec, "wavelength_per_pair")
+
+
+def turns_view() -> None:
+    chart = charts.line(spec, "pair", "turns", title=f"Turns each pair completes within {ctx:,} tokens",
+                        subtitle="context · θ_i / 2π: the angle at position offset + L, in turns.",
+                        y_title="turns within the context (log scale)", rules_y=[(1.0, "one full turn")], **common)
+    charts.show(chart, spec, "turns_per_pair")
+
+
+{"freq": freq_view, "wavelength": wavelength_view, "turns": turns_view}[view]()
 
 page.how_computed(
     "- θ_i: `rope_core.inv_freq(cfg, seq_len=offset + L)`, θ_i = rope_theta^(−2i/d) for i = 0 … d/2 − 1 "
