@@ -3,40 +3,51 @@ import streamlit as st
 from explorer import charts, page
 from explorer.frames import relative
 
-p = page.setup("relative_position")
+SPECS = [page.view_spec({"matrix": "Score over m, n", "delta": "Score against m − n"})]
+
+p = page.setup("relative_position", SPECS)
 cfg = p.config
 st.title("Relative position")
 st.markdown(
     "RoPE rotates q by its position m and k by its position n. The score "
-    "⟨RoPE(q,m), RoPE(k,n)⟩ then depends only on **m − n**: every diagonal of the matrix below is constant. "
-    "The spread along the diagonals is measured live, on scores computed the naive way."
+    "⟨RoPE(q,m), RoPE(k,n)⟩ then depends only on **m − n**: every diagonal of the score matrix over m, n is "
+    "constant. The matrix view measures the spread along its diagonals live, on scores computed the naive way; "
+    "the other view draws the score against m − n."
 )
+view = p.view()
 
-grid = relative.score_grid(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
-row = page.metric_row()
-row.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
-           help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
-row.metric("Relative to the largest score", f"{grid['spread'] / max(grid['scale'], 1e-300):.2e}")
-row.metric("Change from shifting all positions by the offset", f"{grid['shift_change']:.2e}",
-           help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
 
-frame = grid["frame"]
-note = charts.downsample_note(grid["stride"], p.seq_len)
-chart = charts.heatmap(
-    frame, "n", "m", "score", step=grid["stride"],
-    title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=note or None,
-    x_title="key position n", y_title="query position m", z_title="score",
-    tooltip=["m", "n", "m_minus_n", "score"],
-)
-charts.show(chart, frame, "relative_scores")
+def matrix_view() -> None:
+    grid = relative.score_grid(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
+    row = page.metric_row()
+    row.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
+               help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
+    row.metric("Relative to the largest score", f"{grid['spread'] / max(grid['scale'], 1e-300):.2e}")
+    row.metric("Change from shifting all positions by the offset", f"{grid['shift_change']:.2e}",
+               help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
 
-dist, dstride = relative.score_by_distance(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
-chart = charts.line(
-    dist, "m_minus_n", "score", title="Score against m − n",
-    subtitle=charts.downsample_note(dstride, 2 * p.seq_len - 1, "distances") or None,
-    x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],
-)
-charts.show(chart, dist, "score_vs_distance")
+    frame = grid["frame"]
+    note = charts.downsample_note(grid["stride"], p.seq_len)
+    chart = charts.heatmap(
+        frame, "n", "m", "score", step=grid["stride"],
+        title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=note or None,
+        x_title="key position n", y_title="query position m", z_title="score",
+        tooltip=["m", "n", "m_minus_n", "score"],
+    )
+    charts.show(chart, frame, "relative_scores")
+
+
+def delta_view() -> None:
+    dist, dstride = relative.score_by_distance(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
+    chart = charts.line(
+        dist, "m_minus_n", "score", title="Score against m − n",
+        subtitle=charts.downsample_note(dstride, 2 * p.seq_len - 1, "distances") or None,
+        x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],
+    )
+    charts.show(chart, dist, "score_vs_distance")
+
+
+{"matrix": matrix_view, "delta": delta_view}[view]()
 
 st.subheader("Why: the per-pair derivation")
 st.latex(r"\langle R(m)q,\, R(n)k\rangle = q^\top R(m)^\top R(n)\, k = q^\top R(n-m)\, k")
