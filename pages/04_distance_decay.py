@@ -9,36 +9,45 @@ MAX_DIST_GRID = tuple(int(m * 10**e) for e in range(1, 6) for m in (1, 2, 2.5, 4
 SPECS = [
     ParamSpec("maxdist", "Max distance", "grid", 4000,
               "Largest relative distance m − n drawn on the curves below (log-spaced sampling beyond 2,000 points).",
-              lo=MAX_DIST_GRID[0], hi=MAX_DIST_GRID[-1], options=MAX_DIST_GRID),
+              lo=MAX_DIST_GRID[0], hi=MAX_DIST_GRID[-1], options=MAX_DIST_GRID,
+              show_if=lambda v: v.get("view") != "heatmap"),
     ParamSpec("ctx", "Context for Men et al.'s bound", "grid", 32768,
               "Context length L for which B(m) ≥ 0 must hold at every distance m < L (Men et al. 2024).",
-              lo=POW2_CONTEXTS[0], hi=POW2_CONTEXTS[-1], options=POW2_CONTEXTS),
+              lo=POW2_CONTEXTS[0], hi=POW2_CONTEXTS[-1], options=POW2_CONTEXTS,
+              show_if=lambda v: v.get("view") == "men"),
+    page.view_spec({"heatmap": "Over positions m, n", "theta": "Against distance, several θ",
+                    "bound": "RoFormer bound", "men": "B(m) and the smallest base",
+                    "random": "Random q and k"}),
 ]
 
 p = page.setup("distance_decay", SPECS)
 cfg = p.config
 max_dist = int(p["maxdist"])
-ctx = int(p["ctx"])
 
 st.title("Distance decay")
 st.markdown(
     "Take a random vector with independent, isotropic pairs and encode it at positions m and n: the expected "
     "similarity, relative to |q|², is the **correlation** (2/d)·Σᵢ cos((m−n)θᵢ). "
-    "It starts at 1 and falls with distance, faster for a small rope_theta; the charts below compute it, "
-    "the RoFormer bound and Men et al.'s B(m) for the sidebar's configuration."
+    "It starts at 1 and falls with distance, faster for a small rope_theta. The views below show it, "
+    "the RoFormer bound and Men et al.'s B(m) for the sidebar's configuration, one chart at a time."
 )
+view = p.view()
 
-st.subheader("Correlation of RoPE-encoded vectors")
-grid = decay.correlation_grid(cfg, p.seq_len, p["offset"])
-frame = grid["frame"]
-chart = charts.heatmap(
-    frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1),
-    title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
-    subtitle=charts.downsample_note(grid["stride"], p.seq_len) or None,
-    x_title="key position n", y_title="query position m", z_title="correlation",
-    tooltip=["m", "n", "m_minus_n", "correlation"],
-)
-charts.show(chart, frame, "correlation_heatmap")
+
+def heatmap_view() -> None:
+    st.subheader("Correlation of RoPE-encoded vectors")
+    grid = decay.correlation_grid(cfg, p.seq_len, p["offset"])
+    frame = grid["frame"]
+    chart = charts.heatmap(
+        frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1),
+        title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
+        subtitle=charts.downsample_note(grid["stride"], p.seq_len) or None,
+        x_title="key position n", y_title="query position m", z_title="correlation",
+        tooltip=["m", "n", "m_minus_n", "correlation"],
+    )
+    charts.show(chart, frame, "correlation_heatmap")
+    st.caption("Constant along every diagonal: the correlation depends on m − n only. Pick another view above "
+               "for the same quantity against distance, over up to 10⁶ tokens.")
 
 
 def sampling_note(exact: bool) -> str:
@@ -48,91 +57,104 @@ def sampling_note(exact: bool) -> str:
             "(exact values there; fast oscillations between samples are not drawn). x axis: symlog.")
 
 
-x_scale = None
-corr, exact = decay.correlation_by_theta(cfg, max_dist, p.context)
-if not exact:
-    x_scale = "symlog"
-labels = [label for label, _ in decay.theta_variants(cfg)]
-chart = charts.line(
-    corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
-    title="Correlation against distance, for several rope_theta",
-    subtitle=[sampling_note(exact), "Same configuration with only rope_theta changed."],
-    x_title="relative distance m − n (tokens)", y_title="correlation", x_scale=x_scale,
-    rules_y=[(0.0, "0")],
-)
-charts.show(chart, corr, "correlation_vs_distance")
-st.caption("rope_theta is the knob for how fast similarity drops: a larger base slows every pair but the first "
-           "(θ₀ = 1 for every base), so the correlation stays high over longer distances.")
+def x_scale(exact: bool) -> str | None:
+    return None if exact else "symlog"
 
-st.subheader("RoFormer's long-term decay bound")
-bound, exact = decay.roformer_bound(cfg, max_dist, p.context)
-chart = charts.line(
-    bound, "distance", "bound", title="RoFormer relative upper bound (1/(d/2))·Σⱼ |Sⱼ|",
-    subtitle=[sampling_note(exact), "Sⱼ = sum of exp(i(m−n)θₖ) over k < j; the score is at most max|hᵢ₊₁ − hᵢ| · (d/2) · this."],
-    x_title="relative distance m − n (tokens)", y_title="relative upper bound", x_scale=x_scale, zero=True,
-)
-charts.show(chart, bound, "roformer_bound")
-st.caption(f"At distance 0 the bound is d/4 + 1/2 = {bound['bound'].iloc[0]:g} (d = rotary dim {cfg.rotary_dim}). "
-           "It is a bound, not the score, and it is not monotone.")
 
-st.subheader("Men et al.: B(m) and the smallest base for a context")
-men = decay.men_curve(cfg, max_dist)
-first = men["first_negative"]
-rules_x = [(float(first), f"first B < 0: m = {first:,}")] if first is not None else []
-chart = charts.line(
-    men["frame"], "m", "B", title="B(m) = Σᵢ cos(m·θᵢ)",
-    subtitle=[sampling_note(men["exact"]),
-              "First zero crossing: found exactly at every integer m, not from the samples."],
-    x_title="relative distance m (tokens)", y_title="B(m)", x_scale=x_scale,
-    rules_x=rules_x, rules_y=[(0.0, "0")],
-)
-charts.show(chart, men["frame"], "men_b")
+def theta_view() -> None:
+    st.subheader("Correlation against distance")
+    corr, exact = decay.correlation_by_theta(cfg, max_dist, p.context)
+    labels = [label for label, _ in decay.theta_variants(cfg)]
+    chart = charts.line(
+        corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
+        title="Correlation against distance, for several rope_theta",
+        subtitle=[sampling_note(exact), "Same configuration with only rope_theta changed."],
+        x_title="relative distance m − n (tokens)", y_title="correlation", x_scale=x_scale(exact),
+        rules_y=[(0.0, "0")],
+    )
+    charts.show(chart, corr, "correlation_vs_distance")
+    st.caption("rope_theta is the knob for how fast similarity drops: a larger base slows every pair but the first "
+               "(θ₀ = 1 for every base), so the correlation stays high over longer distances.")
 
-ctx_first = decay.men_context_first_negative(cfg, ctx)
-row = page.metric_row()
-row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
-row.metric(f"Current config within context {ctx:,}",
-           "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
-          help="Checked at every integer distance 0 ≤ m < context with the sidebar's (scaled) frequencies.")
-min_theta_slot = row.empty()  # filled at the end of the page: the search can take seconds at d = 512
-min_theta_note = st.empty()
-st.caption(
-    "Men et al. (2024) show that for i.i.d. q and k, the gap between the attention a token pays to a similar token "
-    "and to a random one at distance m is proportional to B(m); they require B(m) ≥ 0 for every m within the "
-    "context, which gives a lower bound on the base. The set of admissible bases is not monotone: a base slightly "
-    "above the smallest one can fail again."
-)
 
-st.subheader("An honest note: random q and k do not decay")
-st.info(
-    "Barbero et al. 2024 (*Round and Round We Go! What makes Rotary Positional Encodings useful?*) point out that "
-    "the decay needs special q and k, such as identical or constant ones. For independent random (e.g. Gaussian) "
-    "q and k the expected score is zero at every distance, and its spread does not shrink with distance: "
-    "rotations keep norms. The correlation above is the expectation for **q = k**. "
-    "They argue RoPE is useful for other reasons: high frequencies build positional heads, low frequencies "
-    "carry semantics.",
-    icon=":material/info:",
-)
-score, exact = decay.random_score(cfg, max_dist, p.context, p["content"], p["seed"])
-chart = charts.line(
-    score, "distance", "score", title=f"Score of the sidebar's q and k ({p['content']}) against distance",
-    subtitle=[sampling_note(exact), "One sample, not an expectation: switch 'Content of q and k' to compare."],
-    x_title="relative distance m − n (tokens)", y_title="⟨RoPE(q, m), RoPE(k, n)⟩", x_scale=x_scale,
-    rules_y=[(0.0, "0")],
-)
-charts.show(chart, score, "random_score_vs_distance")
+def bound_view() -> None:
+    st.subheader("RoFormer's long-term decay bound")
+    bound, exact = decay.roformer_bound(cfg, max_dist, p.context)
+    chart = charts.line(
+        bound, "distance", "bound", title="RoFormer relative upper bound (1/(d/2))·Σⱼ |Sⱼ|",
+        subtitle=[sampling_note(exact), "Sⱼ = sum of exp(i(m−n)θₖ) over k < j; the score is at most max|hᵢ₊₁ − hᵢ| · (d/2) · this."],
+        x_title="relative distance m − n (tokens)", y_title="relative upper bound", x_scale=x_scale(exact), zero=True,
+    )
+    charts.show(chart, bound, "roformer_bound")
+    st.caption(f"At distance 0 the bound is d/4 + 1/2 = {bound['bound'].iloc[0]:g} (d = rotary dim {cfg.rotary_dim}). "
+               "It is a bound, not the score, and it is not monotone.")
 
-with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {ctx:,}…"):
-    min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
-min_label = f"Smallest rope_theta with B ≥ 0 up to {ctx:,}"
-if min_theta is not None:
-    min_theta_slot.metric(min_label, f"{min_theta:.4g}",
-                          help="rope_core.men_min_theta: default frequencies with the sidebar's rotary dim, "
-                               "searched on a 5 % geometric grid, then bisected to 0.1 %.")
-else:
-    min_theta_slot.metric(min_label, "none")
-    min_theta_note.warning(f"No base keeps B ≥ 0 up to {ctx:,} with rotary dim {cfg.rotary_dim}: {why_none}. "
-                           "θ₀ = 1 for every base, so with few pairs cos(m) cannot be outweighed.")
+
+def men_view() -> None:
+    st.subheader("Men et al.: B(m) and the smallest base for a context")
+    ctx = int(p["ctx"])
+    men = decay.men_curve(cfg, max_dist)
+    first = men["first_negative"]
+    rules_x = [(float(first), f"first B < 0: m = {first:,}")] if first is not None else []
+    chart = charts.line(
+        men["frame"], "m", "B", title="B(m) = Σᵢ cos(m·θᵢ)",
+        subtitle=[sampling_note(men["exact"]),
+                  "First zero crossing: found exactly at every integer m, not from the samples."],
+        x_title="relative distance m (tokens)", y_title="B(m)", x_scale=x_scale(men["exact"]),
+        rules_x=rules_x, rules_y=[(0.0, "0")],
+    )
+    charts.show(chart, men["frame"], "men_b")
+
+    ctx_first = decay.men_context_first_negative(cfg, ctx)
+    row = page.metric_row()
+    row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
+    row.metric(f"Current config within context {ctx:,}",
+               "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
+               help="Checked at every integer distance 0 ≤ m < context with the sidebar's (scaled) frequencies.")
+    min_theta_slot = row.empty()
+    min_theta_note = st.empty()
+    st.caption(
+        "Men et al. (2024) show that for i.i.d. q and k, the gap between the attention a token pays to a similar "
+        "token and to a random one at distance m is proportional to B(m); they require B(m) ≥ 0 for every m within "
+        "the context, which gives a lower bound on the base. The set of admissible bases is not monotone: a base "
+        "slightly above the smallest one can fail again. The context is 'Context for Men et al.'s bound' in the "
+        "sidebar."
+    )
+    with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {ctx:,}…"):
+        min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
+    min_label = f"Smallest rope_theta with B ≥ 0 up to {ctx:,}"
+    if min_theta is not None:
+        min_theta_slot.metric(min_label, f"{min_theta:.4g}",
+                              help="rope_core.men_min_theta: default frequencies with the sidebar's rotary dim, "
+                                   "searched on a 5 % geometric grid, then bisected to 0.1 %.")
+    else:
+        min_theta_slot.metric(min_label, "none")
+        min_theta_note.warning(f"No base keeps B ≥ 0 up to {ctx:,} with rotary dim {cfg.rotary_dim}: {why_none}. "
+                               "θ₀ = 1 for every base, so with few pairs cos(m) cannot be outweighed.")
+
+
+def random_view() -> None:
+    st.subheader("An honest note: random q and k do not decay")
+    st.info(
+        "Barbero et al. 2024 (*Round and Round We Go! What makes Rotary Positional Encodings useful?*) point out "
+        "that the decay needs special q and k, such as identical or constant ones. For independent random (e.g. "
+        "Gaussian) q and k the expected score is zero at every distance, and its spread does not shrink with "
+        "distance: rotations keep norms. The correlation in the other views is the expectation for **q = k**. "
+        "They argue RoPE is useful for other reasons: high frequencies build positional heads, low frequencies "
+        "carry semantics.",
+        icon=":material/info:",
+    )
+    score, exact = decay.random_score(cfg, max_dist, p.context, p["content"], p["seed"])
+    chart = charts.line(
+        score, "distance", "score", title=f"Score of the sidebar's q and k ({p['content']}) against distance",
+        subtitle=[sampling_note(exact), "One sample, not an expectation: switch 'Content of q and k' to compare."],
+        x_title="relative distance m − n (tokens)", y_title="⟨RoPE(q, m), RoPE(k, n)⟩", x_scale=x_scale(exact),
+        rules_y=[(0.0, "0")],
+    )
+    charts.show(chart, score, "random_score_vs_distance")
+
+
+{"heatmap": heatmap_view, "theta": theta_view, "bound": bound_view, "men": men_view, "random": random_view}[view]()
 
 page.how_computed(
     "- Correlation: `rope_core.correlation(cfg, deltas)` = (2/d)·Σᵢ cos(Δθᵢ), d = rotary dim, with the "

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pytest
 
 import rope_core
-from apptest_utils import chart_titled, charts, run_page, warnings_text
-from explorer import charts as chart_lib
+from apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
+                           chart_titled, run_page, view_case_fixture, warnings_text)
 from explorer import controls
 
 DEFAULT = {}
@@ -18,6 +18,13 @@ SMALL = {"d": "2", "L": "2", "theta": "10", "maxdist": "10", "ctx": "256"}
 CASES = {"defaults": DEFAULT, "heavy": HEAVY, "small": SMALL}
 
 PAGE_DEFAULTS = {"maxdist": 4000, "ctx": 32768}
+VIEWS = {  # view → the title of its one chart
+    "heatmap": "over positions m, n",
+    "theta": "Correlation against distance",
+    "bound": "RoFormer",
+    "men": "B(m) = ",
+    "random": "Score of the sidebar's q and k",
+}
 
 
 def config_for(query):
@@ -50,24 +57,33 @@ def metric(at, label_part):
     raise AssertionError(f"no metric with {label_part!r}; have {[m.label for m in at.metric]}")
 
 
-@pytest.fixture(scope="module", params=list(CASES))
-def case(request):
-    query = CASES[request.param]
-    at = run_page("distance_decay", query)
-    assert not at.exception, at.exception
-    return query, at
+case = view_case_fixture("distance_decay", CASES)
 
 
-def test_every_chart_is_bounded(case):
-    _, at = case
-    found = charts(at)
-    assert len(found) == 5
-    for _, df in found:
-        assert 0 < len(df) <= chart_lib.MAX_ROWS
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_each_view_draws_its_one_bounded_chart(case, view):
+    _, opened = case
+    assert_view_shows(opened(view), view, VIEWS[view])
+
+
+def page_controls_follow_the_view(at, view):
+    """The heatmap does not use the max distance: its slider is hidden there; only B(m) uses the context."""
+    sliders = [s.label for s in at.sidebar.select_slider]
+    assert any(label.startswith("Max distance") for label in sliders) == (view != "heatmap"), (view, sliders)
+    assert any(label.startswith("Context for Men") for label in sliders) == (view == "men"), (view, sliders)
+
+
+def test_the_default_view_is_the_heatmap_and_a_click_switches_view_and_url():
+    assert_views_switch_by_click("distance_decay", VIEWS, also=page_controls_follow_the_view)
+
+
+def test_an_unknown_view_in_the_url_warns_and_shows_the_default():
+    assert_unknown_view_falls_back("distance_decay", VIEWS, bad="nope")
 
 
 def test_heatmap_correlation_is_one_on_the_diagonal_and_matches_rope_core(case):
-    query, at = case
+    query, opened = case
+    at = opened("heatmap")
     cfg = config_for(query)
     _, df = chart_titled(at, "over positions m, n")
     diagonal = df[df["m_minus_n"] == 0]
@@ -81,7 +97,8 @@ def test_heatmap_correlation_is_one_on_the_diagonal_and_matches_rope_core(case):
 
 
 def test_correlation_curves_start_at_one_and_include_the_current_theta(case):
-    query, at = case
+    query, opened = case
+    at = opened("theta")
     cfg = config_for(query)
     _, df = chart_titled(at, "Correlation against distance")
     assert df["distance"].min() == 0 and df["distance"].max() == page_value(query, "maxdist")
@@ -97,7 +114,8 @@ def test_correlation_curves_start_at_one_and_include_the_current_theta(case):
 
 
 def test_roformer_bound_is_d_over_4_plus_half_at_distance_zero(case):
-    query, at = case
+    query, opened = case
+    at = opened("bound")
     cfg = config_for(query)
     _, df = chart_titled(at, "RoFormer")
     assert df.loc[df["distance"] == 0, "bound"].item() == pytest.approx(cfg.rotary_dim / 4 + 0.5, abs=1e-9)
@@ -107,7 +125,8 @@ def test_roformer_bound_is_d_over_4_plus_half_at_distance_zero(case):
 
 
 def test_men_b_and_its_first_crossing_come_from_rope_core(case):
-    query, at = case
+    query, opened = case
+    at = opened("men")
     cfg = config_for(query)
     maxdist = page_value(query, "maxdist")
     frames = chart_frames(at, "B(m) = ")
@@ -125,7 +144,8 @@ def test_men_b_and_its_first_crossing_come_from_rope_core(case):
 
 
 def test_smallest_theta_for_the_context(case):
-    query, at = case
+    query, opened = case
+    at = opened("men")
     cfg = config_for(query)
     ctx = page_value(query, "ctx")
     shown = metric(at, "Smallest rope_theta")
@@ -139,15 +159,15 @@ def test_smallest_theta_for_the_context(case):
 
 
 def test_one_pair_has_no_admissible_base_and_says_why():
-    at = run_page("distance_decay", {"d": "2", "ctx": "1048576"})
+    at = run_page("distance_decay", {"d": "2", "ctx": "1048576", "view": "men"})
     assert not at.exception
     assert metric(at, "Smallest rope_theta") == "none"
     assert "No base keeps B ≥ 0" in warnings_text(at)
 
 
-def test_barbero_note_is_shown(case):
-    _, at = case
-    assert any("Barbero" in i.value for i in at.info)
+def test_barbero_note_is_shown_with_the_random_score(case):
+    _, opened = case
+    assert any("Barbero" in i.value for i in opened("random").info)
 
 
 def test_smallest_base_is_searched_live_for_any_rotary_dim_and_context():
