@@ -5,87 +5,104 @@ import streamlit as st
 from explorer import charts, page
 from explorer.frames import sinusoidal
 
-PER_AXIS = 100  # cells per axis: the heatmaps sit two to a row
+PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws four of them, two to a row
 
-p = page.setup("rope_vs_sinusoidal")
+SPECS = [page.view_spec({"additive": "Sinusoidal scores", "rope": "RoPE scores", "spread": "Diagonal spread",
+                         "terms": "Four additive terms"})]
+
+p = page.setup("rope_vs_sinusoidal", SPECS)
 cfg = p.config
 
 st.title("RoPE against sinusoidal")
 st.markdown(
     "The same token sits at every position and both encodings use the same random W_Q and W_K, so every "
-    "difference below comes from how position enters. The original Transformer **adds** a sinusoidal vector p_m to "
-    "the token before the projections; RoPE **rotates** the projected q and k. Only the rotation makes the score a "
-    "function of m − n alone."
+    "difference between them comes from how position enters. The original Transformer **adds** a sinusoidal "
+    "vector p_m to the token before the projections; RoPE **rotates** the projected q and k. Only the rotation "
+    "makes the score a function of m − n alone."
 )
+view = p.view()
 
 res = sinusoidal.comparison(cfg, p.seq_len, p["offset"], p["content"], p["seed"], PER_AXIS)
 stride = res["stride"]
-note = charts.downsample_note(stride, p.seq_len) or None
-both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
 
-cols = st.columns(2)
-for col, (key, label) in zip(cols, sinusoidal.SCORES.items()):
-    with col:
-        frame = res["scores"][key]
-        chart = charts.heatmap(
-            frame, "n", "m", "score", step=stride, domain=(-both, both), height=380,
-            title=f"Score with {label}", subtitle=note,
-            x_title="key position n", y_title="query position m", z_title="score",
-            tooltip=["m", "n", "m_minus_n", "score"],
-        )
-        charts.show(chart, frame, f"scores_{key}")
 
-row = page.metric_row()
-row.metric("Largest diagonal spread, sinusoidal", f"{res['max_spread']['additive']:.3g}",
-           help="max over diagonals m − n = const of (max − min) of the scores on it")
-row.metric("Largest diagonal spread, RoPE", f"{res['max_spread']['rope']:.2e}")
-if p["offset"]:
-    row.metric(f"Change under offset {p['offset']:,}, sinusoidal", f"{res['shift_change']['additive']:.3g}",
-               help="max |S(offset + m, offset + n) − S(m, n)| on the displayed grid")
-    row.metric(f"Change under offset {p['offset']:,}, RoPE", f"{res['shift_change']['rope']:.2e}")
-else:
-    row.caption("Set a **position offset** in the sidebar: shifting every position changes the sinusoidal scores "
-                "and leaves RoPE's unchanged; the change is measured here.")
+def heatmap_note() -> str | None:
+    return charts.downsample_note(stride, p.seq_len) or None
 
-spreads = res["spreads"]
-chart = charts.line(
-    spreads, "m_minus_n", "spread", color="method", color_title="encoding",
-    color_sort=list(sinusoidal.SCORES.values()),
-    title="Spread of the scores along each diagonal",
-    subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
-              f"Zero means the score depends only on m − n. RoPE's line lies on 0 (largest: "
-              f"{res['max_spread']['rope']:.2e})."],
-    x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
-)
-charts.show(chart, spreads, "diagonal_spread")
 
-st.subheader("The four terms of the additive expansion")
-st.latex(r"(x + p_m)W_Q\,\big((x + p_n)W_K\big)^\top = "
-         r"\underbrace{xW_QW_K^\top x^\top}_{\text{content·content}}"
-         r" + \underbrace{xW_QW_K^\top p_n^\top}_{\text{content·position}}"
-         r" + \underbrace{p_mW_QW_K^\top x^\top}_{\text{position·content}}"
-         r" + \underbrace{p_mW_QW_K^\top p_n^\top}_{\text{position·position}}")
-st.markdown(
-    "content·position varies with n only and position·content with m only: whole columns and rows, never diagonals. "
-    "position·position mixes p_m and p_n through W_Q W_Kᵀ, which is not a rotation, so it is not a function of m − n "
-    "either. The sum is the sinusoidal heatmap above."
-)
-panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
-parts = [res["terms"][key] for key in sinusoidal.TERMS]
-terms = pd.DataFrame({c: np.concatenate([f[c].to_numpy() for f in parts]) for c in parts[0].columns})
-# the panel name as a categorical: no per-row strings to build and serialise
-terms["panel"] = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(f) for f in parts]), panels)
-terms["relative"] = terms["term"] / np.repeat([res["scale"][key] or 1.0 for key in sinusoidal.TERMS],
-                                              [len(f) for f in parts])
-chart = charts.heatmap(
-    terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
-    domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
-    subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
-    + ([note] if note else []),
-    x_title="key position n", y_title="query position m", z_title="term / max |term|",
-    tooltip=["panel", "m", "n", "m_minus_n", "term"],
-)
-charts.show(chart, terms, "terms")
+def score_view(key: str) -> None:
+    both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
+    frame = res["scores"][key]
+    chart = charts.heatmap(
+        frame, "n", "m", "score", step=stride, domain=(-both, both), height=380,
+        title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(),
+        x_title="key position n", y_title="query position m", z_title="score",
+        tooltip=["m", "n", "m_minus_n", "score"],
+    )
+    charts.show(chart, frame, f"scores_{key}")
+    st.caption("The sinusoidal and the RoPE scores share one colour scale (± the larger of their largest |score|): "
+               "switch between the two views above to compare them cell by cell.")
+
+    row = page.metric_row()
+    row.metric("Largest diagonal spread, sinusoidal", f"{res['max_spread']['additive']:.3g}",
+               help="max over diagonals m − n = const of (max − min) of the scores on it")
+    row.metric("Largest diagonal spread, RoPE", f"{res['max_spread']['rope']:.2e}")
+    if p["offset"]:
+        row.metric(f"Change under offset {p['offset']:,}, sinusoidal", f"{res['shift_change']['additive']:.3g}",
+                   help="max |S(offset + m, offset + n) − S(m, n)| on the displayed grid")
+        row.metric(f"Change under offset {p['offset']:,}, RoPE", f"{res['shift_change']['rope']:.2e}")
+    else:
+        row.caption("Set a **position offset** in the sidebar: shifting every position changes the sinusoidal "
+                    "scores and leaves RoPE's unchanged; the change is measured here.")
+
+
+def spread_view() -> None:
+    spreads = res["spreads"]
+    chart = charts.line(
+        spreads, "m_minus_n", "spread", color="method", color_title="encoding",
+        color_sort=list(sinusoidal.SCORES.values()),
+        title="Spread of the scores along each diagonal",
+        subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
+                  f"Zero means the score depends only on m − n. RoPE's line lies on 0 (largest: "
+                  f"{res['max_spread']['rope']:.2e})."],
+        x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
+    )
+    charts.show(chart, spreads, "diagonal_spread")
+
+
+def terms_view() -> None:
+    st.subheader("The four terms of the additive expansion")
+    st.latex(r"(x + p_m)W_Q\,\big((x + p_n)W_K\big)^\top = "
+             r"\underbrace{xW_QW_K^\top x^\top}_{\text{content·content}}"
+             r" + \underbrace{xW_QW_K^\top p_n^\top}_{\text{content·position}}"
+             r" + \underbrace{p_mW_QW_K^\top x^\top}_{\text{position·content}}"
+             r" + \underbrace{p_mW_QW_K^\top p_n^\top}_{\text{position·position}}")
+    st.markdown(
+        "content·position varies with n only and position·content with m only: whole columns and rows, never "
+        "diagonals. position·position mixes p_m and p_n through W_Q W_Kᵀ, which is not a rotation, so it is not a "
+        "function of m − n either. The sum is the score of the *Sinusoidal scores* view."
+    )
+    note = heatmap_note()
+    panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
+    parts = [res["terms"][key] for key in sinusoidal.TERMS]
+    terms = pd.DataFrame({c: np.concatenate([f[c].to_numpy() for f in parts]) for c in parts[0].columns})
+    # the panel name as a categorical: no per-row strings to build and serialise
+    terms["panel"] = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(f) for f in parts]), panels)
+    terms["relative"] = terms["term"] / np.repeat([res["scale"][key] or 1.0 for key in sinusoidal.TERMS],
+                                                  [len(f) for f in parts])
+    chart = charts.heatmap(
+        terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
+        domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
+        subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
+        + ([note] if note else []),
+        x_title="key position n", y_title="query position m", z_title="term / max |term|",
+        tooltip=["panel", "m", "n", "m_minus_n", "term"],
+    )
+    charts.show(chart, terms, "terms")
+
+
+{"additive": lambda: score_view("additive"), "rope": lambda: score_view("rope"), "spread": spread_view,
+ "terms": terms_view}[view]()
 
 page.how_computed(
     "- `rope_core.sinusoidal_pe(positions, d_model)` builds p_m with base 10,000 (sin on even, cos on odd features; Vaswani et "

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import rope_core
-from apptest_utils import chart_titled, charts, raster_of, run_page
-from explorer import charts as chart_lib
+from apptest_utils import (assert_one_chart, assert_unknown_view_falls_back, assert_view_shows,
+                           assert_views_switch_by_click, chart_titled, raster_of, run_page, view_case_fixture)
 from explorer import controls, raster
 from explorer.frames.common import make_qk
 
@@ -14,6 +14,12 @@ CASES = {
     "heavy": {"d": "512", "L": "8192", "offset": "100000", "heads": "16"},
     "small": {"d": "2", "L": "2", "theta": "10"},
     "ones_interleaved": {"content": "ones", "layout": "interleaved", "offset": "777", "L": "300"},
+}
+VIEWS = {  # view → the title of its one chart
+    "additive": "Score with additive sinusoidal PE",
+    "rope": "Score with RoPE",
+    "spread": "Spread of the scores along each diagonal",
+    "terms": "The four terms, each over its own largest |value|",
 }
 TERMS = ("content · content", "content · position", "position · content", "position · position")
 
@@ -30,30 +36,33 @@ def spread_per_diagonal(df, column):
     return df.groupby("m_minus_n")[column].agg(lambda s: s.max() - s.min())
 
 
-@pytest.fixture(scope="module", params=list(CASES))
-def case(request):
-    query = CASES[request.param]
-    at = run_page("rope_vs_sinusoidal", query)
-    assert not at.exception, at.exception
-    return query, at
+case = view_case_fixture("rope_vs_sinusoidal", CASES)
 
 
-def test_every_chart_is_bounded(case):
-    _, at = case
-    found = charts(at)
-    assert len(found) == 4  # the two scores, the spreads, the four terms as one 2×2 chart
-    for _, df in found:
-        assert 0 < len(df) <= chart_lib.MAX_ROWS
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_each_view_draws_its_one_bounded_chart(case, view):
+    _, opened = case
+    assert_view_shows(opened(view), view, VIEWS[view])
+
+
+def test_the_default_view_is_the_sinusoidal_scores_and_a_click_switches_view_and_url():
+    assert_views_switch_by_click("rope_vs_sinusoidal", VIEWS, clicks=["rope", "terms", "spread", "additive"])
+
+
+def test_an_unknown_view_in_the_url_warns_and_shows_the_default():
+    assert_unknown_view_falls_back("rope_vs_sinusoidal", VIEWS, bad="heatmap")  # another page's view
 
 
 def test_rope_scores_are_constant_along_diagonals(case):
-    _, at = case
+    _, opened = case
+    at = opened("rope")
     _, rope = chart_titled(at, "Score with RoPE")
     assert spread_per_diagonal(rope, "score").max() < 1e-9
 
 
 def test_sinusoidal_scores_are_not(case):
-    query, at = case
+    query, opened = case
+    at = opened("additive")
     _, additive = chart_titled(at, "Score with additive sinusoidal PE")
     if len(additive) == 4 and query.get("L") == "2":  # 2 × 2: only the main diagonal has two cells
         assert spread_per_diagonal(additive, "score").loc[0] > 1e-3
@@ -63,24 +72,24 @@ def test_sinusoidal_scores_are_not(case):
 
 
 def test_spread_chart_shows_zero_for_rope_and_nonzero_for_sinusoidal(case):
-    _, at = case
-    _, df = chart_titled(at, "Spread of the scores along each diagonal")
+    _, opened = case
+    _, df = chart_titled(opened("spread"), "Spread of the scores along each diagonal")
     by_method = df.groupby("method")["spread"].max()
     assert by_method["RoPE"] < 1e-9
     assert by_method["additive sinusoidal PE"] > 1e-3
     # every diagonal of the heatmap's n×n grid (its hover cells sample them): 2n − 1 evenly spaced distances
-    shown = chart_titled(at, "Score with RoPE")[1]
+    shown = chart_titled(opened("rope"), "Score with RoPE")[1]
     assert set(shown["m_minus_n"]) <= set(df["m_minus_n"])
-    images, _, _ = raster_of(at, "Score with RoPE")
+    images, _, _ = raster_of(opened("rope"), "Score with RoPE")
     n = raster.decode_png_data_url(images["_url"].iloc[0]).shape[1]
     dist = np.sort(df["m_minus_n"].unique())
     assert len(dist) == 2 * n - 1 and np.allclose(dist, -dist[::-1]) and np.ptp(np.diff(dist)) < 1e-9
 
 
 def test_the_four_terms_add_up_to_the_additive_scores_and_have_their_structure(case):
-    _, at = case
-    _, additive = chart_titled(at, "Score with additive sinusoidal PE")
-    _, panels = chart_titled(at, "The four terms")
+    _, opened = case
+    _, additive = chart_titled(opened("additive"), "Score with additive sinusoidal PE")
+    _, panels = chart_titled(opened("terms"), "The four terms")
     terms = {t: panels[panels["panel"].str.startswith(t + " (")].sort_values(["m", "n"]).reset_index(drop=True)
              for t in TERMS}
     assert all(len(terms[t]) == len(additive) for t in TERMS)
@@ -97,7 +106,8 @@ def test_the_four_terms_add_up_to_the_additive_scores_and_have_their_structure(c
 
 
 def test_rope_scores_match_rope_core_with_the_seeded_weights(case):
-    query, at = case
+    query, opened = case
+    at = opened("rope")
     cfg = config_for(query)
     _, rope = chart_titled(at, "Score with RoPE")
     pos = np.unique(rope["m"].to_numpy())
@@ -109,9 +119,14 @@ def test_rope_scores_match_rope_core_with_the_seeded_weights(case):
     np.testing.assert_allclose(got, expected["rope"], rtol=0, atol=1e-9)
 
 
-def test_offset_changes_sinusoidal_but_not_rope():
-    at = run_page("rope_vs_sinusoidal", {"offset": "100000"})
+@pytest.mark.parametrize("view", ["additive", "rope"])
+def test_offset_changes_sinusoidal_but_not_rope(view):
+    """Both score views carry the comparison's metrics (at defaults, the first one is the page's)."""
+    at = run_page("rope_vs_sinusoidal", {"offset": "100000", **({"view": view} if view != "additive" else {})})
     assert not at.exception
+    assert_one_chart(at, VIEWS[view])
     values = {m.label: float(m.value) for m in at.metric}
     assert values["Change under offset 100,000, RoPE"] < 1e-9
     assert values["Change under offset 100,000, sinusoidal"] > 1.0
+    assert values["Largest diagonal spread, RoPE"] < 1e-9
+    assert values["Largest diagonal spread, sinusoidal"] > 1e-3
