@@ -1,3 +1,5 @@
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from explorer import charts, page
@@ -5,10 +7,12 @@ from explorer.frames import attention
 from explorer.params import ParamSpec
 
 COLOR_DOMAIN = (1e-4, 1.0)  # attention mass per cell; smaller values share the darkest colour
+PANELS = ("with RoPE", "without RoPE")  # the two panels of the head-1 view, left to right
 
 SPECS = [
     ParamSpec("causal", "Causal mask", "bool", True,
               "Let each query attend only to keys at its own or earlier positions, as a decoder does."),
+    page.view_spec({"head1": "Head 1: with / without RoPE", "heads": "Every head"}),
 ]
 
 p = page.setup("attention", SPECS)
@@ -22,11 +26,10 @@ st.markdown(
     "Without RoPE all queries and all keys are equal, and softmax spreads attention uniformly over the keys a query "
     "may see; with RoPE the score depends on m − n, and each head (its own random W_Q, W_K) draws its own pattern."
 )
+view = p.view()
 
 args = (cfg, p.seq_len, p["offset"], p["content"], p["seed"], heads, causal)
-with_rope = attention.attention_view(*args, charts.MAX_AXIS, True, 1, True)
-without = attention.attention_view(*args, charts.MAX_AXIS, False, 1)
-stride = with_rope["stride"]
+mask_note = "causal mask" if causal else "no mask"
 
 
 def binning_note(stride: int) -> list[str]:
@@ -37,52 +40,65 @@ def binning_note(stride: int) -> list[str]:
             "Cell = attention mass of its bin (rows sum to 1). Log colour; masked cells blank."]
 
 
-mask_note = "causal mask" if causal else "no mask"
-cols = st.columns(2)
-for col, view, name in ((cols[0], with_rope, "with RoPE"), (cols[1], without, "without RoPE")):
-    with col:
-        frame = view["frame"]
-        chart = charts.heatmap(
-            frame, "n", "m", "attention", step=stride, diverging=False, height=380,
-            log_color=True, domain=COLOR_DOMAIN,
-            title=f"Head 1 {name} ({mask_note})", subtitle=binning_note(stride),
-            x_title="key position n", y_title="query position m", z_title="attention",
-            tooltip=["m", "n", "n_last", "attention"],
-        )
-        charts.show(chart, frame, f"attention_head1_{'rope' if view is with_rope else 'norope'}")
+def head1_view() -> None:
+    with_rope = attention.attention_view(*args, charts.MAX_AXIS, True, 1, True)
+    without = attention.attention_view(*args, charts.MAX_AXIS, False, 1)
+    stride = with_rope["stride"]
+    # one frame, one faceted chart: the rope column names the panel each row is drawn in
+    frame = pd.concat([v["frame"].assign(rope=pd.Categorical.from_codes(np.full(len(v["frame"]), i), PANELS))
+                       for i, v in enumerate((with_rope, without))], ignore_index=True)
+    # two 340 px panels: 820–850 px wide with axes and legend, inside the main column of a 1,400 px window
+    chart = charts.heatmap(
+        frame, "n", "m", "attention", step=stride, diverging=False, facet="rope", facet_sort=PANELS,
+        log_color=True, domain=COLOR_DOMAIN, columns=2, panel=340,
+        title=f"Head 1 with and without RoPE ({mask_note})",
+        subtitle=binning_note(stride) + ["Same token, same head; one colour scale for both panels."],
+        x_title="key position n", y_title="query position m", z_title="attention",
+        tooltip=["rope", "m", "n", "n_last", "attention"],
+    )
+    charts.show(chart, frame, "attention_head1")
 
-per_axis = attention.cells_per_axis(heads)
-view = attention.attention_view(*args, per_axis, True)
-frame = view["frame"]
-labels = [f"head {h + 1}" for h in range(heads)]
-note = binning_note(view["stride"])
-chart = charts.heatmap(
-    frame, "n", "m", "attention", step=view["stride"], diverging=False, facet="head", facet_sort=labels,
-    log_color=True, domain=COLOR_DOMAIN,
-    columns=min(4, heads), panel=180 if heads > 1 else 420,
-    title=f"Every head with RoPE ({heads} head{'s' if heads > 1 else ''}, {mask_note})",
-    subtitle=note + ["Each head has its own seeded random W_Q and W_K; one colour scale for all."],
-    x_title="key position n", y_title="query position m", z_title="attention",
-    tooltip=["head", "m", "n", "n_last", "attention"],
-)
-charts.show(chart, frame, "attention_heads")
+    st.subheader("Shift invariance")
+    if not p["offset"]:
+        st.caption("Set a **position offset** in the sidebar: the attention below is recomputed at the shifted "
+                   "positions and compared with this one.")
+    row = page.metric_row()
+    row.metric(f"Head 1: max |A(offset {p['offset']:,}) − A(0)|", f"{with_rope['shift_change']:.2e}",
+               help="Same token at the displayed positions (a sequence of its own: every stride-th position), every "
+                    "position moved by the sidebar offset; head 1, computed naively at both places (rotate q and k, "
+                    "then dot), with the frequencies of the same seq_len.")
+    row.metric("max |row sum − 1|, both panels", f"{max(with_rope['row_sums'], without['row_sums']):.2e}",
+               help="Each displayed row's attention summed over all its keys (softmax over every key, not only the "
+                    "shown ones).")
+    st.caption(
+        "RoPE scores depend only on m − n, so moving every position by the same offset leaves the attention "
+        "unchanged: try the 'Position offset' slider. (With dynamic NTK or LongRoPE the frequencies depend on the "
+        "sequence length, which is held fixed here.)"
+    )
 
-st.subheader("Shift invariance")
-c1, c2 = st.columns(2)
-if not p["offset"]:
-    c1.caption("Set a **position offset** in the sidebar: the attention below is recomputed at the shifted "
-               "positions and compared with this one.")
-c1.metric(f"Head 1: max |A(offset {p['offset']:,}) − A(0)|", f"{with_rope['shift_change']:.2e}",
-          help="Same token at the displayed positions (a sequence of its own: every stride-th position), every "
-               "position moved by the sidebar offset; head 1, computed naively at both places (rotate q and k, "
-               "then dot), with the frequencies of the same seq_len.")
-c2.metric("max |row sum − 1|, all heads", f"{max(view['row_sums'], with_rope['row_sums']):.2e}",
-          help="Each displayed row's attention summed over all its keys (softmax over every key, not only the shown ones).")
-st.caption(
-    "RoPE scores depend only on m − n, so moving every position by the same offset leaves the attention unchanged: "
-    "try the 'Position offset' slider. (With dynamic NTK or LongRoPE the frequencies depend on the sequence length, "
-    "which is held fixed here.)"
-)
+
+def heads_view() -> None:
+    every = attention.attention_view(*args, attention.cells_per_axis(heads), True)
+    frame = every["frame"]
+    labels = [f"head {h + 1}" for h in range(heads)]
+    chart = charts.heatmap(
+        frame, "n", "m", "attention", step=every["stride"], diverging=False, facet="head", facet_sort=labels,
+        log_color=True, domain=COLOR_DOMAIN,
+        columns=min(4, heads), panel=180 if heads > 1 else 420,
+        title=f"Every head with RoPE ({heads} head{'s' if heads > 1 else ''}, {mask_note})",
+        subtitle=binning_note(every["stride"]) + ["Each head has its own seeded random W_Q and W_K; one colour scale "
+                                                  "for all."],
+        x_title="key position n", y_title="query position m", z_title="attention",
+        tooltip=["head", "m", "n", "n_last", "attention"],
+    )
+    charts.show(chart, frame, "attention_heads")
+    row = page.metric_row()
+    row.metric("max |row sum − 1|, all heads", f"{every['row_sums']:.2e}",
+               help="Each displayed row's attention summed over all its keys (softmax over every key, not only the "
+                    "shown ones).")
+
+
+{"head1": head1_view, "heads": heads_view}[view]()
 
 page.how_computed(
     "- `rope_core.random_projections(rng, heads, d, d)` draws each head's W_Q, W_K (seeded by the sidebar seed); the "

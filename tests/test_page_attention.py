@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from apptest_utils import assert_raster_shows, chart_titled, charts, run_page, values_for
+from apptest_utils import (assert_raster_shows, assert_unknown_view_falls_back, assert_view_shows,
+                           assert_views_switch_by_click, chart_titled, charts, values_for, view_case_fixture)
 from explorer import charts as chart_lib
 
 CASES = {
@@ -12,75 +13,104 @@ CASES = {
     "small": {"d": "2", "L": "2", "theta": "10", "heads": "1"},
     "no_mask": {"causal": "0", "L": "1000", "offset": "5", "heads": "3", "content": "ones"},
 }
+VIEWS = {  # view → the title of its one chart
+    "head1": "Head 1 with and without RoPE",
+    "heads": "Every head with RoPE",
+}
+PANELS = ("with RoPE", "without RoPE")  # the head-1 chart's facets, left to right
 
 
-@pytest.fixture(scope="module", params=list(CASES))
-def case(request):
-    query = CASES[request.param]
-    at = run_page("attention", query)
-    assert not at.exception, at.exception
-    return query, at
+case = view_case_fixture("attention", CASES)
 
 
-def views(at):
-    """The three heatmaps: head 1 with RoPE, head 1 without, every head with RoPE."""
-    return (chart_titled(at, "Head 1 with RoPE")[1], chart_titled(at, "Head 1 without RoPE")[1],
-            chart_titled(at, "Every head with RoPE")[1])
+def head1_panels(at):
+    """The head-1 chart's hover cells, split into its two panels: (with RoPE, without RoPE)."""
+    _, df = chart_titled(at, VIEWS["head1"])
+    assert set(df["rope"]) == set(PANELS)
+    return tuple(df[df["rope"] == name].reset_index(drop=True) for name in PANELS)
 
 
-def full_views(case):
-    """The page's three frames, recomputed with its parameters by the function the page calls, after checking
-    that the page shows exactly them (image pixel by pixel, hover cells value by value)."""
+def full_views(case, view):
+    """The frames of `view`'s chart (head1: with RoPE, without; heads: every head), recomputed with the page's
+    parameters by the function the page calls, after checking that the page shows exactly them (image pixel by
+    pixel, hover cells value by value)."""
+    import pandas as pd
+
     from explorer import controls
     from explorer.frames import attention
 
-    query, at = case
+    query, opened = case
+    at = opened(view)
     values = values_for(query)
     cfg = controls.config_from_values(values)
     heads, causal = int(values["heads"]), query.get("causal", "1") != "0"
     args = (cfg, int(values["L"]), int(values["offset"]), values["content"], int(values["seed"]), heads, causal)
-    frames = (attention.attention_view(*args, chart_lib.MAX_AXIS, True, 1)["frame"],
-              attention.attention_view(*args, chart_lib.MAX_AXIS, False, 1)["frame"],
-              attention.attention_view(*args, attention.cells_per_axis(heads), True)["frame"])
-    for title, frame, facet in zip(("Head 1 with RoPE", "Head 1 without RoPE", "Every head with RoPE"), frames,
-                                   (None, None, "head")):
-        assert_raster_shows(at, title, frame, "n", "m", "attention", facet=facet)
+    if view == "head1":
+        frames = (attention.attention_view(*args, chart_lib.MAX_AXIS, True, 1)["frame"],
+                  attention.attention_view(*args, chart_lib.MAX_AXIS, False, 1)["frame"])
+        shown = pd.concat([f.assign(rope=name) for f, name in zip(frames, PANELS)], ignore_index=True)
+        assert_raster_shows(at, VIEWS["head1"], shown, "n", "m", "attention", facet="rope")
+        return frames
+    frames = (attention.attention_view(*args, attention.cells_per_axis(heads), True)["frame"],)
+    assert_raster_shows(at, VIEWS["heads"], frames[0], "n", "m", "attention", facet="head")
     return frames
 
 
-def test_every_chart_is_bounded_and_every_head_is_drawn(case):
-    query, at = case
-    found = charts(at)
-    assert len(found) == 3
-    for _, df in found:
-        assert 0 < len(df) <= chart_lib.MAX_ROWS
-    heads = int(query.get("heads", 4))
-    assert views(at)[2]["head"].nunique() == heads
+def metric(at, label_part):
+    found = [m.value for m in at.metric if label_part in m.label]
+    assert len(found) == 1, f"{label_part!r}: {[m.label for m in at.metric]}"
+    return found[0]
 
 
-def test_binned_rows_sum_to_one(case):
-    _, at = case
-    for df in full_views(case):
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_each_view_draws_its_one_bounded_chart(case, view):
+    query, opened = case
+    spec, df = assert_view_shows(opened(view), view, VIEWS[view])
+    if view == "heads":  # every head is drawn
+        assert df["head"].nunique() == int(query.get("heads", 4))
+    else:  # head 1 in two panels side by side
+        assert set(df["rope"]) == set(PANELS)
+        assert spec["columns"] == 2 and spec["facet"]["sort"] == list(PANELS)
+
+
+def test_shift_metric_is_in_the_head1_view_only(case):
+    _, opened = case
+    assert [m for m in opened("head1").metric if "A(0)" in m.label]
+    assert not [m for m in opened("heads").metric if "A(0)" in m.label]
+
+
+def test_the_default_view_is_head1_and_a_click_switches_view_and_url():
+    assert_views_switch_by_click("attention", VIEWS)
+
+
+def test_an_unknown_view_in_the_url_warns_and_shows_the_default():
+    assert_unknown_view_falls_back("attention", VIEWS)
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_binned_rows_sum_to_one(case, view):
+    _, opened = case
+    for df in full_views(case, view):
         sums = df.groupby(["head", "m"])["attention"].sum()
         np.testing.assert_allclose(sums, 1.0, rtol=0, atol=1e-12)
-    row_sums = next(m.value for m in at.metric if "row sum" in m.label)
-    assert float(row_sums) < 1e-12
+    assert float(metric(opened(view), "row sum")) < 1e-12
 
 
-def test_bins_cover_every_key_exactly_once(case):
-    query, at = case
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_bins_cover_every_key_exactly_once(case, view):
+    query, _ = case
     L, offset = int(query.get("L", 256)), int(query.get("offset", 0))
-    for df in full_views(case):
+    for df in full_views(case, view):
         bins = df[["n", "n_last"]].drop_duplicates().sort_values("n")
         assert bins["n"].iloc[0] == offset and bins["n_last"].iloc[-1] == offset + L - 1
         assert (bins["n"].iloc[1:].to_numpy() == bins["n_last"].iloc[:-1].to_numpy() + 1).all()
 
 
 def test_without_rope_identical_tokens_attend_uniformly_to_allowed_keys(case):
-    query, at = case
+    query, opened = case
     causal = query.get("causal", "1") != "0"
     L, offset = int(query.get("L", 256)), int(query.get("offset", 0))
-    df = views(at)[1]
+    df = head1_panels(opened("head1"))[1]
     first, last, m = df["n"].to_numpy(), df["n_last"].to_numpy(), df["m"].to_numpy()
     if causal:
         allowed_in_bin = np.clip(np.minimum(last, m) - first + 1, 0, None)
@@ -91,26 +121,26 @@ def test_without_rope_identical_tokens_attend_uniformly_to_allowed_keys(case):
     np.testing.assert_allclose(df["attention"], allowed_in_bin / allowed, rtol=1e-12, atol=1e-15)
 
 
-def test_causal_mask_leaves_no_weight_above_the_diagonal(case):
-    query, at = case
-    for df in views(at):
-        above = df[df["n"] > df["m"]]
-        if query.get("causal", "1") != "0":
-            assert (above["attention"] == 0).all()
-        elif len(above):
-            assert (above["attention"] > 0).all()
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_causal_mask_leaves_no_weight_above_the_diagonal(case, view):
+    query, opened = case
+    ((_, df),) = charts(opened(view))
+    above = df[df["n"] > df["m"]]
+    if query.get("causal", "1") != "0":
+        assert (above["attention"] == 0).all()
+    elif len(above):
+        assert (above["attention"] > 0).all()
 
 
 def test_rope_makes_rows_differ_from_uniform(case):
-    _, at = case
-    with_rope, without, _ = views(at)
+    _, opened = case
+    with_rope, without = head1_panels(opened("head1"))
     assert np.max(np.abs(with_rope["attention"].to_numpy() - without["attention"].to_numpy())) > 1e-6
 
 
 def test_shift_by_the_offset_does_not_change_attention(case):
-    _, at = case
-    shift = next(m.value for m in at.metric if "A(0)" in m.label)
-    assert float(shift) < 1e-9
+    _, opened = case
+    assert float(metric(opened("head1"), "A(0)")) < 1e-9
 
 
 def test_every_head_matches_naive_rotate_then_dot_attention(case):
@@ -119,7 +149,7 @@ def test_every_head_matches_naive_rotate_then_dot_attention(case):
     from explorer import controls
     from explorer.frames.common import make_qk
 
-    query, at = case
+    query, _ = case
     values = values_for(query)
     cfg = controls.config_from_values(values)
     L, offset, heads = int(values["L"]), int(values["offset"]), int(values["heads"])
@@ -129,7 +159,7 @@ def test_every_head_matches_naive_rotate_then_dot_attention(case):
     x, _ = make_qk(cfg.head_dim, values["content"], int(values["seed"]))
     w_q, w_k = rope_core.random_projections(np.random.default_rng(int(values["seed"])), heads, cfg.head_dim,
                                             cfg.head_dim)
-    df = full_views(case)[2]
+    df = full_views(case, "heads")[0]
     positions = offset + np.arange(L, dtype=np.float64)
     for h in range(heads):
         part = df[df["head"] == f"head {h + 1}"]
