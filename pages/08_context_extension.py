@@ -10,6 +10,8 @@ PAGE_SPECS = [
     ParamSpec("target", "Target context", "grid", 16384,
               "The longer context the model should now handle; every method is judged at this length (log scale).",
               lo=TARGETS[0], hi=TARGETS[-1], options=TARGETS),
+    page.view_spec({"stretch": "Stretch per pair", "ood": "Out of distribution",
+                    "longrange": "Decay at long range", "yarnattn": "YaRN attention factor"}),
 ]
 
 p = page.setup("context_extension", PAGE_SPECS, all_scaling=True)
@@ -18,13 +20,14 @@ st.title("Context extension")
 st.markdown(
     f"A model trained on L0 = {original:,} positions has only seen angles m·θ_i up to (L0 − 1)·θ_i. Run it on "
     f"{target:,} positions and the slow pairs turn further than they ever did in training: those angles are out of "
-    "distribution. Every method below changes θ_i of the same base model to avoid that; they differ in which pairs "
-    "they touch."
+    "distribution. Every method compared here changes θ_i of the same base model to avoid that; they differ in which "
+    "pairs they touch. The views below show what each method does to each pair, what goes out of distribution, the "
+    "decay at long range and YaRN's attention factor, one chart at a time."
 )
+view = p.view()
 
 methods, problems = ext.build_methods(p.config, p.values, original, target)
 methods = tuple(methods)
-base = ext.base_model(p.config, original)
 by_type = {m.config.rope_type: m for m in methods}
 for msg in problems:
     st.warning(msg, icon=":material/warning:")
@@ -32,18 +35,6 @@ if target <= original:
     st.info(f"The target ({target:,}) is not longer than the original context ({original:,}): nothing can go out of "
             "distribution. Pick a longer target under “This page” in the sidebar.", icon=":material/info:")
 
-row = page.metric_row()
-row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
-if "ntk" in by_type:
-    row.metric("NTK-aware base θ'", f"{rope_core.ntk_base(by_type['ntk'].config):,.6g}",
-               help="rope_theta · α^(d/(d−2))")
-if "dynamic" in by_type:
-    row.metric("Dynamic NTK base at target", f"{rope_core.ntk_base(by_type['dynamic'].config, target):,.6g}",
-               help="rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0)")
-if "yarn" in by_type:
-    lo, hi = rope_core.yarn_correction_range(by_type["yarn"].config)
-    row.metric("YaRN ramp (pairs)", f"{lo:.4g} … {hi:.4g}",
-               help="Pairs below low keep θ_i; pairs above high are divided by factor; linear ramp in between")
 st.caption(
     f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{p.config.rope_theta:,.6g}**, original context "
     f"L0 **{original:,}**, target **{target:,}**. Parameters in use (from the sidebar): factor **{factor:g}** (linear, dynamic, YaRN, Llama 3) · NTK α "
@@ -57,50 +48,72 @@ st.caption(
 rules_ctx = [(float(original), f"L0 = {human(original)}"), (float(target), f"target {human(target)}")]
 order = [m.label for m in methods]
 
-st.subheader("What each method does to each pair")
-ratio = ext.ratio_frame(base, methods)
-chart = charts.line(
-    ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
-    log_x=True, log_y=True, rules_x=rules_ctx,
-    title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
-    subtitle="1 = pair untouched; factor = pair fully interpolated. Dynamic NTK is taken at the target length.",
-    x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
-    tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
-)
-charts.show(chart, ratio, "extension_ratio")
 
-st.subheader("What goes out of distribution")
-ood = ext.ood_frame(base, methods, original, target)
-chart = charts.line_marked(
-    ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
-    color_sort=[*order, ext.TRAINING], dash="positions", points=p.config.n_pairs <= 32, log_x=True, log_y=True, rules_y=[(1.0, "one full turn")],
-    title=f"Largest angle per pair: within training (0 … {original - 1:,}) against at the target (0 … {target - 1:,})",
-    subtitle=["Filled points: the pair turns further at the target than it ever did in training, and training never "
-              "completed a turn (above one turn every angle was seen)."],
-    x_title="original wavelength 2π/θ_i (tokens, log)", y_title="largest angle (turns = radians / 2π, log)",
-    tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
-)
-charts.show(chart, ood, "extension_ood")
-table = ext.summary(methods, ood)
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
-                            "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g")})
+def stretch_view() -> None:
+    st.subheader("What each method does to each pair")
+    row = page.metric_row()
+    row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
+    if "ntk" in by_type:
+        row.metric("NTK-aware base θ'", f"{rope_core.ntk_base(by_type['ntk'].config):,.6g}",
+                   help="rope_theta · α^(d/(d−2))")
+    if "dynamic" in by_type:
+        row.metric("Dynamic NTK base at target", f"{rope_core.ntk_base(by_type['dynamic'].config, target):,.6g}",
+                   help="rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0)")
+    if "yarn" in by_type:
+        lo, hi = rope_core.yarn_correction_range(by_type["yarn"].config)
+        row.metric("YaRN ramp (pairs)", f"{lo:.4g} … {hi:.4g}",
+                   help="Pairs below low keep θ_i; pairs above high are divided by factor; linear ramp in between")
+    ratio = ext.ratio_frame(ext.base_model(p.config, original), methods)
+    chart = charts.line(
+        ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
+        log_x=True, log_y=True, rules_x=rules_ctx,
+        title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
+        subtitle="1 = pair untouched; factor = pair fully interpolated. Dynamic NTK is taken at the target length.",
+        x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
+        tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
+    )
+    charts.show(chart, ratio, "extension_ratio")
 
-st.subheader("Decay at long range")
-decay = ext.decay_frame(methods, target)
-chart = charts.line(
-    decay, "distance", "correlation", color="method", color_title="method", color_sort=order, log_x=True,
-    rules_x=rules_ctx, rules_y=[(0.0, "0")],
-    title="Correlation of RoPE-encoded vectors against distance, per method",
-    subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {decay['distance'].nunique()} log-spaced distances from 1 to "
-             f"{target - 1:,} (exact values at those distances, not averages).",
-    x_title="distance Δ = m − n (tokens, log)", y_title="correlation",
-    tooltip=["method", "distance", "correlation"],
-)
-charts.show(chart, decay, "extension_decay")
 
-st.subheader("YaRN's attention factor")
-if "yarn" in by_type:
+def ood_view() -> None:
+    st.subheader("What goes out of distribution")
+    ood = ext.ood_frame(ext.base_model(p.config, original), methods, original, target)
+    chart = charts.line_marked(
+        ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
+        color_sort=[*order, ext.TRAINING], dash="positions", points=p.config.n_pairs <= 32, log_x=True, log_y=True, rules_y=[(1.0, "one full turn")],
+        title=f"Largest angle per pair: within training (0 … {original - 1:,}) against at the target (0 … {target - 1:,})",
+        subtitle=["Filled points: the pair turns further at the target than it ever did in training, and training never "
+                  "completed a turn (above one turn every angle was seen)."],
+        x_title="original wavelength 2π/θ_i (tokens, log)", y_title="largest angle (turns = radians / 2π, log)",
+        tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
+    )
+    charts.show(chart, ood, "extension_ood")
+    table = ext.summary(methods, ood)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
+                                "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g")})
+
+
+def longrange_view() -> None:
+    st.subheader("Decay at long range")
+    decay = ext.decay_frame(methods, target)
+    chart = charts.line(
+        decay, "distance", "correlation", color="method", color_title="method", color_sort=order, log_x=True,
+        rules_x=rules_ctx, rules_y=[(0.0, "0")],
+        title="Correlation of RoPE-encoded vectors against distance, per method",
+        subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {decay['distance'].nunique()} log-spaced distances from 1 to "
+                 f"{target - 1:,} (exact values at those distances, not averages).",
+        x_title="distance Δ = m − n (tokens, log)", y_title="correlation",
+        tooltip=["method", "distance", "correlation"],
+    )
+    charts.show(chart, decay, "extension_decay")
+
+
+def yarnattn_view() -> None:
+    st.subheader("YaRN's attention factor")
+    if "yarn" not in by_type:
+        st.info("YaRN is left out at these settings (see the warning above).", icon=":material/info:")
+        return
     ycfg = by_type["yarn"].config
     af = ext.yarn_attention_frame(ycfg)
     current = rope_core.attention_factor(ycfg)
@@ -117,8 +130,9 @@ if "yarn" in by_type:
         x_title="factor s", y_title="multiplier", tooltip=["quantity", "factor", "value"],
     )
     charts.show(chart, af, "yarn_attention_factor")
-else:
-    st.info("YaRN is left out at these settings (see the warning above).", icon=":material/info:")
+
+
+{"stretch": stretch_view, "ood": ood_view, "longrange": longrange_view, "yarnattn": yarnattn_view}[view]()
 
 page.how_computed(
     "- Each method is `dataclasses.replace` of the sidebar's model (scaling removed, trained on L0 = original "

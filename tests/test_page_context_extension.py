@@ -9,7 +9,8 @@ import pytest
 
 import rope_core
 from rope_core import RopeConfig
-from tests.apptest_utils import charts, run_page, warnings_text
+from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
+                                 charts, open_view, run_page, warnings_text)
 
 MAX_ROWS = 20_000
 
@@ -37,28 +38,69 @@ def by_method(df, label: str):
     return sub
 
 
-@pytest.fixture(scope="module")
-def default_page():
-    at = run_page("context_extension", {"scaling": "llama3"})
-    assert not at.exception
-    return at
+VIEWS = {
+    "stretch": "Wavelength stretch",
+    "ood": "Largest angle per pair",
+    "longrange": "Correlation of RoPE-encoded vectors",
+    "yarnattn": "YaRN attention factor",
+}
+DEFAULT = {"scaling": "llama3"}  # the test's default settings: Llama 3 selected
 
 
-def test_every_chart_is_bounded_and_there(default_page):
-    specs = charts(default_page)
-    assert len(specs) == 4
-    for _, df in specs:
-        assert 0 < len(df) <= MAX_ROWS
+def default_page(view: str):
+    """The page at the test's default settings, showing `view` (one run per view, shared)."""
+    return open_view("context_extension", view, DEFAULT)
 
 
-def test_linear_stretch_is_factor_everywhere(default_page):
-    _, df = chart(default_page, "Wavelength stretch")
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_draws_exactly_its_own_bounded_chart(view):
+    spec, _ = assert_view_shows(default_page(view), view, VIEWS[view])
+    assert all(other not in _titles(spec) for v, other in VIEWS.items() if v != view)
+
+
+def test_page_wide_prose_shows_in_every_view():
+    for view in VIEWS:
+        at = default_page(view)
+        assert any("one chart at a time" in m.value for m in at.markdown), view
+        assert any("Base model: rotary dim" in c.value for c in at.caption), view
+
+
+def test_metrics_belong_to_the_stretch_view():
+    labels = {m.label for m in default_page("stretch").metric}
+    assert {"Target ÷ original", "NTK-aware base θ'", "Dynamic NTK base at target", "YaRN ramp (pairs)"} <= labels
+    for view in ("ood", "longrange", "yarnattn"):
+        assert not default_page(view).metric, view
+
+
+def test_summary_table_belongs_to_the_ood_view():
+    assert len(default_page("ood").dataframe) == 1
+    for view in ("stretch", "longrange", "yarnattn"):
+        assert not default_page(view).dataframe, view
+
+
+def test_the_default_view_is_the_stretch_and_a_click_switches_view_and_url():
+    assert_views_switch_by_click("context_extension", VIEWS, DEFAULT)
+
+
+@pytest.mark.parametrize("start, goal", [("stretch", "ood"), ("ood", "longrange"), ("stretch", "yarnattn"),
+                                         ("yarnattn", "stretch")])
+def test_clicking_the_view_picker_switches_the_chart(start, goal):
+    """From a view given in the URL, as from the default."""
+    assert_views_switch_by_click("context_extension", VIEWS, {**DEFAULT, "view": start}, clicks=[goal])
+
+
+def test_bad_view_in_url_warns_and_falls_back_to_stretch():
+    assert_unknown_view_falls_back("context_extension", VIEWS, query=DEFAULT)
+
+
+def test_linear_stretch_is_factor_everywhere():
+    _, df = chart(default_page("stretch"), "Wavelength stretch")
     np.testing.assert_allclose(by_method(df, "linear / PI")["ratio"], 8.0, rtol=1e-12)
     np.testing.assert_allclose(by_method(df, "none (original)")["ratio"], 1.0, rtol=1e-12)
 
 
-def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow(default_page):
-    _, df = chart(default_page, "Wavelength stretch")
+def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow():
+    _, df = chart(default_page("stretch"), "Wavelength stretch")
     ll = by_method(df, "Llama 3")
     orig, low, high, factor = 4096, 1.0, 4.0, 8.0
     fast = ll[ll["wavelength"] < orig / high]
@@ -70,8 +112,8 @@ def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow(default_page):
     assert ((mid["ratio"] >= 1.0) & (mid["ratio"] <= factor)).all()
 
 
-def test_yarn_stretch_is_one_below_low_and_factor_above_high(default_page):
-    _, df = chart(default_page, "Wavelength stretch")
+def test_yarn_stretch_is_one_below_low_and_factor_above_high():
+    _, df = chart(default_page("stretch"), "Wavelength stretch")
     yarn = by_method(df, "YaRN")
     cfg = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
                      max_position_embeddings=4096 * 8)
@@ -82,16 +124,16 @@ def test_yarn_stretch_is_one_below_low_and_factor_above_high(default_page):
     np.testing.assert_allclose(yarn[yarn["pair"] == 21]["ratio"], 1.034826, rtol=1e-6)
 
 
-def test_ntk_stretch_grows_to_alpha_at_the_slowest_pair(default_page):
-    _, df = chart(default_page, "Wavelength stretch")
+def test_ntk_stretch_grows_to_alpha_at_the_slowest_pair():
+    _, df = chart(default_page("stretch"), "Wavelength stretch")
     ntk = by_method(df, "NTK-aware")
     assert ntk["ratio"].iloc[0] == pytest.approx(1.0)
     assert ntk["ratio"].iloc[-1] == pytest.approx(4.0, rel=1e-12)  # α^(d/(d−2)·(d−2)/d) = α
     assert np.all(np.diff(ntk["ratio"]) > 0)
 
 
-def test_ood_flags_match_rope_core(default_page):
-    _, df = chart(default_page, "Largest angle per pair")
+def test_ood_flags_match_rope_core():
+    _, df = chart(default_page("ood"), "Largest angle per pair")
     base = dict(head_dim=128, rope_theta=1e4)
     expected = {
         "none (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
@@ -116,8 +158,8 @@ def test_ood_flags_match_rope_core(default_page):
     np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
 
 
-def test_decay_is_correlation_of_each_method(default_page):
-    _, df = chart(default_page, "Correlation of RoPE-encoded vectors")
+def test_decay_is_correlation_of_each_method():
+    _, df = chart(default_page("longrange"), "Correlation of RoPE-encoded vectors")
     none = df[df["method"] == "none (original)"].sort_values("distance")
     assert none["distance"].min() == 1 and none["distance"].max() == 16383
     assert np.all(none["distance"] == np.round(none["distance"]))
@@ -133,19 +175,20 @@ def test_decay_is_correlation_of_each_method(default_page):
                                rope_core.correlation(RopeConfig(), np.array(common, float)), atol=1e-12)
 
 
-def test_yarn_attention_factor_curve(default_page):
-    _, df = chart(default_page, "YaRN attention factor")
+def test_yarn_attention_factor_curve():
+    _, df = chart(default_page("yarnattn"), "YaRN attention factor")
     af = df[df["quantity"].str.startswith("attention factor")].set_index("factor")["value"]
     assert af.loc[1.0] == pytest.approx(1.0)
     assert af.loc[8.0] == pytest.approx(1.2079442, rel=1e-7)  # 0.1 ln 8 + 1
     assert af.loc[40.0] == pytest.approx(1.368888, rel=1e-6)
     sq = df[df["quantity"].str.startswith("logit")].set_index("factor")["value"]
     np.testing.assert_allclose(sq.loc[af.index], af.to_numpy() ** 2)
-    assert any("At factor 8 it is **1.20794**" in m.value for m in default_page.markdown)
+    assert any("At factor 8 it is **1.20794**" in m.value for m in default_page("yarnattn").markdown)
 
 
 def test_deepseek_mscale_ratio_makes_the_factor_one():
-    at = run_page("context_extension", {"scaling": "yarn", "factor": "40", "mscale": "1", "mscale_all": "1"})
+    at = run_page("context_extension", {"scaling": "yarn", "factor": "40", "mscale": "1", "mscale_all": "1",
+                                    "view": "yarnattn"})
     assert not at.exception
     _, df = chart(at, "YaRN attention factor")
     np.testing.assert_allclose(df[df["quantity"].str.startswith("attention")]["value"], 1.0)
@@ -158,11 +201,15 @@ def test_deepseek_mscale_ratio_makes_the_factor_one():
     {"scaling": "yarn", "bfast": "1", "bslow": "32", "factor": "1"},
     {"target": "abc"}, {"target": "1e300"}, {"target": "-5"},
 ])
-def test_extremes_render_without_exception(query):
-    at = run_page("context_extension", query)
+@pytest.mark.parametrize("view", VIEWS)
+def test_extremes_render_without_exception(query, view):
+    at = run_page("context_extension", {**query, "view": view})
     assert not at.exception
     got = charts(at)
-    assert len(got) >= 3
+    if view == "yarnattn" and not got:  # the only chart a view may leave out, and then it says why
+        assert any("YaRN is left out" in i.value for i in at.info)
+    else:
+        assert len(got) == 1 and VIEWS[view] in _titles(got[0][0])
     for _, df in got:
         assert len(df) <= MAX_ROWS
         num = df.select_dtypes("number").to_numpy(float)
@@ -170,14 +217,14 @@ def test_extremes_render_without_exception(query):
 
 
 def test_rotary_dim_two_leaves_ntk_out_with_a_message():
-    at = run_page("context_extension", {"d": "2"})
+    at = run_page("context_extension", {"d": "2", "view": "stretch"})
     assert "NTK-aware left out" in warnings_text(at)
     _, df = chart(at, "Wavelength stretch")
     assert "NTK-aware" not in set(df["method"])
 
 
 def test_target_not_longer_than_original_says_so():
-    at = run_page("context_extension", {"target": "1024"})
+    at = run_page("context_extension", {"target": "1024", "view": "ood"})
     assert any("not longer than the original" in i.value for i in at.info)
     _, df = chart(at, "Largest angle per pair")
     assert not df["ood"].any()
@@ -193,14 +240,14 @@ def test_longrope_only_with_factor_lists():
     from explorer import controls
 
     phi = next(s for s, name in controls.preset_slugs().items() if rope_core.preset_config(name).rope_type == "longrope")
-    at = run_page("context_extension", {"preset": phi, "target": "131072"})
+    at = run_page("context_extension", {"preset": phi, "target": "131072", "view": "stretch"})
     assert not at.exception
     _, df = chart(at, "Wavelength stretch")
     assert "LongRoPE" in set(df["method"])
     cfg = rope_core.preset_config(controls.preset_slugs()[phi])
     lr = by_method(df, "LongRoPE")
     np.testing.assert_allclose(lr["ratio"], cfg.long_factor, rtol=1e-12)  # target > original: long_factor
-    at = run_page("context_extension", {"scaling": "yarn"})
+    at = run_page("context_extension", {"scaling": "yarn", "view": "stretch"})
     _, df = chart(at, "Wavelength stretch")
     assert "LongRoPE" not in set(df["method"])
     assert math.isfinite(df["ratio"].max())
