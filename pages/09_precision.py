@@ -10,8 +10,9 @@ MAXPOS = ParamSpec("maxpos", "Largest position", "grid", 1_000_000,
 DTYPE = ParamSpec("dtype", "Angle dtype", "choice", "all",
                   "The dtype m·θ_i is computed in (position and θ_i cast to it, multiplied in it); all overlays them.",
                   options=("all", *precision.DTYPES), widget="radio")
+VIEWS = page.view_spec({"angleerr": "Angle error", "cossin": "cos/sin error", "perpair": "Per pair"})
 
-p = page.setup("precision", [MAXPOS, DTYPE])
+p = page.setup("precision", [MAXPOS, DTYPE, VIEWS])
 cfg = p.config
 maxpos = int(p["maxpos"])
 dtypes = precision.DTYPES if p["dtype"] == "all" else (p["dtype"],)
@@ -22,54 +23,75 @@ st.markdown(
     "digits of it: at long context the rounding error of the angle reaches radians. That is why implementations "
     "compute the angles (and cos/sin) in float32 or better, even when the model runs in bfloat16."
 )
-
-curves = precision.error_by_position(cfg, maxpos, dtypes)
-if curves["angle"].empty:
-    st.info(f"Every angle error is exactly 0 here: θ_i and the positions up to {maxpos:,} are stored exactly in "
-            "the chosen dtype(s). Raise the largest position or the head dim to see rounding.")
-rules_x = [(float(p.context), f"context shown: {p.context:,}")]
-if "float16" in dtypes:
-    rules_x.append((65504.0, "float16 max 65,504"))
-dropped = ("Error 0 (exact) is not drawn on the log axis; float16 cannot hold positions above 65,504 (no line there)."
-           if "float16" in dtypes else "Error 0 (exact) is not drawn on the log axis.")
-if curves["exact"]:
-    dropped += f" Exact at every position here, so not drawn: {', '.join(curves['exact'])}."
-chart = charts.line(
-    curves["angle"], "position", "angle_error_rad", title="Error of the angle m·θ_i against float64",
-    subtitle=[f"Largest over the {cfg.n_pairs} pairs at {len(curves['frame']) // len(dtypes)} log-spaced "
-              f"positions up to {maxpos:,}.", dropped],
-    x_title="position m (tokens, log scale)", y_title="|angle error| (radians, log scale)", log_x=True, log_y=True,
-    color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
-    rules_x=[r for r in rules_x if r[0] <= maxpos], rules_y=[(3.141592653589793, "π: the pair points anywhere")],
-    tooltip=["dtype", "position", "angle_error_rad", "worst_pair"],
-)
-charts.show(chart, curves["frame"], "angle_error_vs_position")
+view = p.view()
 
 facts = precision.dtype_facts(dtypes)
-bf = "bfloat16" if "bfloat16" in dtypes else dtypes[0]
-floor = float(facts.loc[facts["dtype"] == bf, "rounding of a stored cos/sin (unit roundoff)"].iloc[0])
-chart = charts.line(
-    curves["rotation"], "position", "rotation_error", title="Resulting error of cos/sin: the rotated pair",
-    subtitle=["Distance between the pair rotated with the rounded angle and with the exact one, per unit length: "
-              "2|sin(error/2)|, at most 2 (pointing backwards).",
-              f"Dashed line: the rounding of storing cos/sin in {bf} at all; an angle error below it costs nothing more."],
-    x_title="position m (tokens, log scale)", y_title="rotated-pair error (log scale)",
-    log_x=True, log_y=True, color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
-    rules_y=[(floor, f"{bf} storage rounding {floor:.3g}")],
-    tooltip=["dtype", "position", "rotation_error", "rotation_worst_pair", "rotation_worst_pair_angle_error_rad"],
-)
-charts.show(chart, curves["frame"], "rotation_error_vs_position")
 
-by_pair = precision.error_by_pair(cfg, maxpos, dtypes)
-chart = charts.line(
-    by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
-    subtitle="Fast pairs (large angles) lose the most radians; the relative error is the same for all."
-             + (" float16 cannot hold this position." if "float16" in dtypes and maxpos > 65504 else ""),
-    x_title="pair index i", y_title="|angle error| (radians, log scale)", log_y=True, points=True,
-    color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
-    tooltip=["dtype", "pair", "angle_rad", "angle_error_rad"],
-)
-charts.show(chart, by_pair["frame"], "angle_error_per_pair")
+
+def all_exact_note(curves: dict) -> None:
+    if curves["angle"].empty:
+        st.info(f"Every angle error is exactly 0 here: θ_i and the positions up to {maxpos:,} are stored exactly in "
+                "the chosen dtype(s). Raise the largest position or the head dim to see rounding.")
+
+
+def angle_view() -> None:
+    curves = precision.error_by_position(cfg, maxpos, dtypes)
+    all_exact_note(curves)
+    rules_x = [(float(p.context), f"context shown: {p.context:,}")]
+    if "float16" in dtypes:
+        rules_x.append((65504.0, "float16 max 65,504"))
+    dropped = ("Error 0 (exact) is not drawn on the log axis; float16 cannot hold positions above 65,504 "
+               "(no line there)." if "float16" in dtypes else "Error 0 (exact) is not drawn on the log axis.")
+    if curves["exact"]:
+        dropped += f" Exact at every position here, so not drawn: {', '.join(curves['exact'])}."
+    chart = charts.line(
+        curves["angle"], "position", "angle_error_rad", title="Error of the angle m·θ_i against float64",
+        subtitle=[f"Largest over the {cfg.n_pairs} pairs at {len(curves['frame']) // len(dtypes)} log-spaced "
+                  f"positions up to {maxpos:,}.", dropped],
+        x_title="position m (tokens, log scale)", y_title="|angle error| (radians, log scale)", log_x=True, log_y=True,
+        color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
+        rules_x=[r for r in rules_x if r[0] <= maxpos], rules_y=[(3.141592653589793, "π: the pair points anywhere")],
+        tooltip=["dtype", "position", "angle_error_rad", "worst_pair"],
+    )
+    charts.show(chart, curves["frame"], "angle_error_vs_position")
+
+
+def cossin_view() -> None:
+    curves = precision.error_by_position(cfg, maxpos, dtypes)
+    all_exact_note(curves)
+    bf = "bfloat16" if "bfloat16" in dtypes else dtypes[0]
+    floor = float(facts.loc[facts["dtype"] == bf, "rounding of a stored cos/sin (unit roundoff)"].iloc[0])
+    chart = charts.line(
+        curves["rotation"], "position", "rotation_error", title="Resulting error of cos/sin: the rotated pair",
+        subtitle=["Distance between the pair rotated with the rounded angle and with the exact one, per unit length: "
+                  "2|sin(error/2)|, at most 2 (pointing backwards).",
+                  f"Dashed line: the rounding of storing cos/sin in {bf} at all; an angle error below it costs nothing "
+                  "more."],
+        x_title="position m (tokens, log scale)", y_title="rotated-pair error (log scale)",
+        log_x=True, log_y=True, color="dtype", color_title="angle dtype", color_sort=list(dtypes),
+        color_domain=list(dtypes), rules_y=[(floor, f"{bf} storage rounding {floor:.3g}")],
+        tooltip=["dtype", "position", "rotation_error", "rotation_worst_pair", "rotation_worst_pair_angle_error_rad"],
+    )
+    charts.show(chart, curves["frame"], "rotation_error_vs_position")
+
+
+def pair_view() -> None:
+    by_pair = precision.error_by_pair(cfg, maxpos, dtypes)
+    if by_pair["plotted"].empty:
+        st.info(f"Every angle error at position {maxpos:,} is exactly 0 here: θ_i and the position are stored exactly "
+                "in the chosen dtype(s). Raise the largest position or the head dim to see rounding.")
+    chart = charts.line(
+        by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
+        subtitle="Fast pairs (large angles) lose the most radians; the relative error is the same for all."
+                 + (" float16 cannot hold this position." if "float16" in dtypes and maxpos > 65504 else ""),
+        x_title="pair index i", y_title="|angle error| (radians, log scale)", log_y=True, points=True,
+        color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
+        tooltip=["dtype", "pair", "angle_rad", "angle_error_rad"],
+    )
+    charts.show(chart, by_pair["frame"], "angle_error_per_pair")
+
+
+{"angleerr": angle_view, "cossin": cossin_view, "perpair": pair_view}[view]()
 
 st.dataframe(facts, hide_index=True, column_config={
     "integer positions stored exactly up to": st.column_config.NumberColumn(format="%d"),

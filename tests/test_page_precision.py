@@ -5,13 +5,23 @@ import pytest
 
 import rope_core
 
-from tests.apptest_utils import chart_titled, charts, config_for, run_page
+from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
+                                 chart_titled, config_for, open_view, run_page)
 
 HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
 SMALLEST = {"d": "2", "L": "2", "theta": "10"}
+VIEWS = {  # view → the title of its one chart
+    "angleerr": "Error of the angle m·θ_i against float64",
+    "cossin": "Resulting error of cos/sin",
+    "perpair": "Angle error per pair at position",
+}
 
 
 _config = config_for
+
+
+def _opened(view: str, **query):
+    return open_view("precision", view, query)
 
 
 def _curves(at, cfg, maxpos):
@@ -21,6 +31,22 @@ def _curves(at, cfg, maxpos):
         want = rope_core.angle_error(cfg, rows["position"].to_numpy(), dt).max(axis=1)
         np.testing.assert_array_equal(rows["angle_error_rad"].to_numpy(), want)
     return df
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_each_view_draws_its_one_chart_and_the_dtype_table(view):
+    at = _opened(view)
+    assert_view_shows(at, view, VIEWS[view])
+    (table,) = at.dataframe
+    assert list(table.value["dtype"]) == ["bfloat16", "float16", "float32"]
+
+
+def test_the_default_view_is_the_angle_error_and_a_click_switches_view_and_url():
+    assert_views_switch_by_click("precision", VIEWS, clicks=["perpair", "cossin", "angleerr"])
+
+
+def test_an_unknown_view_in_the_url_warns_and_shows_the_default():
+    assert_unknown_view_falls_back("precision", VIEWS)
 
 
 def test_defaults_all_dtypes_to_one_million():
@@ -38,14 +64,22 @@ def test_defaults_all_dtypes_to_one_million():
     last = df[df["position"] == 1_000_000].set_index("dtype")["angle_error_rad"]
     assert last["bfloat16"] > np.pi  # the angle is meaningless in bfloat16 at 1M
     assert last["float32"] < 0.1
-    _, rot = chart_titled(at, "Resulting error of cos/sin")
+
+
+def test_defaults_rotated_pair_error_is_the_worst_chord():
+    cfg = _config({})
+    _, rot = chart_titled(_opened("cossin"), "Resulting error of cos/sin")
     np.testing.assert_allclose(rot["rotation_error"],
                                2 * np.abs(np.sin(rot["rotation_worst_pair_angle_error_rad"] / 2)), rtol=1e-12)
     for dt, rows in rot.groupby("dtype"):  # the worst pair's chord is the largest over all pairs
         err = rope_core.angle_error(cfg, rows["position"].to_numpy(), dt)
         np.testing.assert_allclose(rows["rotation_error"], (2 * np.abs(np.sin(err / 2))).max(axis=1), rtol=1e-12)
     assert (rot["rotation_error"] <= 2).all()
-    _, pairs = chart_titled(at, "Angle error per pair at position 1,000,000")
+
+
+def test_defaults_angle_error_per_pair_at_one_million():
+    cfg = _config({})
+    _, pairs = chart_titled(_opened("perpair"), "Angle error per pair at position 1,000,000")
     rows = pairs[pairs["dtype"] == "float32"].sort_values("pair")
     want = rope_core.angle_error(cfg, [1e6], "float32")[0]
     np.testing.assert_array_equal(rows["angle_error_rad"], want[want > 0])
@@ -59,13 +93,13 @@ def test_one_dtype_at_the_smallest_max_position(dtype):
     assert set(df["dtype"]) == {dtype}
 
 
-def test_heaviest_settings():
-    at = run_page("precision", HEAVY)
-    assert not at.exception
-    df = _curves(at, _config(HEAVY), 1_000_000)
-    for _, frame in charts(at):
-        assert len(frame) <= 20_000
-    assert len(df) > 300
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_heaviest_settings(view):
+    at = _opened(view, **HEAVY)
+    assert_view_shows(at, view, VIEWS[view])  # at most MAX_ROWS = 20,000 rows
+    if view == "angleerr":
+        df = _curves(at, _config(HEAVY), 1_000_000)
+        assert len(df) > 300
 
 
 def test_smallest_settings_single_pair_theta_one_is_exact_at_small_positions():
@@ -76,3 +110,11 @@ def test_smallest_settings_single_pair_theta_one_is_exact_at_small_positions():
     at = run_page("precision", SMALLEST)
     df = _curves(at, _config(SMALLEST), 1_000_000)
     assert df[df["dtype"] == "bfloat16"]["position"].min() > 256  # bfloat16 holds integers up to 256
+
+
+@pytest.mark.parametrize("view", ["cossin", "perpair"])
+def test_the_other_views_say_why_their_chart_is_empty_too(view):
+    at = _opened(view, **SMALLEST, maxpos="100")
+    chart_titled(at, VIEWS[view])
+    assert any("exactly 0" in i.value for i in at.info)
+    assert not any("exactly 0" in i.value for i in _opened(view).info)  # rounding at the defaults: no note
