@@ -3,14 +3,14 @@
 - reached through the entrypoint and through its own URL;
 - at defaults, at both ends of every shared control read from explorer.controls.SHARED via the URL (one at a
   time, every choice, every scaling method with its parameters at both ends, every preset), at one all-lightest
-  and one all-heaviest combination, and with every slider / select_slider on the page (page-specific ones
-  included) moved to its min and max through AppTest's widget API;
+  and one all-heaviest combination in each of the page's views, and with every slider / select_slider on the
+  page (page-specific ones included) moved to its min and max through AppTest's widget API;
 - with hostile URLs;
 - across pages (values persist, the URL carries non-defaults only, presets and "custom (from …)");
 - the shared-layer data check: the relative-position heatmap is constant along its diagonals.
 
-Each run asserts: no exception, at least one chart (Home has none by design), and every chart ships at most
-charts.MAX_ROWS rows. What a page's numbers mean is tested by its own tests/test_page_<id>.py.
+Each run asserts: no exception, exactly one chart (Home has none by design; a page with several charts shows one
+view at a time), and that chart ships at most charts.MAX_ROWS rows. What a page's numbers mean is tested by its own tests/test_page_<id>.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from explorer import controls
 from explorer.charts import MAX_ROWS
 from explorer.nav import PAGES
-from explorer.params import ParamSpec
+from explorer.params import VIEW, ParamSpec
 from tests.apptest_utils import (
     PAGE_SPECS,
     chart_payloads,
@@ -69,8 +69,8 @@ def check(at, page_id: str, where: str = "") -> None:
         p.title for p in PAGES), f"{label}: st.navigation did not register the app's pages"
     assert len(at.sidebar.slider) >= 5, f"{label}: the shared sidebar is missing"
     payloads = chart_payloads(at)
-    if page_id not in CHARTLESS:
-        assert payloads, f"{label}: no chart on the page"
+    if page_id not in CHARTLESS:  # one chart per run: a page with several has a view picker (explorer.page.view_spec)
+        assert len(payloads) == 1, f"{label}: {len(payloads)} charts on the page, not 1: {[t for t, _ in payloads]}"
     for title, rows in payloads:
         assert sum(rows) <= MAX_ROWS, f"{label}: chart {title!r} ships {sum(rows):,} rows {rows} > {MAX_ROWS:,}"
 
@@ -200,12 +200,23 @@ def test_shared_control_extremes_via_url(page_id, case_id, case):
             assert str(SPEC[k].to_url(values[k])) == v, (k, values[k], v)
 
 
+def views(page_id: str) -> list[str]:
+    return [o for s in page_specs(page_id) if s.widget == VIEW for o in s.options]
+
+
 @pytest.mark.parametrize("end", [0, 1], ids=["all-lightest", "all-heaviest"])
 @pytest.mark.parametrize("page_id", PAGE_IDS)
-def test_all_controls_at_one_end(page_id, end):
+def test_every_view_with_all_controls_at_one_end(page_id, end):
+    """Every numeric control at its min, then at its max, in each view of the page (each draws one chart)."""
     at = warm(page_id)
-    rerun_with_url(at, full_url(page_id, extreme_case(page_id, end)))
-    check(at, page_id, f"all controls at {'min' if end == 0 else 'max'}")
+    for view in views(page_id) or [None]:
+        case = extreme_case(page_id, end)
+        if view is not None:
+            case["view"] = view
+        rerun_with_url(at, full_url(page_id, case))
+        check(at, page_id, f"view {view}, all controls at {'min' if end == 0 else 'max'}")
+        if view is not None:
+            assert at.button_group[0].value == view
 
 
 @pytest.mark.parametrize("page_id", PAGE_IDS)
