@@ -59,6 +59,18 @@ INIT_JS = """
   };
   if (document.documentElement) watch(); else document.addEventListener('DOMContentLoaded', watch);
   document.addEventListener('keydown', () => { if (window.__t0 === null) window.__t0 = performance.now(); }, true);
+  // every message from the server: a rerun whose chart is unchanged and that ends within one React render
+  // shows no 'running' state and draws nothing, but its messages still arrive
+  window.__lastMsg = 0;
+  const WS = window.WebSocket;
+  const Wrapped = function (...args) {
+    const ws = new WS(...args);
+    ws.addEventListener('message', () => { window.__lastMsg = performance.now(); });
+    return ws;
+  };
+  Wrapped.prototype = WS.prototype;
+  Object.setPrototypeOf(Wrapped, WS);
+  window.WebSocket = Wrapped;
 })();
 """
 
@@ -68,9 +80,10 @@ SETTLED_JS = """
   if (t0 === null) return false;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  const ran = window.__states.some(([s, t]) => t >= t0 && s === 'running') || window.__lastDraw >= t0;
+  const ran = window.__states.some(([s, t]) => t >= t0 && s === 'running') || window.__lastDraw >= t0
+    || window.__lastMsg >= t0;
   if (!ran) return false;
-  const last = Math.max(window.__lastDraw, ...window.__states.map(([, t]) => t));
+  const last = Math.max(window.__lastDraw, window.__lastMsg, ...window.__states.map(([, t]) => t));
   return performance.now() - last >= quiet;
 }
 """
@@ -376,12 +389,19 @@ def _visit_all(ctx, base_url: str, params: dict[str, str], page_ids: list[str], 
     return exceptions
 
 
+METRICS_ERRORS: list[str] = []  # /_stcore/metrics failures: the RSS figure stands without the cache breakdown
+
+
 def cache_bytes(url: str) -> dict[tuple[str, str], float]:
-    """Streamlit's own accounting, /_stcore/metrics: bytes per (cache_type, cache)."""
+    """Streamlit's own accounting, /_stcore/metrics: bytes per (cache_type, cache); {} when it fails."""
     import re
     import urllib.request
 
-    text = urllib.request.urlopen(url + "/_stcore/metrics", timeout=30).read().decode()
+    try:
+        text = urllib.request.urlopen(url + "/_stcore/metrics", timeout=30).read().decode()
+    except Exception as err:  # noqa: BLE001 - e.g. HTTP 500: Streamlit's vendored pympler fails to size an object
+        METRICS_ERRORS.append(f"{type(err).__name__}: {err}"[:200])
+        return {}
     out: dict[tuple[str, str], float] = {}
     for m in re.finditer(r'^cache_memory_bytes\{cache_type="([^"]*)",cache="([^"]*)"\} (\S+)$', text, re.M):
         out[(m.group(1), m.group(2))] = float(m.group(3))
@@ -481,6 +501,9 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
         note += "; errors: " + " | ".join(errors[:3])
     if mallopt:
         note += "; server started through bench/mallopt_server.py (mmap threshold pinned at 128 KiB)"
+    if METRICS_ERRORS:
+        note += ("; /_stcore/metrics failed (" + METRICS_ERRORS[-1] + ", see bench/out/server_app_memory.log), "
+                 "so the cache breakdown below is missing")
     if server_env:
         note += "; server environment: " + " ".join(f"{k}={v}" for k, v in server_env.items())
     part.add(f"server RSS after {sessions} sessions × {len(page_ids)} pages", f"{after:.0f} MB",
