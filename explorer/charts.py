@@ -124,10 +124,12 @@ def _field(name: str) -> str:
     return f"datum[{json.dumps(name)}]"
 
 
-def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log: bool = False) -> raster.ColorMap:
-    """Diverging RdBu centred at 0 (over ±max|value| or `domain`), or sequential viridis (log: over `domain`)."""
+def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log: bool = False,
+             zmax: float | None = None) -> raster.ColorMap:
+    """Diverging RdBu centred at 0 (over ±zmax, ±max|value| or `domain`), or sequential viridis (log: over `domain`).
+    Without `domain`, a diverging scale follows the data (raster.ColorMap.zmax)."""
     if diverging and not log:
-        return raster.diverging(values, domain)
+        return raster.diverging(values, domain, zmax)
     return raster.sequential(values, domain, log=log)
 
 
@@ -187,6 +189,8 @@ def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny
         else:
             cols[name] = pd.Series([None] * n_img + column.iloc[rows].tolist(), dtype=object)
     cols["_url"] = pd.Series(urls + [None] * n_cell, dtype=object)
+    if cmap.zmax is not None:  # the colour scale's extent, read by its Vega parameter from the first row
+        cols[raster.ZMAX] = pd.Series(np.concatenate([np.full(n_img, cmap.zmax), np.full(n_cell, np.nan)]))
     for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
         cols[name] = pd.Series(np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]]))
     frame = pd.DataFrame(cols)
@@ -225,7 +229,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
             domain: Sequence[float] | None = None, step: float = 1.0, y_step: float | None = None,
             tooltip: Sequence[str] | None = None, height: int = 420, facet: str | None = None,
             facet_sort: Sequence[str] | None = None, columns: int = 4,
-            panel: int = 180, log_color: bool = False, hover_axis: int = HOVER_AXIS) -> Chart:
+            panel: int = 180, log_color: bool = False, hover_axis: int = HOVER_AXIS,
+            zmax: float | None = None) -> Chart:
     """A heatmap of z over quantitative x and y cells [x, x+step) × [y, y+y_step), y growing downwards.
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
@@ -236,9 +241,11 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     `facet_sort` order), `columns` per row, sharing axes and one colour scale.
     log_color: sequential log colour scale over `domain` (required), clamped, for non-negative values
     spanning decades (e.g. attention weights); cells ≤ 0 (e.g. masked) are left blank.
+    zmax: a diverging scale over ±zmax (default ±max|z|) that follows the data: the spec stays the same when
+    only the values change, so the browser updates the chart instead of rebuilding it.
     """
     y_step = step if y_step is None else y_step
-    cmap = colormap(df[z], diverging, domain, log=log_color)
+    cmap = colormap(df[z], diverging, domain, log=log_color, zmax=zmax)
     xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
     ix, xo, nx = _grid_index(xs, step)
     iy, yo, ny = _grid_index(ys, y_step)
@@ -258,7 +265,11 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
                 "facet": {"field": facet, "type": "nominal", "title": None, "sort": facet_values},
                 "spec": {"layer": layers, "width": panel, "height": panel},
                 "columns": columns, "title": head}
-    return Chart(spec, {DATA: frame})
+    return Chart(_with_params(spec, cmap.param(DATA)), {DATA: frame})
+
+
+def _with_params(spec: dict, params: list[dict]) -> dict:
+    return {**spec, "params": params} if params else spec
 
 
 def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str,
@@ -412,7 +423,7 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
                                    hover, ends, x_enc, y_enc, z_title, list(tooltip or [row, col, z]))
     view = {"layer": layers, "width": size, "height": size}
     spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [view], "title": _title(title, _with_note(subtitle, note))}
-    return Chart(spec, {DATA: frame})
+    return Chart(_with_params(spec, cmap.param(DATA)), {DATA: frame})
 
 
 _PALETTE = ["#3498db", "#e74c3c", "#27ae60", "#8e44ad", "#7f8c8d"]  # first: the unrotated vector

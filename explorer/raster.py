@@ -24,6 +24,11 @@ from PIL import Image
 
 RDBU = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
         "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f")  # negative → positive
+# A diverging scale over ±max|value| follows the data without changing the chart's spec: its stops are
+# these fractions of a Vega parameter read from the data (column ZMAX of the first row), so a slider move sends
+# new data only, and the browser updates the chart instead of rebuilding it (bench/analysis.md §S5).
+ZMAX = "_zmax"
+FRACTIONS = tuple(float(c) for c in (*np.linspace(-1.0, 0.0, len(RDBU) // 2 + 1), *np.linspace(0.0, 1.0, len(RDBU) // 2 + 1)[1:]))
 VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80",
            "#5ec962", "#addc30", "#fde725")
 
@@ -42,11 +47,21 @@ class ColorMap:
     stops: tuple[float, ...]
     colours: tuple[str, ...]
     log: bool = False
+    zmax: float | None = None  # stops = FRACTIONS × zmax, and the Vega-Lite scale reads zmax from the data
 
     def scale(self) -> dict:
         """The same scale as a Vega-Lite colour scale (for the legend and any rect layer)."""
-        return {"type": "log" if self.log else "linear", "domain": list(self.stops), "range": list(self.colours),
+        domain = [{"expr": f"{c!r} * {ZMAX}"} for c in FRACTIONS] if self.zmax is not None else list(self.stops)
+        return {"type": "log" if self.log else "linear", "domain": domain, "range": list(self.colours),
                 "interpolate": "rgb", "clamp": True}
+
+    def param(self, dataset: str) -> list[dict]:
+        """The Vega-Lite parameter a data-following scale reads (none for a fixed one): ZMAX of the first row of
+        `dataset` (1 while the browser has no rows yet)."""
+        if self.zmax is None:
+            return []
+        rows = f"data({dataset!r})"
+        return [{"name": ZMAX, "expr": f"length({rows}) > 0 ? {rows}[0].{ZMAX} : 1"}]
 
     def rgba(self, values: np.ndarray) -> np.ndarray:
         """uint8 RGBA of `values` (any shape): shape + (4,)."""
@@ -75,15 +90,16 @@ def value_range(values: np.ndarray) -> tuple[float, float]:
     return float(v.min()), float(v.max())
 
 
-def diverging(values: np.ndarray, domain: Sequence[float] | None = None) -> ColorMap:
-    """RdBu with white at 0: over ±max|value| (±1 when all are 0), or over `domain` (its midpoint white
-    when it does not contain 0)."""
+def diverging(values: np.ndarray, domain: Sequence[float] | None = None, zmax: float | None = None) -> ColorMap:
+    """RdBu with white at 0: over ±zmax, or ±max|value| (±1 when all are 0) — both following the data (ColorMap.zmax)
+    — or over a fixed `domain` (its midpoint white when it does not contain 0)."""
     if domain is None:
-        lo, hi = value_range(values)
-        m = max(abs(lo), abs(hi)) or 1.0
-        lo, hi = -m, m
-    else:
-        lo, hi = (float(d) for d in domain)
+        if zmax is None:
+            lo, hi = value_range(values)
+            zmax = max(abs(lo), abs(hi))
+        m = float(zmax) if np.isfinite(zmax) and zmax > 0 else 1.0
+        return ColorMap(tuple(c * m for c in FRACTIONS), RDBU, zmax=m)
+    lo, hi = (float(d) for d in domain)
     mid = 0.0 if lo < 0.0 < hi else (lo + hi) / 2
     half = len(RDBU) // 2 + 1
     stops = np.concatenate([np.linspace(lo, mid, half), np.linspace(mid, hi, half)[1:]])

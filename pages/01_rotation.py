@@ -66,11 +66,12 @@ def speeds_view() -> None:
         frame, [(pl["panel"], f"feature {pl['a']}", f"feature {pl['b']}", 1.45 * max(pl["radius"], 1e-12))
                 for pl in planes],
         size=220, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
-        subtitle=" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)"
-                            for pl in planes),
         color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
     )
     charts.show(chart, frame, "rotation_small_multiples")
+    # the angles move with every slider: outside the chart's spec, which is then updated rather than rebuilt
+    st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)"
+                          for pl in planes))
 
 
 def angle_view() -> None:

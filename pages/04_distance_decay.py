@@ -2,7 +2,7 @@ import streamlit as st
 
 from explorer import charts, page
 from explorer.frames import decay
-from explorer.params import POW2_CONTEXTS, ParamSpec
+from explorer.params import POW2_CONTEXTS, ParamSpec, human
 
 MAX_DIST_GRID = tuple(int(m * 10**e) for e in range(1, 6) for m in (1, 2, 2.5, 4, 5, 8)) + (1_000_000,)
 
@@ -62,7 +62,7 @@ def x_scale(exact: bool) -> str | None:
 
 
 def theta_view() -> None:
-    st.subheader("Correlation against distance")
+    st.subheader(f"Correlation against distance (current rope_theta: {human(cfg.rope_theta)})")
     corr, exact = decay.correlation_by_theta(cfg, max_dist, p.context)
     labels = [label for label, _ in decay.theta_variants(cfg)]
     chart = charts.line(

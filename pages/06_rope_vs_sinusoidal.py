@@ -34,7 +34,7 @@ def score_view(key: str) -> None:
     both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
     frame = res["scores"][key]
     chart = charts.heatmap(
-        frame, "n", "m", "score", step=stride, domain=(-both, both), height=380,
+        frame, "n", "m", "score", step=stride, zmax=both, height=380,
         title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(),
         x_title="key position n", y_title="query position m", z_title="score",
         tooltip=["m", "n", "m_minus_n", "score"],
@@ -63,11 +63,13 @@ def spread_view() -> None:
         color_sort=list(sinusoidal.SCORES.values()),
         title="Spread of the scores along each diagonal",
         subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
-                  f"Zero means the score depends only on m − n. RoPE's line lies on 0 (largest: "
-                  f"{res['max_spread']['rope']:.2e})."],
+                  "Zero means the score depends only on m − n."],
         x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
     )
     charts.show(chart, spreads, "diagonal_spread")
+    # figures that move with the sliders stay out of the chart's spec (a changed spec is rebuilt, not updated)
+    st.caption(f"RoPE's line lies on 0: its largest spread is {res['max_spread']['rope']:.2e}, rounding only; "
+               f"the sinusoidal encoding's is {res['max_spread']['additive']:.3g}.")
 
 
 def terms_view() -> None:

@@ -83,6 +83,18 @@ def raster_of(at: AppTest, text: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]
     raise AssertionError(f"no chart titled {text!r}")
 
 
+def resolved_domain(scale: dict, frame: pd.DataFrame) -> list[float]:
+    """A colour scale's domain as numbers: a scale that follows the data (raster.ColorMap.zmax) gives its stops as
+    Vega expressions of the parameter _zmax, which the browser reads from the first row of the chart's data."""
+    from explorer import raster
+
+    domain = scale["domain"]
+    if not any(isinstance(d, dict) for d in domain):
+        return [float(d) for d in domain]
+    zmax = float(frame[raster.ZMAX].iloc[0])
+    return [float(eval(d["expr"], {"__builtins__": {}}, {raster.ZMAX: zmax})) for d in domain]
+
+
 def _find_color_scale(node) -> dict:
     """The first colour scale in a spec (depth first)."""
     if isinstance(node, dict) and isinstance(node.get("color"), dict) and "scale" in node["color"]:
@@ -100,7 +112,7 @@ def assert_raster_shows(at: AppTest, text: str, expected: pd.DataFrame, x: str, 
     from explorer import raster
 
     images, cells, scale = raster_of(at, text)
-    cmap = raster.ColorMap(tuple(scale["domain"]), tuple(scale["range"]), log=scale.get("type") == "log")
+    cmap = raster.ColorMap(tuple(resolved_domain(scale, images)), tuple(scale["range"]), log=scale.get("type") == "log")
     groups = expected.groupby(facet, sort=False) if facet else [(None, expected)]
     for key, part in groups:
         row = images if facet is None else images[images[facet] == key]

@@ -31,7 +31,7 @@ import pytest
 
 from explorer import charts
 from explorer.nav import PAGES
-from tests.apptest_utils import run_page
+from tests.apptest_utils import resolved_domain, run_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,9 +254,14 @@ def test_scales_titles_and_tooltips():
     auto = CASES["heatmap"].spec
     top = float(np.abs(grid_frame()["score"]).max())
     auto_scale = auto["layer"][1]["encoding"]["color"]["scale"]
-    assert (auto_scale["domain"][0], auto_scale["domain"][-1]) == (-top, top)
+    auto_frame = CASES["heatmap"].datasets[charts.DATA]
+    assert auto["params"] == [{"name": "_zmax", "expr": "length(data('data')) > 0 ? data('data')[0]._zmax : 1"}]
+    assert auto_frame["_zmax"].iloc[0] == top and auto_frame["_zmax"].iloc[1:].isna().all()
+    domain = resolved_domain(auto_scale, auto_frame)
+    assert (domain[0], domain[5], domain[-1]) == (-top, 0.0, top)
     assert auto["title"] == {"text": "Scores", "subtitle": "one line", "subtitleColor": "#666"}  # 4×4: no hover note
-    zero = CASES["heatmap_zero_signal"].spec["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    zero = resolved_domain(CASES["heatmap_zero_signal"].spec["layer"][1]["encoding"]["color"]["scale"],
+                           CASES["heatmap_zero_signal"].datasets[charts.DATA])
     assert (zero[0], zero[-1]) == (-1.0, 1.0)
     seq = CASES["heatmap_sequential_ystep"].spec["layer"][1]["encoding"]["color"]["scale"]
     assert seq["range"][0] == "#440154" and seq["range"][-1] == "#fde725" and seq["type"] == "linear"

@@ -11,6 +11,7 @@ import rope_core
 from apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
                            chart_titled, run_page, view_case_fixture, warnings_text)
 from explorer import controls
+from explorer.frames import decay
 
 DEFAULT = {}
 HEAVY = {"d": "512", "L": "8192", "offset": "100000", "maxdist": "1000000", "ctx": "1048576"}
@@ -104,7 +105,7 @@ def test_correlation_curves_start_at_one_and_include_the_current_theta(case):
     assert df["distance"].min() == 0 and df["distance"].max() == page_value(query, "maxdist")
     for label, group in df.groupby("rope_theta"):
         assert group.loc[group["distance"] == 0, "correlation"].item() == pytest.approx(1.0, abs=1e-12)
-    current = df[df["rope_theta"].str.endswith("(current)")]
+    current = df[df["rope_theta"] == decay.CURRENT]
     assert len(current) > 0
     L = int(query.get("L", 256))
     offset = int(query.get("offset", 0))

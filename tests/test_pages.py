@@ -15,6 +15,7 @@ view at a time), and that chart ships at most charts.MAX_ROWS rows. What a page'
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -444,3 +445,23 @@ def test_pages_get_the_configuration_the_sidebar_shows(d, prf):
         f"d={d}, prf={prf}: the sidebar shows head dim {at.sidebar.slider(key='w_d').value} but the page got "
         f"{pairs.value} rotated pairs ({pairs.proto.help}); expected {rotary // 2}. Warnings: "
         f"{[w.value for w in at.warning]}")
+
+
+@pytest.mark.parametrize("end", [None, 1], ids=["defaults", "all-heaviest"])
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_moving_rope_theta_changes_chart_data_only(page_id, end):
+    """In every view, moving rope_theta leaves each chart's spec as it was: only its data change. The browser then
+    updates the chart in place; a changed spec is compiled and drawn from scratch (a figure that moves with the
+    sliders belongs in the data or in a caption, not in a title, a legend label or a scale's domain)."""
+    at = warm(page_id)
+    for view in views(page_id) or [None]:
+        specs = []
+        for theta in ("12500", "15000"):
+            case = {} if end is None else extreme_case(page_id, end)
+            case["theta"] = theta
+            if view is not None:
+                case["view"] = view
+            rerun_with_url(at, full_url(page_id, case))
+            check(at, page_id, f"view {view}, rope_theta {theta}")
+            specs.append([json.dumps(spec, sort_keys=True) for spec, _ in charts(at)])
+        assert specs[0] == specs[1], f"{page_id} view {view}: the chart spec changed with rope_theta"

@@ -101,7 +101,10 @@ def test_vega_paints_the_colours_rgba_computes(name):
     lo, hi = cmap.stops[0], cmap.stops[-1]
     values = np.geomspace(lo / 3, hi * 3, 25) if cmap.log else np.linspace(lo - 1, hi + 1, 25)
     df = pd.DataFrame({"i": np.arange(len(values)), "v": values})
-    spec = {"$schema": charts.SCHEMA, "data": {"values": charts.records(df)}, "mark": {"type": "rect"},
+    if cmap.zmax is not None:  # a scale that follows the data reads its extent from the first row, as on a page
+        df[raster.ZMAX] = [cmap.zmax] + [None] * (len(df) - 1)
+    spec = {"$schema": charts.SCHEMA, "data": {"name": "d"}, "datasets": {"d": charts.records(df)},
+            "params": cmap.param("d"), "mark": {"type": "rect"},
             "width": 20 * len(values), "height": 20, "config": {"view": {"stroke": None}},
             "encoding": {"x": {"field": "i", "type": "ordinal", "axis": None, "scale": {"paddingInner": 0}},
                          "color": {"field": "v", "type": "quantitative", "scale": cmap.scale(), "legend": None}}}

@@ -16,6 +16,7 @@ from explorer.frames.common import make_qk
 
 MAX_LINE_POINTS = LINE_POINTS  # distances per curve (log-spaced beyond it)
 COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
+CURRENT = "current"
 
 
 def distances(max_distance: int, max_points: int = MAX_LINE_POINTS) -> tuple[np.ndarray, bool]:
@@ -55,11 +56,11 @@ def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
 
 
 def theta_variants(cfg: RopeConfig) -> list[tuple[str, RopeConfig]]:
-    """The current config and the same config at each of COMPARE_THETAS (current first)."""
-    out = [(f"{theta_label(cfg.rope_theta)} (current)", cfg)]
-    for theta in COMPARE_THETAS:
-        if not np.isclose(theta, cfg.rope_theta, rtol=1e-9):
-            out.append((theta_label(theta), dataclasses.replace(cfg, rope_theta=float(theta))))
+    """The current config and the same config at each of COMPARE_THETAS (current first, labelled CURRENT: a label
+    holding the value would change the chart's spec, and so rebuild the chart, at every move of rope_theta)."""
+    out = [(CURRENT, cfg)]
+    for theta in COMPARE_THETAS:  # all of them, also one equal to the current (same legend at every rope_theta)
+        out.append((theta_label(theta), dataclasses.replace(cfg, rope_theta=float(theta))))
     return out
 
 
