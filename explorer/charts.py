@@ -508,10 +508,22 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
     st.vega_lite_chart(spec=spec, width="stretch")
-    row = st.container(horizontal=True)
-    row.download_button("CSV", lambda: data.to_csv(index=False).encode(), file_name=f"{name}.csv",
+    # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
+    # redraws one element here instead of four (bench/analysis.md §S5)
+    with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
+        if box.open:
+            _download_buttons(chart, data, name)
+
+
+def download_key(name: str) -> str:
+    """The session-state key of a chart's download popover (True while open)."""
+    return f"dl_{name}"
+
+
+def _download_buttons(chart: Chart, data: pd.DataFrame, name: str) -> None:
+    st.download_button("CSV", lambda: data.to_csv(index=False).encode(), file_name=f"{name}.csv",
                         mime="text/csv", on_click="ignore", key=f"dl_csv_{name}", icon=":material/download:")
-    row.download_button("PNG", lambda: _export(chart, "png"), file_name=f"{name}.png", mime="image/png",
+    st.download_button("PNG", lambda: _export(chart, "png"), file_name=f"{name}.png", mime="image/png",
                         on_click="ignore", key=f"dl_png_{name}", icon=":material/download:")
-    row.download_button("SVG", lambda: _export(chart, "svg"), file_name=f"{name}.svg", mime="image/svg+xml",
+    st.download_button("SVG", lambda: _export(chart, "svg"), file_name=f"{name}.svg", mime="image/svg+xml",
                         on_click="ignore", key=f"dl_svg_{name}", icon=":material/download:")

@@ -78,7 +78,14 @@ def metric_row():
     return st.container(horizontal=True, gap="medium")
 
 
+HOW_KEY = "how_open"
+
+
 def how_computed(markdown: str) -> None:
-    """The closing expander of every page: which rope_core function, which formula."""
-    with st.expander("How this is computed", icon=":material/functions:"):
-        st.markdown(markdown)
+    """The closing expander of every page: which rope_core function, which formula.
+
+    Its text is sent only while it is open (lazy: opening it reruns the page). A closed container's content is
+    still rendered by the browser on every rerun, and every element costs each slider move (bench/analysis.md §S5)."""
+    with st.expander("How this is computed", icon=":material/functions:", key=HOW_KEY, on_change="rerun") as box:
+        if box.open:
+            st.markdown(markdown)

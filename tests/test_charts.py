@@ -401,6 +401,10 @@ def test_show_thins_an_oversized_chart_and_says_so():
     captions = [c.value for c in at.caption]
     assert len(captions) == 1 and captions[0].startswith(charts.THINNED) and "25,002 rows" in captions[0]  # the line and its rules
     assert json.loads(big.proto.spec)["title"]["text"] == "Too many rows"
+    assert not at.get("download_button")  # sent only while a chart's download popover is open
+    at.session_state[charts.download_key("big")] = True
+    at.session_state[charts.download_key("small")] = True
+    at.run()
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["CSV", "PNG", "SVG"] * 2
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import rope_core
+from explorer import sidebar
 from explorer.frames import models
 from tests.apptest_utils import chart_titled, charts, page_file, run_page
 
@@ -146,6 +147,9 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
     assert any(np.allclose(g.sort_values("pair")["theta"], expected, rtol=1e-12)
                for _, g in df.groupby("frequencies")), "Frequencies must use the pasted rope_theta"
     assert at.session_state["_rope_values"]["preset"] == "pasted"
+    assert not at.sidebar.code, "the share box's content is sent only while it is open"
+    at.session_state[sidebar.SHARE_KEY] = True
+    at.run()
     assert any("123456" in c.value for c in at.sidebar.code), "the sidebar's config.json fragment"
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 
 from explorer import controls
@@ -28,6 +30,7 @@ from tests.apptest_utils import (
     PAGE_SPECS,
     chart_payloads,
     charts,
+    config_for,
     exceptions,
     open_url,
     page_file,
@@ -465,3 +468,43 @@ def test_moving_rope_theta_changes_chart_data_only(page_id, end):
             check(at, page_id, f"view {view}, rope_theta {theta}")
             specs.append([json.dumps(spec, sort_keys=True) for spec, _ in charts(at)])
         assert specs[0] == specs[1], f"{page_id} view {view}: the chart spec changed with rope_theta"
+
+
+# ------------------------------------------------------------------------------------------------- lazy containers
+
+def test_share_box_sends_its_content_only_while_open_and_it_rebuilds_the_view():
+    """Closed, the share box sends nothing (every element costs each slider move); open, its link, config.json
+    fragment and rope_core snippet describe exactly the current view."""
+    import rope_core
+    from explorer import sidebar
+
+    query = {"theta": "500000", "d": "64", "scaling": "yarn", "factor": "4", "view": "wavelength"}
+    at = open_url("frequencies", query)
+    check(at, "frequencies", "share box closed")
+    assert not at.sidebar.code
+    at.session_state[sidebar.SHARE_KEY] = True
+    at.run()
+    check(at, "frequencies", "share box open")
+    link, fragment, snippet = (c.value for c in at.sidebar.code)
+    assert urlsplit(link).path.endswith("/frequencies"), link
+    assert {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()} == dict(at.query_params) == query
+    cfg = config_for(query)
+    assert json.loads(fragment) == cfg.to_hf_dict()
+    scope: dict = {}
+    exec(snippet, scope)  # the snippet rebuilds the same configuration and runs
+    assert scope["cfg"] == cfg
+    np.testing.assert_array_equal(scope["theta"], rope_core.inv_freq(cfg))
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_how_computed_is_sent_only_while_open(page_id):
+    from explorer import page
+
+    at = run_page(page_id)
+    closed = [m.value for m in at.main.markdown]
+    at.session_state[page.HOW_KEY] = True
+    at.run()
+    check(at, page_id, "how it is computed, open")
+    opened = [m.value for m in at.main.markdown]
+    added = [m for m in opened if m not in closed]
+    assert len(added) == 1 and "rope_core" in added[0], added
