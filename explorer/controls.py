@@ -105,6 +105,8 @@ SHARED: tuple[ParamSpec, ...] = (
               lo=1, hi=16, step=1),
 )
 SHARED_KEYS = tuple(s.key for s in SHARED)
+# Inputs only some pages read (page.setup(..., inputs=...)): the sidebar shows them, and links carry them, there only.
+INPUT_KEYS = ("content", "seed", "heads")
 # The scaling methods' parameters: shown for the selected method only, or all at once on pages that
 # compare methods (page.setup(..., all_scaling=True)).
 SCALING_PARAM_KEYS = ("factor", "alpha", "orig", "low", "high", "bfast", "bslow", "truncate", "mscale", "mscale_all")

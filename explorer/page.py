@@ -44,13 +44,16 @@ class Page:
         return int(self.values["offset"]) + int(self.values["L"])
 
 
-def setup(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False) -> Page:
+def setup(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False,
+          inputs: Sequence[str] = ()) -> Page:
     """Boot (cold deep links), draw the shared sidebar and this page's controls, show warnings.
 
     all_scaling: show every scaling method's parameters (for pages that compare methods).
+    inputs: the sidebar inputs of controls.INPUT_KEYS this page reads (q and k content, seed, heads); the others are
+    not drawn: a control that changes nothing on the page misleads, and every element costs each slider move.
     """
     nav.boot()
-    result = sidebar.render(page_id, page_specs, all_scaling)
+    result = sidebar.render(page_id, page_specs, all_scaling, inputs)
     if len(result.warnings) == 1:
         st.warning(result.warnings[0], icon=":material/warning:")
     elif result.warnings:

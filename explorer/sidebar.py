@@ -224,8 +224,10 @@ def _url_params(values: Values, specs: Sequence[ParamSpec], shown) -> dict[str, 
     return out
 
 
-def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False) -> SidebarResult:
-    """Draw the sidebar; `all_scaling` shows every scaling method's parameters, not just the selected one's."""
+def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False,
+           inputs: Sequence[str] = ()) -> SidebarResult:
+    """Draw the sidebar; `all_scaling` shows every scaling method's parameters, not just the selected one's;
+    `inputs`: which of controls.INPUT_KEYS the page reads (the others are hidden and left out of the link)."""
     specs = _specs(page_specs)
     fresh = st.session_state.get(DRAWN_ON) != page_id
     st.session_state[DRAWN_ON] = page_id
@@ -241,6 +243,8 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     st.session_state[VALUES] = values
 
     def shown(s: ParamSpec) -> bool:
+        if s.key in controls.INPUT_KEYS:
+            return s.key in inputs
         return s.visible(values) or (all_scaling and s.key in controls.SCALING_PARAM_KEYS)
 
     sb = st.sidebar
@@ -263,9 +267,11 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
         for s in specs[7:18]:
             if shown(s):
                 _widget(s, values, fresh)
-        st.subheader("q, k and heads")
-        for s in specs[18:21]:
-            _widget(s, values, fresh)
+        used = [s for s in specs[18:21] if shown(s)]
+        if used:
+            st.subheader("q, k and heads" if "heads" in inputs else "q and k")
+            for s in used:
+                _widget(s, values, fresh)
         in_sidebar = [s for s in page_specs if s.widget != VIEW]
         if in_sidebar:
             st.subheader("This page")

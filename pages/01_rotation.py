@@ -13,7 +13,7 @@ WRAP = ParamSpec("wrap", "Wrap the angle", "bool", False,
                  show_if=lambda v: v.get("view") == "angle")
 VIEWS = page.view_spec({"plane": "Plane", "speeds": "Fast, middle, slow", "angle": "Angle vs position"})
 
-p = page.setup("rotation", [PAIR, rotation.POSITION_SPEC, WRAP, VIEWS])
+p = page.setup("rotation", [PAIR, rotation.POSITION_SPEC, WRAP, VIEWS], inputs=("content", "seed"))
 cfg = p.config
 m = int(p["m"])
 ctx = p.context

@@ -5,7 +5,7 @@ from explorer.frames import relative
 
 SPECS = [page.view_spec({"matrix": "Score over m, n", "delta": "Score against m − n"})]
 
-p = page.setup("relative_position", SPECS)
+p = page.setup("relative_position", SPECS, inputs=("content", "seed"))
 cfg = p.config
 st.title("Relative position")
 st.markdown(

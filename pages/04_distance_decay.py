@@ -20,7 +20,7 @@ SPECS = [
                     "random": "Random q and k"}),
 ]
 
-p = page.setup("distance_decay", SPECS)
+p = page.setup("distance_decay", SPECS, inputs=("content", "seed"))
 cfg = p.config
 max_dist = int(p["maxdist"])
 

@@ -13,7 +13,7 @@ WINDOW = ParamSpec("win", "First pair shown", "int", 0,
                    lo=0, hi=lambda v: max(0, rotation.n_pairs_of(v) - matrix.WINDOW_PAIRS), step=1,
                    show_if=lambda v: rotation.n_pairs_of(v) > matrix.WINDOW_PAIRS)
 
-p = page.setup("rotation_matrix", [rotation.POSITION_SPEC, N_SPEC, WINDOW])
+p = page.setup("rotation_matrix", [rotation.POSITION_SPEC, N_SPEC, WINDOW], inputs=("content", "seed"))
 cfg = p.config
 m, n = int(p["m"]), int(p["n"])
 

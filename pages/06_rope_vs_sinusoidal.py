@@ -10,7 +10,7 @@ PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws fou
 SPECS = [page.view_spec({"additive": "Sinusoidal scores", "rope": "RoPE scores", "spread": "Diagonal spread",
                          "terms": "Four additive terms"})]
 
-p = page.setup("rope_vs_sinusoidal", SPECS)
+p = page.setup("rope_vs_sinusoidal", SPECS, inputs=("content", "seed"))
 cfg = p.config
 
 st.title("RoPE against sinusoidal")

@@ -15,7 +15,7 @@ SPECS = [
     page.view_spec({"head1": "Head 1: with / without RoPE", "heads": "Every head"}),
 ]
 
-p = page.setup("attention", SPECS)
+p = page.setup("attention", SPECS, inputs=("content", "seed", "heads"))
 cfg = p.config
 causal = bool(p["causal"])
 heads = int(p["heads"])
