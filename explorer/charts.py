@@ -31,6 +31,10 @@ MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
 MAX_AXIS = 140  # heatmap cells per axis: 140² = 19,600 ≤ MAX_ROWS
 LINE_POINTS = 512  # points per line series (all 511 distances at L = 256); each costs the browser ~25 µs per repaint
+# point markers per line series at most (line(points=True)): denser series are drawn as lines alone. A marker is a mark
+# of its own for the browser to draw at every repaint, and at this density they merge into the line; hover is the same
+# without them (Vega's tooltip on a line is the vertex nearest the pointer).
+POINT_MARKS = 32
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # altair 6.3's Vega-Lite (tests check it)
 DATA = "data"  # the name of a builder's main dataset
 RULES = "rules"  # line(): the rule lines' values and labels
@@ -281,6 +285,8 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
          x_scale: str | None = None, color_domain: Sequence[str] | None = None) -> Chart:
     """Line chart of y against x (one line per `color` value), with optional labelled rule lines.
 
+    points: a marker on every point, while no series has more than POINT_MARKS points.
+
     x_scale: a Vega-Lite scale type for x overriding log_x, e.g. "symlog" (log-like, but shows 0;
     ticks at 0 and the powers of ten, as Vega's own symlog ticks are sparse).
     color_domain: every colour value in a fixed order, so a series keeps its colour when another
@@ -310,6 +316,10 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
             enc["color"]["scale"] = {"domain": _py(color_domain)}
     if dash:
         enc["strokeDash"] = {"field": dash, "type": "nominal", "title": dash}
+    if points and len(df):
+        series = [c for c in (color, dash) if c]
+        longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
+        points = longest <= POINT_MARKS
     main = {"mark": {"type": "line", "interpolate": interpolate, "point": points}, "encoding": enc}
     datasets = {DATA: df}
     rules = [(axis, float(v), str(label)) for axis, rs in (("x", rules_x), ("y", rules_y)) for v, label in rs]

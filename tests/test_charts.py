@@ -435,3 +435,18 @@ def test_nothing_in_the_app_imports_altair():
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.split(".")[0] == "altair" for n in names), f"{f.relative_to(ROOT)} imports altair"
+
+
+def test_point_markers_only_on_sparse_series():
+    """Markers are drawn while every series has ≤ POINT_MARKS points; above that the line alone (fewer marks)."""
+    def frame(n: int) -> pd.DataFrame:
+        return pd.concat([pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.arange(n) * k, "s": f"s{k}"})
+                          for k in (1, 2)], ignore_index=True)
+
+    def marked(n: int, **kw) -> bool:
+        chart = charts.line(frame(n), "x", "y", title="t", x_title="x", y_title="y", points=True, **kw)
+        return chart.spec["layer"][0]["mark"]["point"]
+
+    assert marked(charts.POINT_MARKS, color="s") is True  # 2 series of POINT_MARKS: 2 × POINT_MARKS rows, still marked
+    assert marked(charts.POINT_MARKS + 1, color="s") is False
+    assert marked(charts.POINT_MARKS // 2) is True and marked(charts.POINT_MARKS) is False  # no colour: one series
