@@ -137,7 +137,7 @@ def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log
     return raster.sequential(values, domain, log=log)
 
 
-HOVER_AXIS = 24  # hover cells per axis over a raster heatmap: ≤ 576 marks, each with exact values
+HOVER_AXIS = 24  # hover cells per axis over a raster heatmap: ≤ 576 marks per chart, each with exact values
 HOVER_NOTE = "Hover: exact values, 1 cell in {k} per axis (CSV: all cells)."
 
 
@@ -239,8 +239,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
     axes, so a repaint costs one mark however many cells there are. Hover: transparent rects over
-    every k-th cell of each axis (k chosen so ≤ hover_axis per axis; 1 on small grids) with the exact
-    values of `tooltip`; the subtitle says so when k > 1. Colour legend: the same explicit-stop scale.
+    every k-th cell of each axis (k chosen so ≤ hover_axis per axis, ≤ hover_axis / √panels with a facet: the budget
+    is per chart; 1 on small grids) with the exact values of `tooltip`; the subtitle says so when k > 1. Colour legend: the same explicit-stop scale.
     With `facet`, small multiples: one panel×panel heatmap per value of that column (in
     `facet_sort` order), `columns` per row, sharing axes and one colour scale.
     log_color: sequential log colour scale over `domain` (required), clamped, for non-negative values
@@ -253,8 +253,10 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
     ix, xo, nx = _grid_index(xs, step)
     iy, yo, ny = _grid_index(ys, y_step)
-    hover, k = _hover_mask(ix, iy, nx, ny, hover_axis)
     facet_values = (_py(facet_sort) if facet_sort else sorted(_py(pd.unique(df[facet])))) if facet else []
+    # the hover budget is per chart, not per panel: every hover cell is a mark for the browser to redraw
+    per_axis = max(2, int(hover_axis / np.sqrt(max(1, len(facet_values)))))
+    hover, k = _hover_mask(ix, iy, nx, ny, per_axis)
     box = (xo, xo + nx * step, yo, yo + ny * y_step)
     x_enc = _q(x, title=x_title, scale={"domain": list(box[:2]), "nice": False, "zero": False})
     y_enc = _q(y, title=y_title, scale={"domain": list(box[2:]), "nice": False, "zero": False, "reverse": True})
