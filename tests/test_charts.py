@@ -328,7 +328,7 @@ def test_marks_per_chart_are_bounded():
         frame = chart.datasets[charts.DATA]
         assert (frame["_kind"] == "image").sum() == max(1, heads)
         cells = (frame["_kind"] == "cell").sum()
-        per_axis = charts.HOVER_AXIS // int(np.sqrt(max(1, heads)))  # 24, 12 with 4 panels, 6 with 16
+        per_axis = charts.HOVER_AXIS // int(np.sqrt(max(1, heads)))  # 16, 8 with 4 panels, 4 with 16
         assert cells == min(n, -(-n // -(-n // per_axis))) ** 2 * max(1, heads)
         assert (cells <= charts.HOVER_AXIS ** 2 or n <= per_axis) and "usermeta" not in chart.spec
         check_chart(chart, f"heatmap {n}")
