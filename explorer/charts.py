@@ -137,8 +137,9 @@ def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log
     return raster.sequential(values, domain, log=log)
 
 
-HOVER_AXIS = 16  # hover cells per axis over a raster heatmap: ≤ 256 marks per chart, each with exact values (each costs
-# the browser at every repaint: 24 per axis was 46 ms more per slider move on relative_position, A/B)
+# hover cells per axis over a raster heatmap: ≤ 256 marks per chart, each with exact values (each costs the browser
+# at every repaint: 24 per axis was 46 ms more per slider move on relative_position, A/B)
+HOVER_AXIS = 16
 HOVER_NOTE = "Hover: exact values, 1 cell in {k} per axis (CSV: all cells)."
 
 
@@ -240,8 +241,9 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
     axes, so a repaint costs one mark however many cells there are. Hover: transparent rects over
-    every k-th cell of each axis (k chosen so ≤ hover_axis per axis, ≤ hover_axis / √panels with a facet: the budget
-    is per chart; 1 on small grids) with the exact values of `tooltip`; the subtitle says so when k > 1. Colour legend: the same explicit-stop scale.
+    every k-th cell of each axis (k chosen so ≤ hover_axis per axis, ≤ hover_axis / √panels with a facet: the
+    budget is per chart; 1 on small grids) with the exact values of `tooltip`; the subtitle says so when k > 1.
+    Colour legend: the same explicit-stop scale.
     With `facet`, small multiples: one panel×panel heatmap per value of that column (in
     `facet_sort` order), `columns` per row, sharing axes and one colour scale.
     log_color: sequential log colour scale over `domain` (required), clamped, for non-negative values
@@ -485,8 +487,13 @@ def plane(df: pd.DataFrame, panels: Sequence[tuple[str, str, str, float]], *, ti
             {"transform": of("vector", {"calculate": "90 - atan2(datum.y, datum.x) * 180 / PI", "as": "turn"}),
              "mark": {"type": "point", "shape": "triangle-up", "filled": True, "size": 140, "opacity": 1},
              "encoding": {"x": x, "y": y, "angle": _q("turn", scale=None), "color": color, "tooltip": tips}},
-            {"transform": of("text"), "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "color": "#222"},
-             "encoding": {"x": x, "y": y, "text": {"field": "text", "type": "nominal"}}},
+            # the label at the tip, kept inside the panel: it ends at a tip on the right, starts at one on the left
+            *({"transform": of("text", {"filter": test}),
+               "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "color": "#222", "align": align,
+                        "dx": dx, "dy": -8},
+               "encoding": {"x": x, "y": y, "text": {"field": "text", "type": "nominal"}}}
+              for test, align, dx in ((f"datum.x > {0.3 * e!r}", "right", -2), (f"datum.x < {-0.3 * e!r}", "left", 2),
+                                      (f"abs(datum.x) <= {0.3 * e!r}", "center", 0))),
         ]
         return {"layer": layers, "title": {"text": name, "fontSize": 12}, "width": size, "height": size}
 

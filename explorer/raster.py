@@ -28,7 +28,8 @@ RDBU = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
 # these fractions of a Vega parameter read from the data (column ZMAX of the first row), so a slider move sends
 # new data only, and the browser updates the chart instead of rebuilding it (bench/analysis.md §S5).
 ZMAX = "_zmax"
-FRACTIONS = tuple(float(c) for c in (*np.linspace(-1.0, 0.0, len(RDBU) // 2 + 1), *np.linspace(0.0, 1.0, len(RDBU) // 2 + 1)[1:]))
+_HALF = len(RDBU) // 2 + 1
+FRACTIONS = tuple(float(c) for c in (*np.linspace(-1.0, 0.0, _HALF), *np.linspace(0.0, 1.0, _HALF)[1:]))
 VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80",
            "#5ec962", "#addc30", "#fde725")
 

@@ -68,10 +68,10 @@ def speeds_view() -> None:
         size=220, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
         color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
     )
-    charts.show(chart, frame, "rotation_small_multiples")
     # the angles move with every slider: outside the chart's spec, which is then updated rather than rebuilt
     st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)"
                           for pl in planes))
+    charts.show(chart, frame, "rotation_small_multiples")
 
 
 def angle_view() -> None:
