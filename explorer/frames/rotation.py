@@ -14,14 +14,14 @@ from rope_core import RopeConfig
 
 from explorer import controls
 from explorer.cache import cached
-from explorer.charts import sample_axis
+from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
 from explorer.params import ParamSpec, Values
 
 RING_POINTS = 73  # points on the traced circle and on the swept arc: every 5° (0.1 px from a true circle of 220 px; each
 # point costs the browser ~25 µs per repaint)
 MAX_TOKENS = 48  # token dots per panel; more would hide the arrows
-MAX_CURVE = 1000  # positions per pair on the angle chart
+MAX_CURVE = LINE_POINTS  # positions per pair on the angle chart (512, as every line chart: 1,000 was 3,000 line points)
 
 
 def n_pairs_of(values: Values) -> int:
