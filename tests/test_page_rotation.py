@@ -29,7 +29,8 @@ def _check_plane(df, cfg, pair, m, content="random", seed=0, af=1.0):
     df = df[df["pair"] == pair]
     ring = df[df["kind"] == "ring"]
     turn = np.sort(ring["angle_rad"].to_numpy())  # one full turn, a point at least every 5° (a smooth circle)
-    assert turn[0] == 0 and turn[-1] == pytest.approx(2 * np.pi, rel=1e-12) and np.diff(turn).max() <= np.radians(5) + 1e-12
+    assert turn[0] == 0 and turn[-1] == pytest.approx(2 * np.pi, rel=1e-12)
+    assert np.diff(turn).max() <= np.radians(5) + 1e-12
     np.testing.assert_allclose(np.hypot(ring["x"], ring["y"]), af * np.hypot(q[a], q[b]), rtol=1e-12)
     vec = df[df["kind"] == "vector"].sort_values("position")
     assert list(vec["position"]) == [0.0, float(m)]
