@@ -80,7 +80,8 @@ def ood_view() -> None:
     ood = ext.ood_frame(ext.base_model(p.config, original), methods, original, target)
     chart = charts.line_marked(
         ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
-        color_sort=[*order, ext.TRAINING], dash="positions", points=p.config.n_pairs <= 32, log_x=True, log_y=True, rules_y=[(1.0, "one full turn")],
+        color_sort=[*order, ext.TRAINING], dash="positions", points=True, log_x=True, log_y=True,
+        rules_y=[(1.0, "one full turn")],
         title=f"Largest angle per pair: within training (0 … {original - 1:,}) against at the target (0 … {target - 1:,})",
         subtitle=["Filled points: the pair turns further at the target than it ever did in training, and training never "
                   "completed a turn (above one turn every angle was seen)."],
