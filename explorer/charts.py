@@ -203,18 +203,62 @@ def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny
     tooltip = _tooltip(df, fields)
     image_layer = {
         "transform": [{"filter": {"field": "_kind", "equal": "image"}}],
-        "mark": {"type": "image", "aspect": False, "smooth": False},
+        "mark": {"type": "image", "aspect": False, "smooth": False, "tooltip": None},  # Streamlit turns tooltips on for all marks
         "encoding": {"x": {**x_enc, "field": "_x"}, "x2": {"field": "_x2"},
                      "y": {**y_enc, "field": "_y"}, "y2": {"field": "_y2"}, "url": {"field": "_url", "type": "nominal"}},
     }
+    cells = [{"filter": {"field": "_kind", "equal": "cell"}}]
+    if facet is None:  # the hover cell under the pointer only, outlined, and its values as text beside the pointer
+        image_layer["params"] = [POINTER]
+        cells.append({"filter": POINTER_FILTER})
     cell_layer = {
-        "transform": [{"filter": {"field": "_kind", "equal": "cell"}}],
-        "mark": {"type": "rect", "opacity": 0},
+        "transform": cells,
+        "mark": {"type": "rect", "fillOpacity": 0, "strokeOpacity": 0} if facet else
+                {"type": "rect", "fillOpacity": 0, "stroke": "#111", "strokeWidth": 1},
         "encoding": {"x": {**x_enc, "field": "_x"}, "x2": {"field": "_x2"},
                      "y": {**y_enc, "field": "_y"}, "y2": {"field": "_y2"},
                      "color": _q(z, title=z_title, scale=cmap.scale()), "tooltip": tooltip},
     }
-    return frame, [image_layer, cell_layer]
+    if facet:
+        return frame, [image_layer, cell_layer]
+    return frame, [image_layer, cell_layer, *_readout_layers(cells, tooltip)]
+
+
+# Hover over a single (unfaceted) heatmap draws one mark, not one per hover cell (HOVER_AXIS² rects cost ~60 ms at
+# every repaint, A/B): an interval selection that starts afresh at every pointer move, so that its end is the
+# pointer (pixels, in Vega-Lite's signals <name>_x, <name>_y) and its brush has no area to catch the pointer; a
+# parameter inverts that into data coordinates; the hover cells are filtered to the one containing it. The
+# tooltip then needs one more pointer move over that cell, so its values are also written beside the pointer.
+POINTER_NAME = "hover"
+POINTER = {"name": POINTER_NAME, "select": {
+    "type": "interval", "encodings": ["x", "y"], "on": "[pointermove, pointerout] > pointermove",
+    "clear": False, "translate": False, "zoom": False,
+    "mark": {"fillOpacity": 0, "strokeOpacity": 0, "cursor": "default"}}}
+_PX, _PY = f"{POINTER_NAME}_x", f"{POINTER_NAME}_y"
+POINTER_AT = {"name": "hover_at", "expr": (
+    f"isArray({_PX}) && length({_PX}) == 2 && isArray({_PY}) && length({_PY}) == 2"
+    f" ? [invert('x', {_PX}[1]), invert('y', {_PY}[1])] : null")}
+POINTER_FILTER = ("isArray(hover_at) && datum._x <= hover_at[0] && hover_at[0] < datum._x2"
+                  " && datum._y <= hover_at[1] && hover_at[1] < datum._y2")
+READOUT = "_readout"
+
+
+def _readout_layers(cells: list[dict], tooltip: list[dict]) -> list[dict]:
+    """The hovered cell's tooltip as one line of text beside the pointer (on the side with room), over a halo."""
+    parts = []
+    for t in tooltip:
+        value = _field(t["field"])
+        shown = f"format({value}, {json.dumps(t['format'])})" if "format" in t else f"'' + {value}"
+        parts.append(f"{json.dumps(t['title'] + ' = ')} + (isValid({value}) ? {shown} : '–')")
+    text = {"type": "text", "fontSize": 11, "fontWeight": "bold",
+            "x": {"expr": f"{_PX}[1] + ({_PX}[1] > width / 2 ? -10 : 10)"},
+            "y": {"expr": f"{_PY}[1] + ({_PY}[1] > 24 ? -10 : 18)"},
+            "align": {"expr": f"{_PX}[1] > width / 2 ? 'right' : 'left'"}, "baseline": "bottom"}
+    calc = [*cells, {"calculate": " + ' · ' + ".join(parts), "as": READOUT}]
+    enc = {"text": {"field": READOUT, "type": "nominal"}}
+    return [{"transform": calc, "mark": {**text, "stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.9},
+             "encoding": enc},
+            {"transform": calc, "mark": {**text, "fill": "#111"}, "encoding": enc}]
 
 
 def _hover_mask(ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, per_axis: int) -> tuple[np.ndarray, int]:
@@ -240,9 +284,11 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     """A heatmap of z over quantitative x and y cells [x, x+step) × [y, y+y_step), y growing downwards.
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
-    axes, so a repaint costs one mark however many cells there are. Hover: transparent rects over
+    axes, so a repaint costs one mark however many cells there are. Hover: the exact values of `tooltip` on
     every k-th cell of each axis (k chosen so ≤ hover_axis per axis, ≤ hover_axis / √panels with a facet: the
-    budget is per chart; 1 on small grids) with the exact values of `tooltip`; the subtitle says so when k > 1.
+    budget is per chart; 1 on small grids); the subtitle says so when k > 1. Without a facet only the hover cell
+    under the pointer is drawn, outlined, its values also written beside the pointer (POINTER); with a facet,
+    each hover cell is a transparent rect.
     Colour legend: the same explicit-stop scale.
     With `facet`, small multiples: one panel×panel heatmap per value of that column (in
     `facet_sort` order), `columns` per row, sharing axes and one colour scale.
@@ -274,7 +320,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
                 "facet": {"field": facet, "type": "nominal", "title": None, "sort": facet_values},
                 "spec": {"layer": layers, "width": panel, "height": panel},
                 "columns": columns, "title": head}
-    return Chart(_with_params(spec, cmap.param(DATA)), {DATA: frame})
+    return Chart(_with_params(spec, cmap.param(DATA) + ([] if facet else [POINTER_AT])), {DATA: frame})
 
 
 def _with_params(spec: dict, params: list[dict]) -> dict:
@@ -408,8 +454,9 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
     and columns gathered from two bands): each shown index gets one cell, at most `max_labels` tick
     labels per axis carry the real index values. The cells are one image, as in `heatmap`. Hover:
     exact values on every non-zero cell when there are at most `max_hover` (a rotation matrix has
-    2 per row), otherwise on every k-th cell of each axis. The plot is size × size pixels (wrapped in
-    a concat so that width="stretch" keeps the cells square, as in `plane`).
+    2 per row), otherwise on every k-th cell of each axis; the one under the pointer is outlined and its
+    values written beside it (POINTER). The plot is size × size pixels: show() draws a spec with a fixed
+    width at that width, so the cells stay square.
     """
     rows, cols = np.sort(df[row].unique()), np.sort(df[col].unique())
     ix, iy = np.searchsorted(cols, df[col].to_numpy()), np.searchsorted(rows, df[row].to_numpy())
@@ -436,9 +483,10 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
     ends = (ix, np.minimum(ix + k, nx), iy, np.minimum(iy + k, ny))
     frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, None, [], (0.0, float(nx), 0.0, float(ny)),
                                    hover, ends, x_enc, y_enc, z_title, list(tooltip or [row, col, z]))
-    view = {"layer": layers, "width": size, "height": size}
-    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [view], "title": _title(title, _with_note(subtitle, note))}
-    return Chart(_with_params(spec, cmap.param(DATA)), {DATA: frame})
+    # a fixed width, drawn at its own size (show(): width="content"), keeps the cells square
+    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "layer": layers, "width": size, "height": size,
+            "title": _title(title, _with_note(subtitle, note))}
+    return Chart(_with_params(spec, [*cmap.param(DATA), POINTER_AT]), {DATA: frame})
 
 
 _PALETTE = ["#3498db", "#e74c3c", "#27ae60", "#8e44ad", "#7f8c8d"]  # first: the unrotated vector
@@ -527,7 +575,8 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
-    st.vega_lite_chart(spec=spec, width="stretch")
+    # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
+    st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
     # redraws one element here instead of four (bench/analysis.md §S5)
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:

@@ -20,6 +20,7 @@ try:
 except ImportError:  # playwright is in requirements-dev.txt; without it the browser fixture fails (or all skip)
     expect = None
 
+import rope_core
 from explorer.nav import PAGE_BY_ID, PAGES
 from tests.browser_utils import (
     ARTIFACTS,
@@ -170,3 +171,39 @@ def test_slider_moves_url_and_values_survive_navigation(new_page, servers):
             expect(slider(page, label), f"frequencies: {label}").to_have_attribute("aria-valuetext", text)
         q = query_of(page)
         assert (q.get("L"), q.get("theta"), q.get("d")) == (["301"], ["600000"], ["64"]), page.url
+
+
+def _hover_readout(page, fx: float, fy: float) -> str:
+    """Point at a fraction (fx, fy) of the first chart's drawing area; the hover read-out written beside it."""
+    area = drawn_charts(page).first
+    box = area.bounding_box()
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])  # one move: no second event
+    readout = page.get_by_test_id("stVegaLiteChart").first.locator("text", has_text=" · ")
+    expect(readout.first).to_be_visible()
+    return readout.first.text_content()
+
+
+def test_heatmap_hover_reads_out_the_exact_cell(new_page, servers):
+    """Hover over a heatmap draws one mark for the cell under the pointer and writes its exact values beside it,
+    at once (a tooltip alone would wait for another pointer move), also after a slider move changed the data."""
+    with servers.fresh(prefetch=False) as server:
+        page = new_page()
+        page.goto(f"{server.url}/distance_decay?d=64&L=64&view=heatmap")
+        wait_idle(page)
+        assert_healthy(page, "distance_decay", "heatmap")
+        for theta, spot in ((10000.0, (0.7, 0.2)), (12500.0, (0.3, 0.8))):
+            if theta != 10000.0:
+                slider(page, "rope_theta (base)").focus()
+                page.keyboard.press("ArrowRight")
+                page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("theta") == ["12500"],
+                                  timeout=90_000)
+                wait_idle(page)
+            text = _hover_readout(page, *spot)
+            fields = dict(part.replace("\u2212", "-").split(" = ") for part in text.split(" · "))  # d3: U+2212 minus
+            m, n = int(fields["m"]), int(fields["n"])
+            assert (m < n) == (spot[0] > spot[1]) and int(fields["m_minus_n"]) == m - n, text
+            expected = rope_core.correlation(rope_core.RopeConfig(head_dim=64, rope_theta=theta), [m - n])[0]
+            assert float(fields["correlation"]) == pytest.approx(expected, rel=1e-5, abs=1e-6), text
+        # the outline: one rect of the hover layer drawn, not one per hover cell (64 cells, 1 in 4 per axis)
+        assert page.get_by_test_id("stVegaLiteChart").first.locator("g.layer_1_marks path").count() == 1
+        assert not page.js_errors, page.js_errors

@@ -240,11 +240,18 @@ def test_schema_is_altairs():
 
 def test_scales_titles_and_tooltips():
     """What Altair used to emit for these options (checked on the specs, value by value)."""
-    image, cells = CASES["heatmap_domain_tooltip"].spec["layer"]
+    image, cells, halo, readout = CASES["heatmap_domain_tooltip"].spec["layer"]
     enc = cells["encoding"]
-    assert image["mark"] == {"type": "image", "aspect": False, "smooth": False}
+    assert image["mark"] == {"type": "image", "aspect": False, "smooth": False, "tooltip": None}
     assert image["encoding"]["url"] == {"field": "_url", "type": "nominal"}
-    assert cells["mark"] == {"type": "rect", "opacity": 0}  # hover targets only: the image shows the colours
+    # hover: the image shows the colours; of the hover cells only the one under the pointer is drawn, outlined
+    assert image["params"] == [charts.POINTER]
+    assert cells["mark"] == {"type": "rect", "fillOpacity": 0, "stroke": "#111", "strokeWidth": 1}
+    assert cells["transform"] == [{"filter": {"field": "_kind", "equal": "cell"}}, {"filter": charts.POINTER_FILTER}]
+    for layer in (halo, readout):  # its values as text beside the pointer, over a white halo
+        assert layer["transform"][:2] == cells["transform"] and layer["mark"]["type"] == "text"
+        assert layer["transform"][2]["calculate"].startswith('"m = " + (isValid(datum["m"]) ? format(datum["m"], ".6~g")')
+    assert halo["mark"]["stroke"] == "white" and readout["mark"]["fill"] == "#111"
     scale = enc["color"]["scale"]
     assert scale["domain"][0] == -1.0 and scale["domain"][-1] == 1.0 and scale["domain"][5] == 0.0
     assert scale["range"][5] == "#f7f7f7" and scale["interpolate"] == "rgb" and scale["clamp"] is True
@@ -255,7 +262,8 @@ def test_scales_titles_and_tooltips():
     top = float(np.abs(grid_frame()["score"]).max())
     auto_scale = auto["layer"][1]["encoding"]["color"]["scale"]
     auto_frame = CASES["heatmap"].datasets[charts.DATA]
-    assert auto["params"] == [{"name": "_zmax", "expr": "length(data('data')) > 0 ? data('data')[0]._zmax : 1"}]
+    assert auto["params"] == [{"name": "_zmax", "expr": "length(data('data')) > 0 ? data('data')[0]._zmax : 1"},
+                              charts.POINTER_AT]
     assert auto_frame["_zmax"].iloc[0] == top and auto_frame["_zmax"].iloc[1:].isna().all()
     domain = resolved_domain(auto_scale, auto_frame)
     assert (domain[0], domain[5], domain[-1]) == (-top, 0.0, top)
@@ -305,7 +313,7 @@ def test_scales_titles_and_tooltips():
     assert marked["layer"][1]["encoding"]["shape"]["legend"] == {"labelExpr": "'it\\'s flagged'"}
     assert "layer" in CASES["line_marked_none"].spec and len(CASES["line_marked_none"].spec["layer"]) == 1
 
-    mx = CASES["matrix"].spec["hconcat"][0]
+    mx = CASES["matrix"].spec
     axis = mx["layer"][1]["encoding"]["x"]["axis"]
     assert axis["values"] == [0.5, 2.5, 4.5] and axis["labelAngle"] == 0  # cell centres of indices 0, 2, 6
     assert axis["labelExpr"] == 'datum.value == 0.5 ? "0" : datum.value == 2.5 ? "2" : datum.value == 4.5 ? "6" : \'\''
