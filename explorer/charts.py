@@ -137,8 +137,9 @@ def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log
     return raster.sequential(values, domain, log=log)
 
 
-# hover cells per axis over a raster heatmap: ≤ 256 marks per chart, each with exact values (each costs the browser
-# at every repaint: 24 per axis was 46 ms more per slider move on relative_position, A/B)
+# hover cells per axis over a raster heatmap, each with exact values: ≤ 256 per chart. A faceted heatmap draws each one
+# as a mark at every repaint (24 per axis was 46 ms more per slider move, A/B); an unfaceted one draws only the cell
+# under the pointer (POINTER)
 HOVER_AXIS = 16
 HOVER_NOTE = "Hover: exact values, 1 cell in {k} per axis (CSV: all cells)."
 
