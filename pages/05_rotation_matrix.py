@@ -63,7 +63,8 @@ page.how_computed(
     "R[a_i, b_i] = −sin mθ_i, R[b_i, a_i] = sin mθ_i, with (a_i, b_i) from `rope_core.pair_indices`. "
     "It is a pure rotation (the YaRN/LongRoPE attention factor is applied by `apply_rope`, not here).\n"
     "- Table: `rope_core.identity_errors(cfg, m, n, x=q, dtype)`: R is built from angles computed in the dtype "
-    "and stored in it; products, determinants and norms are then taken in float64. "
+    "and stored in it; products and norms are then taken in float64, block by block (R is a 2×2 rotation per pair), "
+    "and the determinant is the product of the blocks' c² + s², summed as logarithms in extended precision. "
     "It uses the frequencies at initialisation (seq_len unset), which differ from the heatmap's only for "
     "dynamic NTK and LongRoPE beyond the original context."
 )

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from rope_core.config import RopeConfig
 from rope_core.frequencies import attention_factor, inv_freq
+from rope_core.precision import resolve_dtype
 from rope_core.rotation import angles, apply_rope, identity_errors, pair_indices, rotation_matrix
+from rope_core.scores import diagonal_spread
 
 
 def naive_rope(x, m, config):
@@ -163,6 +165,58 @@ def test_identity_errors_stay_tiny_in_float64(d, theta, m, n):
     errors = identity_errors(RopeConfig(head_dim=d, rope_theta=theta), m, n)
     assert errors["orthogonality"] < 1e-12 and errors["inverse"] < 1e-12 and errors["norm"] < 1e-12
     assert errors["composition"] < 1e-9 and errors["relative"] < 1e-9 and errors["determinant"] < 1e-9
+
+
+def identity_errors_dense(config, m, n, x=None, dtype=np.float64):
+    """The definitions as written: dense d×d matrices R built entry by entry, products and LU determinant by numpy."""
+    dt = resolve_dtype(dtype)
+    theta = inv_freq(config)
+    d = config.rotary_dim
+
+    def rot(p):
+        phi = (np.asarray(p, dtype=np.float64).astype(dt) * theta.astype(dt)).astype(np.float64)
+        r = np.zeros((d, d))
+        for i, (a, b) in enumerate(pair_indices(d, config.layout)):
+            c, s = (float(np.asarray(f(phi[i])).astype(dt)) for f in (np.cos, np.sin))
+            r[a, a], r[a, b], r[b, a], r[b, b] = c, -s, s, c
+        return r
+
+    eye, r_m = np.eye(d), rot(m)
+    rng = np.random.default_rng(0)
+    if x is None:
+        x = rng.standard_normal(d)
+        x /= np.linalg.norm(x)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)[:d]
+    q, k = rng.standard_normal((2, d))
+    q, k = q / np.linalg.norm(q), k / np.linalg.norm(k)
+    rq = np.stack([rot(m + i) @ q for i in range(8)])
+    rk = np.stack([rot(m + i) @ k for i in range(8)])
+    return {
+        "orthogonality": float(np.max(np.abs(r_m.T @ r_m - eye))),
+        "determinant": float(abs(np.linalg.det(r_m) - 1.0)),
+        "composition": float(np.max(np.abs(r_m @ rot(n) - rot(m + n)))),
+        "inverse": float(np.max(np.abs(r_m @ rot(-m) - eye))),
+        "norm": float(abs(np.linalg.norm(r_m @ x) - np.linalg.norm(x))),
+        "relative": float(diagonal_spread(rq @ rk.T)),
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(dims, thetas, positions, positions, st.sampled_from(["float64", "float32", "bfloat16"]),
+       st.sampled_from(["half", "interleaved"]), st.booleans())
+def test_identity_errors_by_blocks_match_the_dense_definitions(d, theta, m, n, dtype, layout, with_x):
+    """identity_errors works on R's 2×2 blocks; the dense products must give the same errors, up to the rounding
+    of the float64 measurement itself (a few ulp per entry; the LU determinant adds ~d ulp)."""
+    config = RopeConfig(head_dim=d, rope_theta=theta, layout=layout)
+    x = np.random.default_rng(d).standard_normal(d) if with_x else None
+    fast = identity_errors(config, m, n, x=x, dtype=dtype)
+    slow = identity_errors_dense(config, m, n, x=x, dtype=dtype)
+    assert set(fast) == set(slow)
+    eps = np.finfo(np.float64).eps
+    for key in ("orthogonality", "inverse", "composition", "relative"):
+        assert abs(fast[key] - slow[key]) <= 4 * eps, (key, fast[key], slow[key])
+    assert abs(fast["norm"] - slow["norm"]) <= 8 * eps * (float(np.linalg.norm(x)) if with_x else 1.0)
+    assert abs(fast["determinant"] - slow["determinant"]) <= 4 * d * eps, (fast["determinant"], slow["determinant"])
 
 
 @pytest.mark.parametrize("config", [
