@@ -401,6 +401,12 @@ def _rule(axis: str, index: int) -> dict:
             "layer": [rule, text]}
 
 
+# Drawn on a canvas instead of SVG: one DOM node per chart instead of one per point. For the few hundred filled
+# points of line_marked (context_extension [ood] at heaviest: 375) this saves ~70 ms a slider press (A/B); for line
+# charts and heatmaps it made no measurable difference, and SVG keeps their marks inspectable (the hover test).
+CANVAS = {"embedOptions": {"renderer": "canvas"}}
+
+
 def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str, title: str,
                 subtitle: str | Sequence[str] | None = None, **line_kwargs) -> Chart:
     """line() plus filled points on the rows where the boolean column `mark` is true (e.g. "out of
@@ -424,7 +430,7 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     pts = {"data": {"name": DATA}, "transform": [{"filter": _field(mark)}],
            "mark": {"type": "point", "filled": True, "size": 45, "opacity": 0.9}, "encoding": enc}
     spec = {"$schema": SCHEMA, "layer": [inner, pts], "height": chart.spec["height"],
-            "title": _title(title, subtitle)}
+            "title": _title(title, subtitle), "usermeta": CANVAS}
     return Chart(spec, chart.datasets)
 
 

@@ -312,6 +312,8 @@ def test_scales_titles_and_tooltips():
     assert marked["layer"][1]["transform"] == [{"filter": 'datum["flag"]'}]
     assert marked["layer"][1]["encoding"]["shape"]["legend"] == {"labelExpr": "'it\\'s flagged'"}
     assert "layer" in CASES["line_marked_none"].spec and len(CASES["line_marked_none"].spec["layer"]) == 1
+    assert marked["usermeta"] == {"embedOptions": {"renderer": "canvas"}}  # one canvas, not an SVG node per point
+    assert "usermeta" not in CASES["line"].spec and "usermeta" not in CASES["heatmap_domain_tooltip"].spec
 
     mx = CASES["matrix"].spec
     axis = mx["layer"][1]["encoding"]["x"]["axis"]
