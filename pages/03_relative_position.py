@@ -49,16 +49,20 @@ def delta_view() -> None:
 
 {"matrix": matrix_view, "delta": delta_view}[view]()
 
-st.subheader("Why: the per-pair derivation")
-st.latex(r"\langle R(m)q,\, R(n)k\rangle = q^\top R(m)^\top R(n)\, k = q^\top R(n-m)\, k")
-st.latex(
-    r"= \sum_{i=0}^{d/2-1} \big[(q_{a_i}k_{a_i} + q_{b_i}k_{b_i})\cos((m-n)\theta_i)"
-    r" + (q_{a_i}k_{b_i} - q_{b_i}k_{a_i})\sin((m-n)\theta_i)\big]"
-)
-st.markdown(
-    "Here (a_i, b_i) are the two features of pair i: (i, i + d/2) in the half layout, (2i, 2i + 1) in the "
-    "interleaved one. Features beyond the rotary dim add the constant q·k of the pass-through part."
-)
+# Sent only while open (lazy: opening it reruns the page): two formulas cost every slider move ~26 ms in the browser
+# while closed and rendered (A/B, bench/analysis.md §S7).
+with st.expander("Why: the per-pair derivation", icon=":material/calculate:", key="why_open",
+                 on_change="rerun") as why:
+    if why.open:
+        st.latex(r"\langle R(m)q,\, R(n)k\rangle = q^\top R(m)^\top R(n)\, k = q^\top R(n-m)\, k")
+        st.latex(
+            r"= \sum_{i=0}^{d/2-1} \big[(q_{a_i}k_{a_i} + q_{b_i}k_{b_i})\cos((m-n)\theta_i)"
+            r" + (q_{a_i}k_{b_i} - q_{b_i}k_{a_i})\sin((m-n)\theta_i)\big]"
+        )
+        st.markdown(
+            "Here (a_i, b_i) are the two features of pair i: (i, i + d/2) in the half layout, (2i, 2i + 1) in the "
+            "interleaved one. Features beyond the rotary dim add the constant q·k of the pass-through part."
+        )
 
 page.how_computed(
     "- Heatmap and spread: `rope_core.scores_absolute(q, k, cfg, positions, positions)` rotates q and k at "

@@ -516,3 +516,13 @@ def test_how_computed_is_sent_only_while_open(page_id):
     opened = [m.value for m in at.main.markdown]
     added = [m for m in opened if m not in closed]
     assert len(added) == 1 and "rope_core" in added[0], added
+
+
+def test_relative_position_derivation_is_sent_only_while_open():
+    at = run_page("relative_position")
+    assert not at.main.latex
+    at.session_state["why_open"] = True
+    at.run()
+    check(at, "relative_position", "derivation open")
+    assert len(at.main.latex) == 2 and "R(n-m)" in at.main.latex[0].value
+    assert any("(2i, 2i + 1)" in m.value for m in at.main.markdown)
