@@ -574,6 +574,9 @@ def _export(chart: Chart, fmt: str) -> bytes:
 def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     """Draw a chart full width with CSV / PNG / SVG downloads. `name` is unique on the page."""
     spec = chart.to_dict()
+    for key, d in spec["datasets"].items():
+        if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
+            spec["datasets"][key] = d.reset_index(drop=True)
     rows = sum(len(d) for d in spec["datasets"].values())
     if rows > MAX_ROWS:
         # Builders downsample in numpy and say how; this is only the last line of defence

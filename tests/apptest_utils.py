@@ -59,7 +59,10 @@ def charts(at: AppTest) -> list[tuple[dict, pd.DataFrame]]:
     out = []
     for el in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
         spec = json.loads(el.proto.spec)
-        frames = [pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in el.proto.datasets]
+        tables = [pa.ipc.open_stream(ds.data.data).read_all() for ds in el.proto.datasets]
+        # a filtered frame's index would be shipped as a column nobody draws
+        assert not any(c.startswith("__index_level") for t in tables for c in t.column_names), "index sent"
+        frames = [t.to_pandas() for t in tables]
         if not frames and el.proto.data.data:
             frames = [pa.ipc.open_stream(el.proto.data.data).read_all().to_pandas()]
         # layered charts carry small frames for rules and labels too: the data is the largest one
