@@ -51,13 +51,11 @@ def rotation_matrix(config: RopeConfig, m: float, seq_len: int | None = None) ->
     return _rotation_from_angles(angles(config, [m], seq_len)[0], config.layout)
 
 
-def _rotation_from_angles(phi: np.ndarray, layout: str, dtype=np.float64) -> np.ndarray:
+def _rotation_from_angles(phi: np.ndarray, layout: str) -> np.ndarray:
     idx = pair_indices(2 * len(phi), layout)
     a, b = idx[:, 0], idx[:, 1]
-    # Round the entries to the storage dtype, then measure in float64. Rounding commutes with the sign
-    # and leaves the zeros alone, so only the 2 · len(phi) nonzero entries are rounded.
-    cos = np.cos(np.asarray(phi, dtype=np.float64)).astype(dtype).astype(np.float64)
-    sin = np.sin(np.asarray(phi, dtype=np.float64)).astype(dtype).astype(np.float64)
+    cos = np.cos(np.asarray(phi, dtype=np.float64))
+    sin = np.sin(np.asarray(phi, dtype=np.float64))
     rot = np.zeros((2 * len(phi), 2 * len(phi)), dtype=np.float64)
     rot[a, a] = cos
     rot[b, b] = cos
@@ -136,9 +134,9 @@ def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.flo
       "norm":          | ||R(m) x|| - ||x|| |   (x: first rotary_dim features; default a seeded unit vector)
       "relative":      diagonal_spread of S[i, j] = <R(p_i) q, R(p_j) k>, p = m + 0..7, seeded unit q, k
     R is block diagonal (a 2×2 rotation per pair, `pair_indices`), so every product is taken block by block:
-    O(d) work instead of O(d³) dense products (`_identity_errors_dense` in the tests is the dense reference; the
-    two agree to float64 rounding). The determinant is the product of the blocks' determinants c² + s², summed
-    as logarithms in extended precision, which is closer to det of the rounded R than an LU factorisation.
+    O(d) work instead of O(d³) dense products. `identity_errors_dense` in tests/test_rotation.py is the dense
+    reference; the two agree to float64 rounding. The determinant is the product of the blocks' determinants
+    c² + s², summed as logarithms in extended precision: closer to det of the rounded R than an LU factorisation.
     Source: RoFormer (arXiv 2104.09864) Sec. 3.4.
     """
     from .scores import diagonal_spread  # local import: scores builds on this module
@@ -152,7 +150,7 @@ def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.flo
         return np.cos(phi).astype(dt).astype(np.float64), np.sin(phi).astype(dt).astype(np.float64)
 
     def times(c1, s1, c2, s2):
-        """The 2×2 blocks of R1 R2, entries (a,a), (a,b), (b,a), (b,b): [[c1, -s1], [s1, c1]] @ [[c2, -s2], [s2, c2]]."""
+        """Entries (a,a), (a,b), (b,a), (b,b) of the blocks of R1 R2: [[c1, -s1], [s1, c1]] @ [[c2, -s2], [s2, c2]]."""
         return c1 * c2 + (-s1) * s2, c1 * (-s2) + (-s1) * c2, s1 * c2 + c1 * s2, s1 * (-s2) + c1 * c2
 
     d = config.rotary_dim
