@@ -121,6 +121,18 @@ def apply_rope_pairs(x, positions, config: RopeConfig, pairs, seq_len: int | Non
     return np.stack([xa * cos - xb * sin, xb * cos + xa * sin], axis=-1)
 
 
+def _probe_vectors(d: int, x=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vectors identity_errors measures with: x (its first d features; default a seeded unit vector) and
+    seeded unit q, k, all of length d."""
+    rng = np.random.default_rng(0)
+    if x is None:
+        x = rng.standard_normal(d)
+        x /= np.linalg.norm(x)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)[:d]
+    q, k = rng.standard_normal((2, d))
+    return x, q / np.linalg.norm(q), k / np.linalg.norm(k)
+
+
 def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.float64) -> dict[str, float]:
     """Measured violations of the rotation identities at positions m and n.
 
@@ -164,14 +176,7 @@ def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.flo
         return out
 
     (c_m, s_m), (c_n, s_n) = rot(m), rot(n)
-    rng = np.random.default_rng(0)
-    if x is None:
-        x = rng.standard_normal(d)
-        x /= np.linalg.norm(x)
-    x = np.asarray(x, dtype=np.float64).reshape(-1)[:d]
-    q, k = rng.standard_normal((2, d))
-    q /= np.linalg.norm(q)
-    k /= np.linalg.norm(k)
+    x, q, k = _probe_vectors(d, x)
     turned = [rot(m + i) for i in range(8)]
     rq = np.stack([apply(c, s, q) for c, s in turned])
     rk = np.stack([apply(c, s, k) for c, s in turned])

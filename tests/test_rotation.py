@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rope_core.config import RopeConfig
 from rope_core.frequencies import attention_factor, inv_freq
 from rope_core.precision import resolve_dtype
-from rope_core.rotation import angles, apply_rope, identity_errors, pair_indices, rotation_matrix
+from rope_core.rotation import _probe_vectors, angles, apply_rope, identity_errors, pair_indices, rotation_matrix
 from rope_core.scores import diagonal_spread
 
 
@@ -183,13 +183,7 @@ def identity_errors_dense(config, m, n, x=None, dtype=np.float64):
         return r.astype(dt).astype(np.float64)
 
     eye, r_m = np.eye(d), rot(m)
-    rng = np.random.default_rng(0)
-    if x is None:
-        x = rng.standard_normal(d)
-        x /= np.linalg.norm(x)
-    x = np.asarray(x, dtype=np.float64).reshape(-1)[:d]
-    q, k = rng.standard_normal((2, d))
-    q, k = q / np.linalg.norm(q), k / np.linalg.norm(k)
+    x, q, k = _probe_vectors(d, x)  # the same inputs; everything measured on them is computed here
     rq = np.stack([rot(m + i) @ q for i in range(8)])
     rk = np.stack([rot(m + i) @ k for i in range(8)])
     return {
