@@ -387,6 +387,9 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
     return Chart(spec, datasets)
 
 
+LABEL_STEP = 14  # px between the labels of successive vertical rules
+
+
 def _rule(axis: str, index: int) -> dict:
     """The layer of rule `index` of the RULES dataset (columns rule, v, label): a labelled dashed line
     at v on `axis` ("x": vertical, "y": horizontal)."""
@@ -394,7 +397,8 @@ def _rule(axis: str, index: int) -> dict:
     rule = {"mark": {"type": "rule", "color": "#444", "strokeDash": [4, 4]},
             "encoding": {axis: pos, "tooltip": [{"field": "label", "type": "nominal", "title": "rule"},
                                                 _q("v", title="value", format=".6~g")]}}
-    other = {"y": {"value": 8}} if axis == "x" else {"x": {"value": 4}}
+    # x rules come first (index 0, 1, …): each label one line lower, so labels of nearby rules do not overprint
+    other = {"y": {"value": 8 + LABEL_STEP * index}} if axis == "x" else {"x": {"value": 4}}
     text = {"mark": {"type": "text", "align": "left", "dx": 4, "dy": -6 if axis == "x" else -4, "color": "#444"},
             "encoding": {axis: pos, "text": {"field": "label", "type": "nominal"}, **other}}
     return {"data": {"name": RULES}, "transform": [{"filter": {"field": "rule", "equal": index}}],

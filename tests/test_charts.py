@@ -297,6 +297,7 @@ def test_scales_titles_and_tooltips():
         (charts.RULES, [{"filter": {"field": "rule", "equal": i}}]) for i in range(3)]
     assert "x" in rules[1]["layer"][0]["encoding"] and "y" in rules[2]["layer"][0]["encoding"]
     assert rules[0]["layer"][1]["encoding"]["y"] == {"value": 8}
+    assert rules[1]["layer"][1]["encoding"]["y"] == {"value": 8 + charts.LABEL_STEP}  # stacked, not overprinted
     assert rules[2]["layer"][1]["encoding"]["x"] == {"value": 4}
     assert CASES["line"].spec["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
     dash = CASES["line_log_points_dash"].spec["layer"][0]
