@@ -10,13 +10,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from floor_chart import wavelength_chart
+
 GRID = tuple(float(f"{m * 10.0**e:.6g}") for e in range(1, 8) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5))
 theta = st.sidebar.select_slider("rope_theta (base)", options=GRID, value=10000.0, key="w_theta")
-x = np.arange(64, dtype=np.float64)
-frame = pd.DataFrame({"pair": x, "wavelength": 2 * np.pi * theta ** (2 * x / 128)})
-st.altair_chart(alt.Chart(frame, title="Wavelength per pair").mark_line().encode(
-    x=alt.X("pair:Q", title="pair index"), y=alt.Y("wavelength:Q", scale=alt.Scale(type="log"), title="tokens")),
-    width="stretch")
+wavelength_chart(theta)
 
 try:
     cells = max(0, min(40_000, int(st.query_params.get("cells", "0"))))

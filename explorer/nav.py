@@ -57,21 +57,24 @@ PAGE_BY_ID = {p.url_path: p for p in PAGES}
 _FLAG = "_rope_entry_active"
 
 
-def _navigation():
+def _navigation(first=None):
     pages = [
-        st.Page(str(ROOT / p.file), title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0))
+        st.Page(str(ROOT / p.file), title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0 and not first))
         for i, p in enumerate(PAGES)
     ]
-    return st.navigation(pages)
+    return st.navigation([first, *pages] if first else pages)
 
 
-def entry() -> None:
-    """The entrypoint's whole job: set up the page and run the selected page."""
+def entry(first=None) -> None:
+    """The entrypoint's whole job: set up the page and run the selected page.
+
+    first: an `st.Page` listed first and opened at / instead of Home (the bench's frame reference,
+    bench/frame_app.py: the app's frame around the trivial page's chart)."""
     ctx = get_script_run_ctx()
     setattr(ctx, _FLAG, True)
     try:
         st.set_page_config(page_title="RoPE Explorer", page_icon=":material/rotate_right:", layout="wide")
-        _navigation().run()
+        _navigation(first).run()
     finally:
         setattr(ctx, _FLAG, False)
 
