@@ -377,8 +377,11 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
     rules = [(axis, float(v), str(label)) for axis, rs in (("x", rules_x), ("y", rules_y)) for v, label in rs]
     rules = [r for r in rules if np.isfinite(r[1])]
     if rules:
+        right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
+                             zero)
         datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
-                                        "label": [r[2] for r in rules]})
+                                        "label": [r[2] for r in rules],
+                                        "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
         spec = {"$schema": SCHEMA, "layer": [{"data": {"name": DATA}, **main},
                                              *(_rule(axis, i) for i, (axis, _, _) in enumerate(rules))]}
     else:
@@ -390,8 +393,30 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
 LABEL_STEP = 14  # px between the labels of successive vertical rules
 
 
+LABEL_LEFT_FROM = 0.6  # a vertical rule further right than this share of the x axis has its label on its left
+
+
+def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: str | None, zero: bool) -> np.ndarray:
+    """For each rule, True when its label goes on the rule's left (text ending at the rule): a vertical rule in the
+    right part of the x axis, whose label would otherwise run past the plot into the legend. The axis extent is
+    estimated as Vega-Lite's domain is: the data's and the rules' extent (and 0 when the scale includes zero)."""
+    def pos(v: np.ndarray) -> np.ndarray:
+        if scale == "log":
+            return np.log10(np.where(v > 0, v, np.nan))
+        if scale == "symlog":
+            return np.sign(v) * np.log1p(np.abs(v))
+        return v
+
+    vx = np.array([v for axis, v, _ in rules if axis == "x"], dtype=float)
+    at = pos(np.concatenate([xs.to_numpy(dtype=float), vx, [0.0] if zero and scale is None else []]))
+    at = at[np.isfinite(at)]
+    lo, hi = (float(at.min()), float(at.max())) if len(at) else (0.0, 1.0)
+    share = (pos(np.array([v for _, v, _ in rules], dtype=float)) - lo) / (hi - lo if hi > lo else 1.0)
+    return np.array([axis == "x" for axis, _, _ in rules]) & (np.nan_to_num(share) > LABEL_LEFT_FROM)
+
+
 def _rule(axis: str, index: int) -> dict:
-    """The layer of rule `index` of the RULES dataset (columns rule, v, label): a labelled dashed line
+    """The layer of rule `index` of the RULES dataset (columns rule, v, label, align, dx): a labelled dashed line
     at v on `axis` ("x": vertical, "y": horizontal)."""
     pos = _q("v")
     rule = {"mark": {"type": "rule", "color": "#444", "strokeDash": [4, 4]},
@@ -399,7 +424,10 @@ def _rule(axis: str, index: int) -> dict:
                                                 _q("v", title="value", format=".6~g")]}}
     # x rules come first (index 0, 1, …): each label one line lower, so labels of nearby rules do not overprint
     other = {"y": {"value": 8 + LABEL_STEP * index}} if axis == "x" else {"x": {"value": 4}}
-    text = {"mark": {"type": "text", "align": "left", "dx": 4, "dy": -6 if axis == "x" else -4, "color": "#444"},
+    # the label's side of the rule comes with the data (columns align, dx: _label_sides), so a rule moving
+    # across the plot changes data, not the spec
+    text = {"mark": {"type": "text", "align": {"expr": "datum.align"}, "dx": {"expr": "datum.dx"},
+                     "dy": -6 if axis == "x" else -4, "color": "#444"},
             "encoding": {axis: pos, "text": {"field": "label", "type": "nominal"}, **other}}
     return {"data": {"name": RULES}, "transform": [{"filter": {"field": "rule", "equal": index}}],
             "layer": [rule, text]}

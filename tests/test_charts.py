@@ -292,7 +292,9 @@ def test_scales_titles_and_tooltips():
     assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
                                          "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]}}
     assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [
-        {"rule": 0, "v": 3.0, "label": "x = 3"}, {"rule": 1, "v": 5.0, "label": "5"}, {"rule": 2, "v": 0.5, "label": "half"}]
+        {"rule": 0, "v": 3.0, "label": "x = 3", "align": "left", "dx": 4},
+        {"rule": 1, "v": 5.0, "label": "5", "align": "left", "dx": 4},
+        {"rule": 2, "v": 0.5, "label": "half", "align": "left", "dx": 4}]
     assert [(r["data"]["name"], r["transform"]) for r in rules] == [
         (charts.RULES, [{"filter": {"field": "rule", "equal": i}}]) for i in range(3)]
     assert "x" in rules[1]["layer"][0]["encoding"] and "y" in rules[2]["layer"][0]["encoding"]
@@ -365,6 +367,35 @@ def test_renders_through_the_vega_lite_compiler(name):
     svg = charts._export(chart, "svg").decode()  # the SVG download's own route
     assert svg.lstrip().startswith("<svg") and "</svg>" in svg
     assert chart.spec["title"]["text"] in svg
+
+
+def test_a_vertical_rule_in_the_right_part_of_the_plot_has_its_label_on_its_left():
+    """Its label would otherwise run past the plot into the legend (Context extension: 'target' at the right edge)."""
+    df = pd.DataFrame({"x": np.arange(11.0), "y": np.arange(11.0)})
+    chart = charts.line(df, "x", "y", title="sides", x_title="x", y_title="y",
+                        rules_x=[(1.0, "near left"), (9.5, "near right")], rules_y=[(5.0, "level")])
+    assert [(r["align"], r["dx"]) for r in charts.records(chart.datasets[charts.RULES])] == [
+        ("left", 4), ("right", -4), ("left", 4)]
+    svg = charts._export(chart, "svg").decode()  # what Vega draws from the spec: the side follows the data
+    anchors = dict((text, anchor) for anchor, text in re.findall(r'<text[^>]*text-anchor="(\w+)"[^>]*>([^<]*)</text>', svg))
+    assert (anchors["near left"], anchors["near right"], anchors["level"]) == ("start", "end", "start")
+
+
+@pytest.mark.parametrize("scale, zero, rule, left", [
+    (None, False, 1e4, False),  # linear axis 1 … 1e6: 1e4 is at its far left
+    ("log", False, 1e4, True),  # log axis: two thirds of the way
+    ("log", False, 1e2, False),  # one third
+    ("symlog", False, 1e5, True),
+])
+def test_label_side_follows_the_axis_scale(scale, zero, rule, left):
+    got = charts._label_sides(pd.Series([1.0, 1e6]), [("x", rule, "r"), ("y", rule, "h")], scale, zero)
+    assert list(got) == [left, False]  # a horizontal rule's label stays at the left edge
+
+
+@pytest.mark.parametrize("zero, left", [(False, False), (True, True)])
+def test_label_side_counts_zero_when_the_axis_includes_it(zero, left):
+    # data 5 … 10, rule at 7.5: half way along 5 … 10, three quarters along 0 … 10
+    assert list(charts._label_sides(pd.Series([5.0, 10.0]), [("x", 7.5, "r")], None, zero)) == [left]
 
 
 def test_png_export():
