@@ -40,6 +40,17 @@ def pair_indices(rotary_dim: int, layout: str) -> np.ndarray:
     raise ValueError(f"layout must be 'half' or 'interleaved', got {layout!r}")
 
 
+def pair_slices(rotary_dim: int, layout: str) -> tuple[slice, slice]:
+    """The features a_i and b_i of every pair as two slices, in pair order: pair_indices(...)[:, 0] and [:, 1]
+    as views instead of copies ("half": [0, n) and [n, 2n); "interleaved": even and odd features)."""
+    n = rotary_dim // 2
+    if layout == "half":
+        return slice(0, n), slice(n, 2 * n)
+    if layout == "interleaved":
+        return slice(0, 2 * n, 2), slice(1, 2 * n, 2)
+    raise ValueError(f"layout must be 'half' or 'interleaved', got {layout!r}")
+
+
 def rotation_matrix(config: RopeConfig, m: float, seq_len: int | None = None) -> np.ndarray:
     """R(m): block rotation by m * theta_i in each pair's plane, in the config's layout.
 
@@ -86,11 +97,11 @@ def apply_rope(x, positions, config: RopeConfig, seq_len: int | None = None) -> 
         raise ValueError(f"x must have shape (..., seq, head_dim) with seq = len(positions) = {phi.shape[0]}")
     af = attention_factor(config, seq_len)
     cos, sin = np.cos(phi) * af, np.sin(phi) * af
-    idx = pair_indices(config.rotary_dim, config.layout)
-    xa, xb = x[..., idx[:, 0]], x[..., idx[:, 1]]
+    sa, sb = pair_slices(config.rotary_dim, config.layout)  # views: fancy indexing took half the time at d = 512
+    xa, xb = x[..., sa], x[..., sb]
     out = x.copy()
-    out[..., idx[:, 0]] = xa * cos - xb * sin
-    out[..., idx[:, 1]] = xb * cos + xa * sin
+    out[..., sa] = xa * cos - xb * sin
+    out[..., sb] = xb * cos + xa * sin
     return out
 
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from rope_core.config import RopeConfig
 from rope_core.frequencies import attention_factor, inv_freq
 from rope_core.precision import resolve_dtype
-from rope_core.rotation import _probe_vectors, angles, apply_rope, identity_errors, pair_indices, rotation_matrix
+from rope_core.rotation import (_probe_vectors, angles, apply_rope, identity_errors, pair_indices, pair_slices,
+                                 rotation_matrix)
 from rope_core.scores import diagonal_spread
 
 
@@ -77,6 +78,18 @@ def test_pair_indices():
     np.testing.assert_array_equal(pair_indices(6, "interleaved"), [[0, 1], [2, 3], [4, 5]])
     with pytest.raises(ValueError, match="layout"):
         pair_indices(6, "zigzag")
+
+
+@pytest.mark.parametrize("layout", ["half", "interleaved"])
+@pytest.mark.parametrize("rotary_dim", [2, 6, 64, 510])
+def test_pair_slices_select_the_pair_indices(layout, rotary_dim):
+    features = np.arange(rotary_dim + 4)  # partial rotary: features past rotary_dim are in no pair
+    sa, sb = pair_slices(rotary_dim, layout)
+    idx = pair_indices(rotary_dim, layout)
+    np.testing.assert_array_equal(features[sa], idx[:, 0])
+    np.testing.assert_array_equal(features[sb], idx[:, 1])
+    with pytest.raises(ValueError, match="layout"):
+        pair_slices(rotary_dim, "zigzag")
 
 
 def test_angles_are_outer_product():
