@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import rope_core
 from rope_core import RopeConfig
@@ -95,10 +96,19 @@ def _specs(page_specs: Sequence[ParamSpec]) -> list[ParamSpec]:
     return [_preset_spec(), *controls.SHARED[1:], *page_specs]
 
 
-def _read_url(specs: Sequence[ParamSpec], current: Values | None) -> tuple[Values, list[str]]:
+def _history_navigation() -> bool:
+    """True when this run was started by the browser's Back or Forward (streamlit 1.67 marks such runs on the
+    script run context; without the mark, False: the URL is then read as on any other run)."""
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", False))
+
+
+def _read_url(specs: Sequence[ParamSpec], current: Values | None, whole: bool = False) -> tuple[Values, list[str]]:
+    """The values a link asks for. A link without parameters keeps the session's values (a page switch), unless
+    `whole`: Back or Forward to an entry without parameters, which was the default view."""
     raw = _raw_query()
     values = dict(current) if current else {}
-    if not raw:
+    if not raw and not whole:
         for s in specs:
             values.setdefault(s.key, s.default)
         return values, []
@@ -234,8 +244,10 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     current = st.session_state.get(VALUES)
     raw = {k: v[-1] for k, v in _raw_query().items()}
     warnings: list[str] = []
-    if current is None or (raw and raw != st.session_state.get(WRITTEN)):
-        values, warnings = _read_url(specs, current)
+    # Back or Forward to an entry without parameters means the defaults; a page switch without them keeps the values
+    history = _history_navigation()
+    if current is None or ((raw or history) and raw != st.session_state.get(WRITTEN)):
+        values, warnings = _read_url(specs, current, whole=history)
     else:
         values = current
         for s in specs:

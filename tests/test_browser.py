@@ -79,8 +79,12 @@ def new_page(browser):
         ctx.close()
 
 
+def query_of_url(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
 def query_of(page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.url).query)
+    return query_of_url(page.url)
 
 
 def assert_healthy(page, page_id: str, where: str, server=None) -> None:
@@ -171,6 +175,35 @@ def test_slider_moves_url_and_values_survive_navigation(new_page, servers):
             expect(slider(page, label), f"frequencies: {label}").to_have_attribute("aria-valuetext", text)
         q = query_of(page)
         assert (q.get("L"), q.get("theta"), q.get("d")) == (["301"], ["600000"], ["64"]), page.url
+
+
+def test_back_and_forward_restore_the_view_each_entry_links_to(new_page, servers):
+    """Every slider move is a browser history entry (streamlit pushes each new query string). Back to the entry
+    without parameters shows the defaults again, as that link does; Forward returns to the moved value."""
+    with servers.fresh(prefetch=False) as server:
+        page = new_page()
+        page.goto(f"{server.url}/frequencies")
+        wait_idle(page)
+        expect(slider(page, "rope_theta (base)")).to_have_attribute("aria-valuetext", "10k")
+        for theta in ("12500", "15000"):
+            slider(page, "rope_theta (base)").focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_url(lambda url, t=theta: query_of_url(url).get("theta") == [t], timeout=90_000)
+            wait_idle(page)
+        page.go_back()
+        page.wait_for_url(lambda url: query_of_url(url).get("theta") == ["12500"], timeout=90_000)
+        wait_idle(page)
+        expect(slider(page, "rope_theta (base)")).to_have_attribute("aria-valuetext", "12.5k")
+        page.go_back()
+        page.wait_for_url(lambda url: urlparse(url).path == "/frequencies" and not query_of_url(url), timeout=90_000)
+        wait_idle(page)
+        expect(slider(page, "rope_theta (base)")).to_have_attribute("aria-valuetext", "10k")
+        assert not query_of(page), f"the URL was rewritten to {page.url}: Back did not reach the default view"
+        assert_healthy(page, "frequencies", "after Back")
+        page.go_forward()
+        page.wait_for_url(lambda url: query_of_url(url).get("theta") == ["12500"], timeout=90_000)
+        wait_idle(page)
+        expect(slider(page, "rope_theta (base)")).to_have_attribute("aria-valuetext", "12.5k")
 
 
 def _hover_readout(page, fx: float, fy: float) -> str:
