@@ -7,9 +7,11 @@ ml_dtypes for bfloat16): no streamlit, pandas or altair, so it runs in any noteb
 from . import phase_error
 from .attention import attention_maps, random_projections
 from .attention_rows import attention_rows
-from .config import LAYOUTS, SCALING_TYPES, RopeConfig
+from .config import AXIAL_SPLITS, LAYOUTS, SCALING_TYPES, RopeConfig
 from .diagonals import diagonal_spreads
 from .extension import ood_angles
+from .hf_config import layer_ropes, read_rope_config
+from .layers import AttnTemperature, LayerRope, attention_temperature
 from .frequencies import (
     ROPE_INIT_FUNCTIONS,
     attention_factor,
@@ -22,7 +24,17 @@ from .frequencies import (
 )
 from .precision import DTYPES, angle_error, resolve_dtype
 from .presets import PRESETS, Preset, preset_config, preset_dict
-from .rotation import angles, apply_rope, apply_rope_pairs, identity_errors, pair_indices, rotation_matrix
+from .rotation import (
+    angles,
+    apply_rope,
+    apply_rope_pairs,
+    identity_errors,
+    pair_axes,
+    pair_indices,
+    position_matrix,
+    rotation_blocks,
+    rotation_matrix,
+)
 from .same_token import same_token_attention, same_token_rows_naive, same_token_scores
 from .scores import (
     correlation,
@@ -42,7 +54,10 @@ from .spectrum import spectrum_summary
 
 __all__ = [
     "phase_error",
+    "AXIAL_SPLITS",
+    "AttnTemperature",
     "DTYPES",
+    "LayerRope",
     "LAYOUTS",
     "PRESETS",
     "ROPE_INIT_FUNCTIONS",
@@ -56,6 +71,7 @@ __all__ = [
     "apply_rope",
     "apply_rope_pairs",
     "attention_factor",
+    "attention_temperature",
     "attention_maps",
     "attention_rows",
     "correlation",
@@ -65,18 +81,23 @@ __all__ = [
     "diagonal_spreads",
     "identity_errors",
     "inv_freq",
+    "layer_ropes",
     "men_b",
     "men_first_negative",
     "men_min_theta",
     "ntk_base",
     "ood_angles",
+    "pair_axes",
     "pair_indices",
+    "position_matrix",
     "preset_config",
     "preset_dict",
     "random_projections",
+    "read_rope_config",
     "relative_score_matrix",
     "resolve_dtype",
     "roformer_bound",
+    "rotation_blocks",
     "rotation_matrix",
     "same_token_attention",
     "same_token_rows_naive",
