@@ -12,6 +12,7 @@ from .diagonals import diagonal_spreads
 from .extension import ood_angles
 from .hf_config import layer_ropes, read_rope_config
 from .layers import AttnTemperature, LayerRope, attention_temperature
+from .mrope import SEGMENT_KINDS, mrope_position_ids
 from .frequencies import (
     ROPE_INIT_FUNCTIONS,
     attention_factor,
@@ -51,6 +52,7 @@ from .scores import (
 )
 from .sinusoidal import additive_vs_rope, additive_vs_rope_same_token, sinusoidal_pe
 from .spectrum import spectrum_summary
+from .vision import vision_patch_positions
 
 __all__ = [
     "phase_error",
@@ -62,6 +64,7 @@ __all__ = [
     "PRESETS",
     "ROPE_INIT_FUNCTIONS",
     "SCALING_TYPES",
+    "SEGMENT_KINDS",
     "Preset",
     "RopeConfig",
     "additive_vs_rope",
@@ -85,6 +88,7 @@ __all__ = [
     "men_b",
     "men_first_negative",
     "men_min_theta",
+    "mrope_position_ids",
     "ntk_base",
     "ood_angles",
     "pair_axes",
@@ -107,6 +111,7 @@ __all__ = [
     "scores_absolute",
     "sinusoidal_pe",
     "spectrum_summary",
+    "vision_patch_positions",
     "wavelengths",
     "yarn_attention_factors",
     "yarn_correction_range",
