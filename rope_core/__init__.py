@@ -24,7 +24,7 @@ from .frequencies import (
     yarn_correction_range,
 )
 from .precision import DTYPES, angle_error, resolve_dtype
-from .presets import PRESETS, Preset, preset_config, preset_dict
+from .presets import PRESET_ALIASES, PRESETS, Preset, preset_config, preset_dict
 from .rotation import (
     angles,
     apply_rope,
@@ -62,6 +62,7 @@ __all__ = [
     "LayerRope",
     "LAYOUTS",
     "PRESETS",
+    "PRESET_ALIASES",
     "ROPE_INIT_FUNCTIONS",
     "SCALING_TYPES",
     "SEGMENT_KINDS",

@@ -444,6 +444,8 @@ def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
     if types is None:  # no layer count: one entry per rope_parameters key, else the main RoPE
         if _is_nested(top):
             return tuple(LayerRope(t, (), _read_text(top, t)) for t in top["rope_parameters"])
+        if _model_type(top).startswith("gemma3") or "rope_local_base_freq" in top:
+            return tuple(LayerRope(t, (), _read_text(top, t)) for t in ("sliding_attention", "full_attention"))
         return (LayerRope("full_attention", (), _read_text(top, None)),)
     flags = _no_rope_flags(top) if ("no_rope_layers" in top or _model_type(top).startswith("llama4")) else None
     temperature = None

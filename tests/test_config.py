@@ -410,3 +410,11 @@ def test_layer_ropes_of_a_plain_model_is_one_entry():
     listed = layer_ropes({"model_type": "llama", "head_dim": 64, "num_hidden_layers": 3})
     assert listed == (LayerRope("full_attention", (0, 1, 2), RopeConfig(head_dim=64)),)
     assert listed[0].label == "full_attention: default RoPE"
+
+
+def test_gemma3_v4_form_without_layer_count_lists_local_and_global():
+    cfg = {"model_type": "gemma3_text", "head_dim": 256, "rope_theta": 1e6, "rope_local_base_freq": 1e4,
+           "rope_scaling": {"rope_type": "linear", "factor": 8.0}}
+    listed = layer_ropes(cfg)
+    assert [(x.layer_type, x.rope.rope_type, x.rope.rope_theta) for x in listed] == [
+        ("sliding_attention", "default", 1e4), ("full_attention", "linear", 1e6)]
