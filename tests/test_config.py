@@ -418,3 +418,18 @@ def test_gemma3_v4_form_without_layer_count_lists_local_and_global():
     listed = layer_ropes(cfg)
     assert [(x.layer_type, x.rope.rope_type, x.rope.rope_theta) for x in listed] == [
         ("sliding_attention", "default", 1e4), ("full_attention", "linear", 1e6)]
+
+
+@pytest.mark.parametrize("config", [
+    RopeConfig(rope_type="proportional", head_dim=512, partial_rotary_factor=0.25, rope_theta=1e6, factor=2.0),
+    RopeConfig(head_dim=256, partial_rotary_factor=0.25, rope_theta=1e7, mrope_section=(11, 11, 10),
+               mrope_interleaved=True),
+    RopeConfig(mrope_section=(16, 24, 24), rope_type="yarn", factor=4.0, original_max_position_embeddings=1024),
+    RopeConfig(rope_type="axial", head_dim=64, axial_split="alternate"),
+    RopeConfig(rope_type="axial", head_dim=80, axial_split="shared"),
+    RopeConfig(rope_type="llama3", factor=16.0, low_freq_factor=1.0, high_freq_factor=1.0,
+               original_max_position_embeddings=8192, max_position_embeddings=131072),
+], ids=["proportional", "mrope-interleaved-partial", "mrope-yarn", "axial-alternate", "axial-shared", "llama3-step"])
+def test_new_types_round_trip_through_config_json(config):
+    written = json.loads(json.dumps(config.to_hf_dict()))
+    assert RopeConfig.from_hf_config(written) == config
