@@ -370,7 +370,7 @@ def _layer_type_list(top: Mapping[str, Any]) -> list[str] | None:
         return list(listed)
     n = top.get("num_hidden_layers")
     model_type = _model_type(top)
-    if "no_rope_layers" in top or model_type.startswith("llama4"):
+    if _uses_llama4_flags(top):
         flags = _no_rope_flags(top)
         if flags is None:
             return None
@@ -411,19 +411,33 @@ def _no_rope_flags(top: Mapping[str, Any]) -> list[int] | None:
     return [int((i + 1) % interval != 0) for i in range(n)]
 
 
-def _layer_types_with_rope(top: Mapping[str, Any]) -> list[str]:
+def _uses_llama4_flags(top: Mapping[str, Any]) -> bool:
+    return "no_rope_layers" in top or _model_type(top).startswith("llama4")
+
+
+def _layer_groups(top: Mapping[str, Any]) -> dict[tuple[str, bool], list[int]] | None:
+    """(layer type, uses RoPE) -> layer indices, in order of first appearance; None without a layer count.
+
+    A layer uses RoPE if its type has rope parameters (keyed per type) or is an attention type
+    (full / sliding / chunked), unless Llama 4's no_rope_layers flag is 0 for it.
+    """
     types = _layer_type_list(top)
     if types is None:
-        types = list(top["rope_parameters"]) if _is_nested(top) else list(_ROPE_LAYER_TYPES)
-    flags = _no_rope_flags(top) if ("no_rope_layers" in top or _model_type(top).startswith("llama4")) else None
-    out: list[str] = []
+        return None
+    with_params = top["rope_parameters"] if _is_nested(top) else _ROPE_LAYER_TYPES
+    flags = _no_rope_flags(top) if _uses_llama4_flags(top) else None
+    groups: dict[tuple[str, bool], list[int]] = {}
     for i, t in enumerate(types):
-        uses = t in top["rope_parameters"] if _is_nested(top) else t in _ROPE_LAYER_TYPES
-        if flags is not None and i < len(flags) and not flags[i]:
-            uses = False
-        if uses and t not in out:
-            out.append(t)
-    return out
+        uses = t in with_params and not (flags is not None and i < len(flags) and not flags[i])
+        groups.setdefault((t, uses), []).append(i)
+    return groups
+
+
+def _layer_types_with_rope(top: Mapping[str, Any]) -> list[str]:
+    groups = _layer_groups(top)
+    if groups is None:
+        return list(top["rope_parameters"]) if _is_nested(top) else list(_ROPE_LAYER_TYPES)
+    return list(dict.fromkeys(t for t, uses in groups if uses))
 
 
 def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
@@ -440,31 +454,24 @@ def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
     if not isinstance(mapping, Mapping):
         raise ValueError(f"config must be a JSON object (a dict of config.json keys), got {type(mapping).__name__}")
     top = text_part(mapping)
-    types = _layer_type_list(top)
-    if types is None:  # no layer count: one entry per rope_parameters key, else the main RoPE
+    groups = _layer_groups(top)
+    if groups is None:  # no layer count: one entry per rope_parameters key, else the main RoPE
         if _is_nested(top):
             return tuple(LayerRope(t, (), _read_text(top, t)) for t in top["rope_parameters"])
         if _model_type(top).startswith("gemma3") or "rope_local_base_freq" in top:
             return tuple(LayerRope(t, (), _read_text(top, t)) for t in ("sliding_attention", "full_attention"))
         return (LayerRope("full_attention", (), _read_text(top, None)),)
-    flags = _no_rope_flags(top) if ("no_rope_layers" in top or _model_type(top).startswith("llama4")) else None
     temperature = None
-    if flags is not None and top.get("attn_temperature_tuning", True):
+    if _uses_llama4_flags(top) and top.get("attn_temperature_tuning", True):
         temperature = AttnTemperature(
             floor_scale=_check_finite("floor_scale", top.get("floor_scale", 8192)),
             attn_scale=_check_finite("attn_scale", top.get("attn_scale", 0.1)),
         )
-    groups: dict[tuple[str, bool], list[int]] = {}
-    for i, t in enumerate(types):
-        uses = t in (top["rope_parameters"] if _is_nested(top) else _ROPE_LAYER_TYPES)
-        if flags is not None and i < len(flags) and not flags[i]:
-            uses = False
-        groups.setdefault((t, uses), []).append(i)
     out = []
     for (t, uses), layers in groups.items():
         if uses:
             key = t if (_is_nested(top) or t in _LAYER_ALIASES) else None
             out.append(LayerRope(t, tuple(layers), _read_text(top, key)))
         else:
-            out.append(LayerRope(t, tuple(layers), None, temperature if flags is not None else None))
+            out.append(LayerRope(t, tuple(layers), None, temperature))
     return tuple(out)
