@@ -433,3 +433,13 @@ def test_gemma3_v4_form_without_layer_count_lists_local_and_global():
 def test_new_types_round_trip_through_config_json(config):
     written = json.loads(json.dumps(config.to_hf_dict()))
     assert RopeConfig.from_hf_config(written) == config
+
+
+def test_llama4_maverick_plain_rope_with_its_own_no_rope_layers():
+    text = {**LLAMA4_TEXT, "rope_scaling": None, "num_hidden_layers": 4, "no_rope_layers": [1, 0, 1, 0],
+            "max_position_embeddings": 1048576}
+    cfg = {"model_type": "llama4", "text_config": text}
+    rope = RopeConfig.from_hf_config(cfg)
+    assert (rope.rope_type, rope.rope_theta, rope.layout) == ("default", 5e5, "interleaved")
+    assert [(x.layer_type, x.layers) for x in layer_ropes(cfg)] == [("chunked_attention", (0, 2)),
+                                                                     ("full_attention", (1, 3))]
