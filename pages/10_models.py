@@ -82,7 +82,8 @@ for source, (box, item) in inputs.items():
             item = item.getvalue()
         parsed = models.parse_config_json(item)
     except models.ConfigError as err:
-        box.error(str(err), icon=":material/error:")
+        for message in err.messages:
+            box.error(message, icon=":material/error:")
         continue
     raw_bytes = item.encode("utf-8", "replace") if isinstance(item, str) else item
     digest = hashlib.sha256(raw_bytes).hexdigest()
