@@ -127,16 +127,17 @@ def _parse_float(literal: str) -> float | _NonFinite:
     return value if math.isfinite(value) else _NonFinite(literal)
 
 
-def _find_marks(obj: Any, repeated: dict[int, list[str]], out: list[str]) -> None:
+def _find_marks(obj: Any, repeated: dict[int, tuple], out: list[str]) -> None:
     """Messages for repeated keys and non-finite numbers, each with its path (the tree is bounded by _prescan)."""
     stack: list[tuple[list, Any]] = [([], obj)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
-            for name in repeated.get(id(node), ()):
+            _, names, dropped = repeated.get(id(node), (None, (), ()))
+            for name in names:
                 out.append(f"`{_path(path + [name])}` is given more than once; a config.json gives each key once "
                            "(JSON readers disagree on which one wins).")
-            stack.extend((path + [k], v) for k, v in reversed(node.items()))
+            stack.extend((path + [k], v) for k, v in reversed([*dropped, *node.items()]))
         elif isinstance(node, list):
             stack.extend((path + [i], v) for i, v in reversed(list(enumerate(node))))
         elif isinstance(node, _NonFinite):
@@ -171,14 +172,16 @@ def read_config_text(text: str) -> tuple[dict | None, list[str]]:
         if problem:
             return None, [problem]
 
-        repeated: dict[int, list[str]] = {}
+        repeated: dict[int, tuple] = {}
 
         def pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
             out = dict(pairs)
             if len(out) < len(pairs):
-                seen: set[str] = set()
-                dups = [k for k, _ in pairs if k in seen or seen.add(k)]
-                repeated[id(out)] = list(dict.fromkeys(dups))
+                # the earlier values of a repeated key are dropped from the dict; keep them to search them too
+                # (and keep `out`, so that no later object can reuse its id)
+                last = {k: i for i, (k, _) in enumerate(pairs)}
+                dropped = [(k, v) for i, (k, v) in enumerate(pairs) if last[k] != i]
+                repeated[id(out)] = (out, list(dict.fromkeys(k for k, _ in dropped)), dropped)
             return out
 
         try:
