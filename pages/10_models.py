@@ -90,8 +90,8 @@ for source, (box, item) in inputs.items():
     applied = st.session_state.setdefault(APPLIED, {})
     if applied.get(source) != digest:  # new input: it becomes the sidebar's model once, then sidebar edits stand
         applied[source] = digest
-        sidebar.use_pasted_config(parsed.name, parsed.config, parsed.raw)
-        st.rerun()
+        if sidebar.use_pasted_config(parsed.name, parsed.config, parsed.raw):
+            st.rerun()
     with box:
         for note in parsed.notes:
             st.warning(note, icon=":material/warning:")

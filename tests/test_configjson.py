@@ -391,6 +391,21 @@ def test_decode_never_raises_on_odd_input(token):
     assert mapping is None and len(messages) == 1
 
 
+def test_use_pasted_config_refuses_a_config_past_the_limits_however_it_is_called():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import rope_core
+        from explorer import sidebar
+
+        raw = {"head_dim": 128, "text_config": {"hidden_size": 10**9, "num_attention_heads": 1}}
+        sidebar.use_pasted_config("x", rope_core.RopeConfig(), raw)
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception and "_rope_pasted" not in at.session_state
+    assert [e.value for e in at.error] == ["`text_config.hidden_size` = 1,000,000,000: must be an integer from 1 to 65,536."]
+
+
 # --- memory: the real Models page in a fresh process ------------------------------------------------------
 
 _PROBE = r"""
