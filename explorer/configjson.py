@@ -480,8 +480,8 @@ def decode_config(token: str) -> tuple[dict | None, list[str]]:
     try:
         if not isinstance(token, str):
             return None, [f"The config in the link must be text, got {type(token).__name__}."]
-        if len(token) > MAX_TOKEN_CHARS + len(TOKEN_VERSION):
-            return None, [f"The config in the link is {len(token):,} characters long; the allowed range is up to "
+        if len(token) > MAX_TOKEN_CHARS:
+            return None, [f"The config in the link is {len(token):,} characters long; a link carries at most "
                           f"{MAX_TOKEN_CHARS:,}."]
         if not token.startswith(TOKEN_VERSION):
             return None, [f"The config in the link is not one this app wrote (it should start with "

@@ -106,6 +106,8 @@ page.how_computed(
     "`RopeConfig.from_hf_config`), `rope_core.attention_factor(cfg, seq_len=max_position_embeddings)` and "
     "`rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=max_position_embeddings))`.\n"
     "- Spectra: λ_i = 2π/θ_i against i/(d/2); unscaled θ_i = rope_theta^(−2i/d) (`rope_core.default_inv_freq`).\n"
-    "- Your config.json: `json.loads`, then `RopeConfig.from_hf_config`, which validates every field (type, range, "
-    "factor-list length); the result becomes the sidebar's preset “pasted” for this session."
+    "- Your config.json: `explorer.configjson.read_config_text` (strict JSON: no key twice, no NaN or Infinity) and "
+    "`check_limits` (every size within the app's limits, e.g. head dim ≤ 512) before anything is computed, then "
+    "`RopeConfig.from_hf_config`, which validates every field (type, range, factor-list length); the result becomes "
+    "the sidebar's preset “pasted” for this session."
 )

@@ -362,7 +362,7 @@ def test_decode_of_encode_gives_back_the_rope_keys_exactly(config):
 
 @pytest.mark.parametrize(("token", "words"), [
     (_token(b" " * 3_000_000), ["expands to more than 65,536 bytes"]),     # a 3 MB zip bomb in a 3.9 kB token
-    (_token(b"[" * 20_000_000), ["characters long", "up to 4,000"]),      # a 20 MB bomb: refused by its length
+    (_token(b"[" * 20_000_000), ["characters long", "at most 4,000"]),      # a 20 MB bomb: refused by its length
     (_token(json.dumps(LLAMA31).encode())[:-12], ["cut short"]),
     (_token(json.dumps(LLAMA31).encode())[:-1] + "!", ["characters outside"]),
     ("1.not base64 at all", ["characters outside"]),
