@@ -452,3 +452,12 @@ def test_hostile_pasted_configs_do_not_grow_server_memory_more_than_a_normal_one
         assert r["growth_kb"] <= normal["growth_kb"] + MARGIN_KB, (
             f"{name}: peak RSS grew {r['growth_kb'] / 1024:.1f} MB; a normal config "
             f"{normal['growth_kb'] / 1024:.1f} MB")
+
+
+def test_an_uploaded_file_goes_through_the_same_checks():
+    from explorer.frames import models
+
+    with pytest.raises(models.ConfigError) as err:
+        models.parse_config_json(b'\xef\xbb\xbf{"head_dim": 128, "rope_scaling": {"factor": 2, "factor": 1e9}}')
+    assert err.value.messages == ["`rope_scaling.factor` is given more than once; a config.json gives each key once "
+                                  "(JSON readers disagree on which one wins)."]
