@@ -85,3 +85,11 @@ def test_a_pasted_config_with_layer_types_gets_its_rows():
     rows = rows_of(at, "pasted: gemma3_text")
     assert rows["sliding_attention"]["layers"] == "3: 0, 1, 2" and rows["full_attention"]["layers"] == "1: 3"
     assert (rows["sliding_attention"]["rope_theta"], rows["full_attention"]["rope_theta"]) == (10000.0, 1e6)
+
+
+def test_the_spectra_leave_out_the_pairs_that_do_not_turn_so_the_log_axis_stays_finite(page):
+    _, df = chart_titled(page, "Wavelength of every pair")
+    assert np.isfinite(df["wavelength"]).all()
+    # Gemma 4's global layers: 64 of 256 pairs turn, the longest 2π·1e6^(126/512) tokens
+    gemma = df[df["model"] == "Gemma-4-31B (global layers)"]
+    assert len(gemma) == 64 and gemma["wavelength"].max() == pytest.approx(2 * math.pi * 1e6 ** (126 / 512))
