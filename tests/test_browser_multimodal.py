@@ -14,7 +14,7 @@ try:
 except ImportError:
     expect = None
 
-from tests.browser_utils import ARTIFACTS, CHROMIUM, chromium, drawn_charts, slider, streamlit_server, wait_idle
+from tests.browser_utils import ARTIFACTS, CHROMIUM, chromium, drawn_charts, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
@@ -43,6 +43,13 @@ def browser():
     expect.set_options(timeout=30_000)
     with chromium() as b:
         yield b
+
+
+def slider(page, label: str):
+    """The range input of the slider labelled `label`, in the sidebar or in the page."""
+    box = page.get_by_test_id("stSlider").filter(
+        has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
+    return box.locator("input[type='range']")
 
 
 def open_link(browser, url: str):

@@ -235,7 +235,7 @@ def test_moving_each_control_changes_the_view_and_the_url(key):
     view, value = MOVES[key]
     at = run_page("multimodal", {"preset": QWEN25, "view": view})
     before = _main_data(at, view)
-    widget = next(w for w in [*at.sidebar.slider, *at.sidebar.radio] if w.key == f"w_{key}")
+    widget = next(w for w in [*at.slider, *at.radio] if w.key == f"w_{key}")
     widget.set_value(value).run()
     assert not at.exception, exceptions(at)
     after = _main_data(at, view)
@@ -246,7 +246,7 @@ def test_moving_each_control_changes_the_view_and_the_url(key):
 def test_the_sections_control_changes_the_sections_view():
     at = run_page("multimodal", {"preset": QWEN25, "view": "sections"})
     before = _main_data(at, "sections")
-    at.sidebar.radio(key="w_mrope_interleaved").set_value("true").run()
+    at.radio(key="w_mrope_interleaved").set_value("true").run()
     assert list(_main_data(at, "sections")["axis"]) != list(before["axis"])
 
 
@@ -254,7 +254,7 @@ def test_each_view_shows_only_its_own_controls():
     shown = {}
     for view in VIEWS:
         at = open_view("multimodal", view)
-        shown[view] = {w.key for w in [*at.sidebar.slider, *at.sidebar.radio]}
+        shown[view] = {w.key for w in [*at.slider, *at.radio]}
     assert {"w_rows", "w_cols", "w_qrow", "w_qcol", "w_mrope_interleaved"} <= shown["grid"]
     assert "w_grid_h" not in shown["grid"] and "w_rows" not in shown["sequence"]
     assert "w_mrope_interleaved" in shown["sections"] and "w_rows" not in shown["sections"]
