@@ -41,6 +41,18 @@ def mrope_config(config: RopeConfig, preset: RopeConfig | None) -> tuple[RopeCon
     return rope_core.preset_config(EXAMPLE), "example"
 
 
+def inert(values: dict, pasted: dict | None) -> dict[str, str]:
+    """The sidebar's model controls that cannot change the current view, each with the reason."""
+    if values.get("view") == "sequence":
+        why = "the position ids of a sequence do not depend on the model's RoPE"
+        return {k: why for k in ("preset", *controls.MODEL_KEYS)}
+    chosen = preset_of(values.get("preset", "custom"), pasted)
+    if chosen is None or chosen.mrope_section is None:
+        why = f"this model has no mrope_section, so the page shows {EXAMPLE}'s; choose an M-RoPE model"
+        return {k: why for k in controls.MODEL_KEYS}
+    return {}
+
+
 def with_sections(config: RopeConfig, mrope_interleaved: str) -> RopeConfig:
     """config with its sections contiguous ("false"), interleaved ("true") or as they are ("model")."""
     if mrope_interleaved == "model":
