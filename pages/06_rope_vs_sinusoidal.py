@@ -10,7 +10,7 @@ PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws fou
 SPECS = [page.view_spec({"additive": "Sinusoidal scores", "rope": "RoPE scores", "spread": "Diagonal spread",
                          "terms": "Four additive terms"})]
 
-p = page.setup("rope_vs_sinusoidal", SPECS, inputs=("content", "seed"))
+p = page.setup("rope_vs_sinusoidal", SPECS, uses=("window", "offset", "content", "seed"))
 cfg = p.config
 
 st.title("RoPE against sinusoidal")
@@ -22,12 +22,12 @@ st.markdown(
 )
 view = p.view()
 
-res = sinusoidal.comparison(cfg, p.seq_len, p["offset"], p["content"], p["seed"], PER_AXIS)
+res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
 stride = res["stride"]
 
 
 def heatmap_note() -> str | None:
-    return charts.downsample_note(stride, p.seq_len) or None
+    return charts.downsample_note(stride, p.window) or None
 
 
 def score_view(key: str) -> None:

@@ -132,7 +132,7 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
     pasted = at.session_state["_rope_pasted"]
     assert pasted["name"] == "mytest" and pasted["config"] == rope_core.RopeConfig.from_hf_config(raw)
     values = at.session_state["_rope_values"]
-    assert values["preset"] == "pasted" and values["theta"] == 123456.0 and values["scaling"] == "llama3"
+    assert values["preset"] == "pasted" and values["rope_theta"] == 123456.0 and values["rope_type"] == "llama3"
     # what was understood: the parsed config as a config.json fragment
     fragments = [json.loads(c.value) for c in at.code if c.language == "json"]
     assert pasted["config"].to_hf_dict() in fragments
@@ -147,10 +147,10 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
     assert any(np.allclose(g.sort_values("pair")["theta"], expected, rtol=1e-12)
                for _, g in df.groupby("frequencies")), "Frequencies must use the pasted rope_theta"
     assert at.session_state["_rope_values"]["preset"] == "pasted"
-    assert not at.sidebar.code, "the share box's content is sent only while it is open"
+    assert not at.code, "the share box's content is sent only while it is open"
     at.session_state[sidebar.SHARE_KEY] = True
     at.run()
-    assert any("123456" in c.value for c in at.sidebar.code), "the sidebar's config.json fragment"
+    assert any("123456" in c.value for c in at.main.code), "the share box's config.json fragment"
 
 
 def test_config_outside_the_sidebar_ranges_is_accepted_with_a_note():
@@ -158,17 +158,17 @@ def test_config_outside_the_sidebar_ranges_is_accepted_with_a_note():
     at = paste(run_page("models"), json.dumps(raw))
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
-    assert "Head dim = 1024" in text and "2 to 512" in text
+    assert "head_dim = 1024" in text and "2 to 512" in text
     assert "rope_theta" in text
 
 
 def test_repasting_the_same_text_does_not_override_later_sidebar_edits():
     at = paste(run_page("models"), json.dumps(LLAMA31))
-    assert at.session_state["_rope_values"]["theta"] == 500000.0
-    at.session_state["_rope_values"]["theta"] = 10000.0
+    assert at.session_state["_rope_values"]["rope_theta"] == 500000.0
+    at.session_state["_rope_values"]["rope_theta"] = 10000.0
     keep_pasted_preset(at)
     at.run()
-    assert at.session_state["_rope_values"]["theta"] == 10000.0
+    assert at.session_state["_rope_values"]["rope_theta"] == 10000.0
 
 
 def test_parsed_name_is_sanitised():
