@@ -349,3 +349,36 @@ def method_configs(values: Values, current: RopeConfig) -> tuple[dict[str, RopeC
         except ValueError as err:
             problems.append(f"{ROPE_TYPE_LABELS[kind]} left out: {err}.")
     return out, problems
+
+
+# --------------------------------------------------------------------------------------------- controls a view ignores
+NO_ORIGINAL = ("default", "linear", "ntk")  # rope_types whose frequencies do not read the original context
+SEQ_LEN_TYPES = ("dynamic", "longrope")  # rope_types whose frequencies depend on the length run at
+ATTENTION_FACTOR_KEYS = ("mscale", "mscale_all_dim")
+
+
+def unused(values: Values, *, target: str = "read", original_drawn: bool = False, attention_factor: bool = True,
+           **reasons: str) -> dict[str, str]:
+    """The model's controls that cannot change a view, each with the reason (drawn disabled).
+
+    target: "read" (the view's lengths follow it), "seq_len" (only dynamic NTK's and LongRoPE's seq_len),
+    "unread" (the view draws the heatmap window instead). original_drawn: the view marks the original context.
+    attention_factor: False where YaRN's attention factor cannot show (frequencies, angles, pure rotations).
+    reasons: more state keys → why (e.g. layout="…").
+    """
+    kind = values.get("rope_type", "default")
+    out: dict[str, str] = {}
+    if not original_drawn and kind in NO_ORIGINAL:
+        out["original_max_position_embeddings"] = f"rope_type {kind} does not read the original context"
+    if target == "unread":
+        out["max_position_embeddings"] = "this view draws the heatmap window of positions, not the target context"
+    elif target == "seq_len" and kind not in SEQ_LEN_TYPES:
+        out["max_position_embeddings"] = ("here the target context is only the seq_len of dynamic NTK and LongRoPE; "
+                                          "it bounds the position sliders")
+    if not attention_factor:
+        for key in ATTENTION_FACTOR_KEYS:
+            out[key] = "it sets YaRN's attention factor, which does not change frequencies or angles"
+    elif not float(values.get("mscale") or 0.0):
+        out["mscale_all_dim"] = "transformers uses it only together with mscale: set mscale first"
+    out.update(reasons)
+    return out

@@ -1,9 +1,10 @@
 import streamlit as st
 
-from explorer import nav, page
+from explorer import controls, nav, page
 from explorer.frames import home
 
-p = page.setup("home")
+p = page.setup("home", inert=lambda v: controls.unused(
+    v, layout="Home's figures do not depend on which features form a pair"))
 cfg = p.config
 st.title("RoPE Explorer")
 st.markdown(
@@ -31,6 +32,8 @@ row.metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
 row = page.metric_row()
 row.metric("Scaling method", cfg.rope_type)
 row.metric("Attention factor", f"{s['attention_factor']:.6g}")
+row.metric("Mean wavelength stretch", f"× {s['mean_stretch']:.6g}",
+           help="θ_i / θ'_i averaged over the pairs: unscaled over scaled frequency, at the target context")
 row.metric("rope_theta", f"{cfg.rope_theta:,.6g}")
 row.metric("Target context", f"{p.target:,}", help=f"max_position_embeddings; trained on {p.original:,}")
 

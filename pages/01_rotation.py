@@ -14,7 +14,12 @@ WRAP = ParamSpec("wrap", "Wrap the angle", "bool", False,
                  show_if=lambda v: v.get("view") == "angle")
 VIEWS = page.view_spec({"plane": "Plane", "speeds": "Fast, middle, slow", "angle": "Angle vs position"})
 
-p = page.setup("rotation", [VIEWS, PAIR, controls.POSITION_SPEC, WRAP], uses=("content", "seed"))
+def _inert(v) -> dict[str, str]:
+    angle = v.get("view") == "angle"
+    return controls.unused(v, target="read" if angle else "seq_len", attention_factor=not angle)
+
+
+p = page.setup("rotation", [VIEWS, PAIR, controls.POSITION_SPEC, WRAP], uses=("content", "seed"), inert=_inert)
 cfg = p.config
 m = int(p["m"])
 ctx = p.target

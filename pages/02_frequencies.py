@@ -1,12 +1,12 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import frequencies
 
 VIEWS = page.view_spec({"freq": "θ_i", "wavelength": "Wavelength", "turns": "Turns"})
 
-p = page.setup("frequencies", [VIEWS],
-               inert={"layout": "the frequency spectrum does not depend on the pair layout"})
+p = page.setup("frequencies", [VIEWS], inert=lambda v: controls.unused(
+    v, attention_factor=False, layout="the frequency spectrum does not depend on the pair layout"))
 cfg = p.config
 ctx = p.target
 

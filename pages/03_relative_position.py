@@ -1,11 +1,17 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import relative
 
 SPECS = [page.view_spec({"matrix": "Score over m, n", "delta": "Score against m − n"})]
 
-p = page.setup("relative_position", SPECS, uses=("window", "offset", "content", "seed"))
+def _inert(v) -> dict[str, str]:
+    shift = {} if v.get("view") != "delta" or v.get("rope_type") in controls.SEQ_LEN_TYPES else {
+        "offset": "scores against m − n do not depend on where the positions start (the point of this page)"}
+    return controls.unused(v, target="unread", **shift)
+
+
+p = page.setup("relative_position", SPECS, uses=("window", "offset", "content", "seed"), inert=_inert)
 cfg = p.config
 st.title("Relative position")
 st.markdown(

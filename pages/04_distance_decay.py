@@ -1,6 +1,6 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import decay
 from explorer.params import human
 
@@ -19,9 +19,11 @@ def _uses(values) -> tuple[str, ...]:
 
 
 def _inert(values) -> dict[str, str]:
-    if values.get("view", "heatmap") in CORRELATION_VIEWS:
-        return {"layout": "the correlation of a vector with itself does not depend on the pair layout"}
-    return {}
+    view = values.get("view", "heatmap")
+    layout = ({"layout": "the correlation of a vector with itself does not depend on the pair layout"}
+              if view in CORRELATION_VIEWS else {})
+    return controls.unused(values, target="unread" if view == "heatmap" else "read",
+                           attention_factor=view == "random", **layout)
 
 
 p = page.setup("distance_decay", SPECS, uses=_uses, inert=_inert)

@@ -13,7 +13,8 @@ WINDOW = ParamSpec("win", "First pair shown", "int", 0,
                    lo=0, hi=lambda v: max(0, controls.n_pairs_of(v) - matrix.WINDOW_PAIRS), step=1,
                    show_if=lambda v: controls.n_pairs_of(v) > matrix.WINDOW_PAIRS)
 
-p = page.setup("rotation_matrix", [controls.POSITION_SPEC, N_SPEC, WINDOW], uses=("content", "seed"))
+p = page.setup("rotation_matrix", [controls.POSITION_SPEC, N_SPEC, WINDOW], uses=("content", "seed"),
+               inert=lambda v: controls.unused(v, target="seq_len", attention_factor=False))
 cfg = p.config
 m, n = int(p["m"]), int(p["n"])
 

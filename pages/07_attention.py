@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import attention
 from explorer.params import ParamSpec
 
@@ -15,7 +15,8 @@ SPECS = [
     page.view_spec({"head1": "Head 1: with / without RoPE", "heads": "Every head"}),
 ]
 
-p = page.setup("attention", SPECS, uses=("window", "offset", "content", "seed", "heads"))
+p = page.setup("attention", SPECS, uses=("window", "offset", "content", "seed", "heads"),
+               inert=lambda v: controls.unused(v, target="unread"))
 cfg = p.config
 causal = bool(p["causal"])
 heads = int(p["heads"])

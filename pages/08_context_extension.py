@@ -11,10 +11,20 @@ PAGE_SPECS = [
 ]
 
 
+YARN_ATTENTION = "YaRN's attention factor depends on factor, mscale and mscale_all_dim only"
+
+
 def _inert(values) -> dict[str, str]:
-    if values.get("rope_type") == "longrope":
-        return {}
-    return {"rope_type": "this page compares every method on the same model, whichever is selected"}
+    view = values.get("view", "stretch")
+    out = controls.unused(values, original_drawn=True, attention_factor=view in ("ood", "yarnattn"),
+                          layout="the frequencies do not depend on which features form a pair")
+    if values.get("rope_type") != "longrope":
+        out["rope_type"] = "this page compares every method on the same model, whichever is selected"
+    if view == "yarnattn":
+        out.update({k: YARN_ATTENTION for k in controls.MODEL_KEYS
+                    if k not in ("preset", "factor", "mscale", "mscale_all_dim", "original_max_position_embeddings",
+                                 "max_position_embeddings", "rope_type") and k not in out})
+    return out
 
 
 p = page.setup("context_extension", PAGE_SPECS, all_scaling=True, inert=_inert)

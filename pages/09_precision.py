@@ -1,6 +1,6 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import precision
 from explorer.params import ParamSpec, human
 
@@ -9,8 +9,18 @@ DTYPE = ParamSpec("dtype", "Angle dtype", "choice", "all",
                   options=("all", *precision.DTYPES), widget="radio")
 VIEWS = page.view_spec({"angleerr": "Angle error", "cossin": "cos/sin error", "perpair": "Per pair"})
 
-p = page.setup("precision", [VIEWS, DTYPE],
-               inert={"layout": "an angle's rounding does not depend on which features form the pair"})
+WORST_PAIRS = "the largest error comes from the fastest pairs, which Llama 3 scaling leaves as they are"
+
+
+def _inert(v) -> dict[str, str]:
+    view = v.get("view", "angleerr")
+    llama = {k: WORST_PAIRS for k in ("factor", "low_freq_factor", "high_freq_factor")
+             } if view != "perpair" and v.get("rope_type") == "llama3" else {}
+    return controls.unused(v, original_drawn=view != "perpair", attention_factor=False,
+                           layout="an angle's rounding does not depend on which features form the pair", **llama)
+
+
+p = page.setup("precision", [VIEWS, DTYPE], inert=_inert)
 cfg = p.config
 maxpos = p.target  # the largest position of the target context
 dtypes = precision.DTYPES if p["dtype"] == "all" else (p["dtype"],)
@@ -68,6 +78,7 @@ def cossin_view() -> None:
         x_title="position m (tokens, log scale)", y_title="rotated-pair error (log scale)",
         log_x=True, log_y=True, color="dtype", color_title="angle dtype", color_sort=list(dtypes),
         color_domain=list(dtypes), rules_y=[(floor, f"{bf} storage rounding {floor:.3g}")],
+        rules_x=[(float(p.original), f"original context: {p.original:,}")],
         tooltip=["dtype", "position", "rotation_error", "rotation_worst_pair", "rotation_worst_pair_angle_error_rad"],
     )
     charts.show(chart, curves["frame"], "rotation_error_vs_position")

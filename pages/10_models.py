@@ -16,6 +16,7 @@ APPLIED = "_models_applied"  # {"paste" | "upload": digest of the last config.js
 
 # the table and chart show every preset's own config: the sidebar's model is what a pasted config.json becomes
 INERT = {k: "this page shows every preset's own config, not the sidebar's model" for k in controls.MODEL_KEYS}
+INERT["preset"] = "this page lists every preset; a config.json pasted below becomes the sidebar's model"
 p = page.setup("models", PAGE_SPECS, inert=INERT)
 p.controls()
 st.title("Models")

@@ -57,7 +57,8 @@ def keep_pasted_preset(at):
     st.session_state, which is empty outside a script run, so AppTest cannot map the value "pasted" to
     its label "pasted: <name>". Selecting the label itself sends the same option back."""
     sel = at.sidebar.selectbox(key="w_preset")
-    sel.set_value(f"pasted: {at.session_state['_rope_pasted']['name']}")
+    if not sel.disabled:  # disabled on the Models page, which lists every preset
+        sel.set_value(f"pasted: {at.session_state['_rope_pasted']['name']}")
 
 
 @pytest.fixture(scope="module")
