@@ -26,6 +26,7 @@ import rope_core
 from rope_core import RopeConfig
 
 from explorer import configjson, controls
+from explorer.frames import models
 from explorer.params import VIEW, ParamSpec, Values, human, parse_query
 
 VALUES = "_rope_values"
@@ -33,6 +34,7 @@ WRITTEN = "_rope_url_written"
 PASTED = "_rope_pasted"  # {"name": str, "config": RopeConfig, "raw": dict} from the Models page
 DRAWN_ON = "_rope_sidebar_page"  # the page whose run last drew the sidebar widgets
 IGNORED_QUERY_KEYS = ("embed", "embed_options")
+CONFIG = "config"  # URL parameter: a pasted config.json's RoPE keys (configjson.encode_config), preset "pasted"
 # Sections of the sidebar that describe the model (every page); "Positions drawn" and "q and k" are drawn only
 # on the pages that read them (page.setup(uses=...)).
 MODEL_SECTIONS = ("Model", "Context", "Scaling")
@@ -126,19 +128,39 @@ def _read_url(specs: Sequence[ParamSpec], current: Values | None, whole: bool = 
         return values, []
     # a URL describes the whole view: what it leaves out is the default (or the preset's value)
     values.update({s.key: s.default for s in specs})
+    warnings: list[str] = []
+    if CONFIG in raw:  # a pasted config.json travels in the link: it is the preset "pasted"
+        warnings += _read_linked_config(raw.pop(CONFIG)[-1])
+        if PASTED in st.session_state:
+            raw.setdefault("preset", [controls.PASTED])
     # the preset first: the other values are read relative to it
     preset_raw = {k: v for k, v in raw.items() if k == "preset"}
-    warnings: list[str] = []
     if preset_raw and preset_raw["preset"][-1] == controls.PASTED and PASTED not in st.session_state:
         preset_raw = {}
         warnings.append("This link names a pasted config.json, which lives only in the session that pasted it; "
                         "paste it on the Models page to see it. Using the link's other values.")
-    values, more = parse_query(preset_raw, specs[:1], values)
+    values, more = parse_query(preset_raw, [_preset_spec()], values)  # options now include a linked config
     warnings += more
     _apply_preset(values)
     rest = {k: v for k, v in raw.items() if k != "preset"}
     values, more = parse_query(rest, specs[1:], values, ignore=(*IGNORED_QUERY_KEYS, "preset"), names=given)
     return values, warnings + more
+
+
+def _read_linked_config(token: str) -> list[str]:
+    """Make a link's config token the session's pasted config; the warnings if it cannot be used."""
+    pasted = st.session_state.get(PASTED)
+    if pasted is not None and pasted.get("token") == token:
+        return []
+    mapping, problems = configjson.decode_config(token)
+    if mapping is None:
+        return [f"URL parameter `{CONFIG}` (a pasted config.json): {p}" for p in problems]
+    try:
+        parsed = models.parse_config_json(json.dumps(mapping))
+    except models.ConfigError as err:
+        return [f"URL parameter `{CONFIG}` (a pasted config.json): {m}" for m in err.messages]
+    st.session_state[PASTED] = {"name": parsed.name, "config": parsed.config, "raw": parsed.raw, "token": token}
+    return []
 
 
 def _to_widget(spec: ParamSpec, value: Any) -> Any:
@@ -239,6 +261,8 @@ def _url_params(values: Values, specs: Sequence[ParamSpec], shown) -> dict[str, 
         if s.key == "preset":
             if values["preset"] != "custom":
                 out["preset"] = values["preset"]
+            if values["preset"] == controls.PASTED and st.session_state.get(PASTED, {}).get("token"):
+                out[CONFIG] = st.session_state[PASTED]["token"]
             continue
         if not _same(values[s.key], baseline[s.key]):
             out[s.key] = s.to_url(values[s.key])
@@ -273,6 +297,7 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
         for s in specs:
             values.setdefault(s.key, s.default)
     st.session_state[VALUES] = values
+    specs[0] = _preset_spec()  # a link may have brought a pasted config
     inert = inert(values) if callable(inert) else (inert or {})
     uses = uses(values) if callable(uses) else uses
 
@@ -342,6 +367,10 @@ def share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
         link = base + ("?" + urlencode(params) if params else "")
         st.caption("Link to exactly this view (copy button at the right):")
         st.code(link, language=None, wrap_lines=True)
+        pasted = st.session_state.get(PASTED)
+        if params.get("preset") == controls.PASTED and pasted and not pasted.get("token"):
+            st.warning(f"The pasted config does not travel in this link: {pasted.get('link_problem')}",
+                       icon=":material/warning:")
         st.caption("config.json fragment:")
         st.code(json.dumps(cfg.to_hf_dict(), indent=2), language="json")
         st.caption("rope_core snippet:")
@@ -376,7 +405,12 @@ def use_pasted_config(name: str, config: RopeConfig, raw: dict) -> bool:
         st.error(message, icon=":material/error:")
     if problems:
         return False
-    st.session_state[PASTED] = {"name": name, "config": config, "raw": raw}
+    try:  # the link carries it, if it fits
+        token, link_problem = configjson.encode_config(raw), None
+    except ValueError as err:
+        token, link_problem = None, str(err)
+    st.session_state[PASTED] = {"name": name, "config": config, "raw": raw, "token": token,
+                                "link_problem": link_problem}
     values = st.session_state.get(VALUES)
     if values is None:
         values = st.session_state[VALUES] = controls.defaults()

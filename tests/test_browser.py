@@ -276,3 +276,23 @@ def test_a_pasted_hostile_config_gets_a_message_and_the_server_memory_stays_flat
             growth[name] = _server_kb(server, "VmHWM") - before
         assert_healthy(page, "models", "after the pastes", server)
         assert growth["hostile"] <= growth["normal"] + 16 * 1024, growth
+
+
+def test_cold_link_with_a_pasted_config_reproduces_the_model(new_page, servers):
+    """A pasted config.json travels in its link (config=): the first request to a sleeping app opens that model."""
+    from pathlib import Path
+
+    from explorer import configjson
+
+    mapping, _ = configjson.read_config_text(Path("/work/shared/reference/phi-3.5-mini-instruct.rope.json").read_text())
+    token = configjson.encode_config(mapping)
+    with servers.fresh() as server:
+        page = new_page()
+        page.goto(f"{server.url}/context_extension?preset=pasted&config={token}")
+        wait_idle(page)
+        assert_healthy(page, "context_extension", "pasted config link", server)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("pasted: phi3")
+        expect(slider(page, "head_dim")).to_have_attribute("aria-valuetext", "96")
+        assert "URL parameter" not in " ".join(page.get_by_test_id("stAlert").all_inner_texts())
+        assert query_of(page).get("config") == [token], page.url

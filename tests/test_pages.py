@@ -551,3 +551,68 @@ def test_relative_position_derivation_is_sent_only_while_open():
     check(at, "relative_position", "derivation open")
     assert len(at.main.latex) == 2 and "R(n-m)" in at.main.latex[0].value
     assert any("(2i, 2i + 1)" in m.value for m in at.main.markdown)
+
+
+# ------------------------------------------------------------------------------------------------- pasted configs in links
+
+def test_a_pasted_config_travels_in_the_link_and_reproduces_the_view():
+    from explorer import configjson
+
+    from tests.test_page_models import paste
+
+    raw = {"model_type": "mytest", "head_dim": 64, "rope_theta": 123456.0, "max_position_embeddings": 65536,
+           "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 16384}}
+    at = paste(run_page("models"), json.dumps(raw))
+    assert at.session_state["_rope_values"]["preset"] == "pasted"
+    link = dict(at.query_params)
+    assert link["preset"] == "pasted" and configjson.decode_config(link["config"]) == (raw, [])
+    # a new visitor, another page: the link alone reproduces the model
+    other = open_url("frequencies", {**link, "view": "wavelength"})
+    check(other, "frequencies", "pasted config link")
+    assert not other.warning, [w.value for w in other.warning]
+    values = other.session_state["_rope_values"]
+    assert (values["preset"], values["head_dim"], values["rope_theta"], values["rope_type"], values["factor"],
+            values["original_max_position_embeddings"], values["max_position_embeddings"]) == (
+        "pasted", 64, 123456.0, "yarn", 4.0, 16384, 65536)
+    assert dict(other.query_params) == {**link, "view": "wavelength"}
+    assert "Preset: **pasted: mytest**" in _sidebar_captions(other)
+
+
+def test_phi_3_5_mini_with_its_96_longrope_factors_fits_in_a_link():
+    from pathlib import Path
+
+    from explorer import configjson
+
+    text = Path("/work/shared/reference/phi-3.5-mini-instruct.rope.json").read_text()
+    mapping, problems = configjson.read_config_text(text)
+    assert not problems
+    token = configjson.encode_config(mapping)
+    at = open_url("context_extension", {"config": token, "view": "stretch"})
+    check(at, "context_extension", "Phi-3.5 link")
+    assert not at.warning, [w.value for w in at.warning]
+    _, df = [c for c in charts(at)][0]
+    assert "LongRoPE" in set(df["method"])
+    assert at.session_state["_rope_values"]["rope_type"] == "longrope"
+
+
+@pytest.mark.parametrize("token", ["garbage", "1.", "1.!!!", "1." + "A" * 5000, "1.eJyrVkrLzClRslIqSa0oUqoFAB8aBC4"])
+def test_a_broken_config_in_a_link_warns_naming_the_parameter(token):
+    at = open_url("frequencies", {"config": token, "theta": "500000"})
+    check(at, "frequencies", "broken config link")
+    text = "\n".join(w.value for w in at.warning)
+    assert "URL parameter `config`" in text, text
+    assert at.session_state["_rope_values"]["preset"] == "custom"
+    assert at.session_state["_rope_values"]["rope_theta"] == 500000.0  # the link's other values still apply
+
+
+def test_a_linked_config_past_the_apps_limits_is_refused_before_anything_is_computed():
+    import base64
+    import zlib
+
+    text = json.dumps({"head_dim": 100000000, "rope_theta": 10000})
+    token = "1." + base64.urlsafe_b64encode(zlib.compress(text.encode())).decode().rstrip("=")
+    at = open_url("home", {"config": token})
+    check(at, "home", "huge head_dim link")
+    text = "\n".join(w.value for w in at.warning)
+    assert "URL parameter `config`" in text and "head_dim" in text and "512" in text, text
+    assert "_rope_pasted" not in at.session_state
