@@ -18,7 +18,6 @@ APPLIED = "_models_applied"  # {"paste" | "upload": digest of the last config.js
 INERT = {k: "this page shows every preset's own config, not the sidebar's model" for k in controls.MODEL_KEYS}
 INERT["preset"] = "this page lists every preset; a config.json pasted below becomes the sidebar's model"
 p = page.setup("models", PAGE_SPECS, inert=INERT)
-p.controls()
 st.title("Models")
 st.markdown(
     "Real models' RoPE settings, read from their config.json by `rope_core.RopeConfig.from_hf_config`. "
@@ -45,6 +44,7 @@ st.dataframe(
     },
 )
 
+p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
     spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,

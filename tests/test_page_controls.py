@@ -30,7 +30,7 @@ STATES = {
 # pair that YaRN and Llama 3 keep; pair 40 is in both ramps (d = 128, rope_theta 1e4, original context 4,096).
 PROBE = {"rotation": {"pair": "40"}}
 SCALING_ONLY = set(controls.SCALING_PARAM_KEYS) | {"rope_type"}
-MOVE_TO = {"preset": "phi-3-mini-128k", "rope_type": "linear"}  # a preset unlike the defaults; a method with factor
+MOVE_TO = {"preset": "gpt-neox-20b", "rope_type": "linear"}  # a preset unlike the defaults; a method with factor
 
 
 @pytest.fixture(scope="module", autouse=True)
