@@ -616,3 +616,34 @@ def test_a_linked_config_past_the_apps_limits_is_refused_before_anything_is_comp
     text = "\n".join(w.value for w in at.warning)
     assert "URL parameter `config`" in text and "head_dim" in text and "512" in text, text
     assert "_rope_pasted" not in at.session_state
+
+
+# Links as the app wrote them before the state took the config.json names: each still opens its view without a
+# warning, and means the state written out beside it.
+OLD_LINKS = [
+    ("context_extension", {"scaling": "llama3", "orig": "8192", "target": "131072", "low": "2", "high": "8",
+                           "view": "ood"},
+     {"rope_type": "llama3", "original_max_position_embeddings": 8192, "max_position_embeddings": 131072,
+      "low_freq_factor": 2.0, "high_freq_factor": 8.0, "view": "ood"}),
+    ("context_extension", {"scaling": "ntk", "alpha": "4"}, {"rope_type": "ntk", "factor": 4.0}),
+    ("distance_decay", {"maxdist": "4000", "ctx": "65536", "view": "men"},
+     {"max_position_embeddings": 65536, "view": "men"}),
+    ("precision", {"maxpos": "1000000", "dtype": "float32"}, {"max_position_embeddings": 1000000, "dtype": "float32"}),
+    ("relative_position", {"L": "300", "offset": "17", "prf": "0.5", "d": "64"},
+     {"window": 300, "offset": 17, "partial_rotary_factor": 0.5, "head_dim": 64}),
+    ("frequencies", {"scaling": "none", "theta": "500000", "view": "turns"},
+     {"rope_type": "default", "rope_theta": 500000.0, "view": "turns"}),
+    ("attention", {"scaling": "yarn", "bfast": "16", "bslow": "2", "mscale": "1", "mscale_all": "0.5",
+                   "heads": "3", "content": "ones", "seed": "5"},
+     {"rope_type": "yarn", "beta_fast": 16.0, "beta_slow": 2.0, "mscale": 1.0, "mscale_all_dim": 0.5, "heads": 3,
+      "content": "ones", "seed": 5}),
+]
+
+
+@pytest.mark.parametrize("page_id,link,state", OLD_LINKS, ids=[f"{p}-{'&'.join(q)}" for p, q, _ in OLD_LINKS])
+def test_todays_links_still_open_their_view(page_id, link, state):
+    at = open_url(page_id, link)
+    check(at, page_id, f"old link {link}")
+    assert not at.warning, [w.value for w in at.warning]
+    values = at.session_state["_rope_values"]
+    assert {k: values[k] for k in state} == state
