@@ -206,7 +206,8 @@ def parse_query(raw: dict[str, list[str]], specs: Sequence[ParamSpec], values: V
             continue
         if len(items) > 1:
             called = names.get(spec.key, spec.key)
-            warnings.append(f"URL parameter `{called}` appears {len(items)} times; using the last one.")
+            alias = f" (= `{spec.key}`)" if called != spec.key else ""
+            warnings.append(f"URL parameter `{called}`{alias} appears {len(items)} times; using the last one.")
         value, warn = spec.parse(items[-1], values, names.get(spec.key))
         values[spec.key] = value
         if warn:
