@@ -38,7 +38,7 @@ SPECS = [
               lo=0, hi=32, step=1, show_if=_in("sequence")),
 ]
 
-p = page.setup("multimodal", SPECS)
+p = page.setup("multimodal", SPECS, inert=lambda v: mm.inert(v, st.session_state.get(sidebar.PASTED)))
 st.title("Multimodal RoPE")
 st.markdown(
     "M-RoPE (Qwen2-VL and its successors) gives every token three positions, time t, row h and column w, and "
