@@ -267,6 +267,24 @@ def test_a_sidebar_edit_that_breaks_the_sections_falls_back_to_the_presets_own_c
     assert "do not fit this model's mrope_section [16, 24, 24]" in " ".join(i.value for i in at.info)
     _, df = chart_titled(at, VIEWS["sections"])
     assert len(df) == 64
+    # the controls that cannot change the chart now are drawn disabled; head_dim stays live to set it back
+    assert at.select_slider(key="w_rope_theta").disabled and not at.slider(key="w_head_dim").disabled
+
+
+@pytest.mark.parametrize("view,query,live", [
+    ("grid", {}, False),                      # no mrope_section: the example is drawn whatever the sidebar says
+    ("grid", {"preset": QWEN25}, True),
+    ("sections", {"preset": QWEN3, "rope_theta": "10000"}, True),
+    ("sequence", {"preset": QWEN25}, False),  # position ids do not depend on the model
+])
+def test_the_sidebar_model_is_live_only_where_it_changes_the_view(view, query, live):
+    at = run_page("multimodal", {**query, "view": view})
+    assert at.select_slider(key="w_rope_theta").disabled is not live
+    assert at.selectbox(key="w_preset").disabled is (view == "sequence")
+    if live:  # and moving it changes the chart
+        before = _main_data(at, view)
+        at.select_slider(key="w_rope_theta").set_value(100000.0).run()
+        assert not _main_data(at, view).equals(before)
 
 
 # ------------------------------------------------------------------------------------------------ bad URLs

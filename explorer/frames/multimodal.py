@@ -50,6 +50,11 @@ def inert(values: dict, pasted: dict | None) -> dict[str, str]:
     if chosen is None or chosen.mrope_section is None:
         why = f"this model has no mrope_section, so the page shows {EXAMPLE}'s; choose an M-RoPE model"
         return {k: why for k in controls.MODEL_KEYS}
+    try:  # what the sidebar builds from these values on this model (mrope_config's "preset" case otherwise)
+        controls.config_from_values(values, chosen)
+    except ValueError:
+        why = "these values do not fit the model's mrope_section, so the page shows the model's own config"
+        return {k: why for k in controls.MODEL_KEYS if k not in ("head_dim", "partial_rotary_factor")}
     return {}
 
 
