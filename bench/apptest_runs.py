@@ -139,12 +139,17 @@ def measure(target: settings.Target, setting: str, query: dict[str, str], reps: 
         if at.exception:
             run.error = _errors(at)
             return run
-        start = float(at.select_slider(key="w_" + settings.MOVED).value)
-        walk = settings.theta_walk(start, reps + 1)
-        for i, theta in enumerate(walk):
+        moved = target.moved
+        if moved == settings.MOVED:
+            start = float(at.select_slider(key="w_" + moved).value)
+            walk, widget = settings.theta_walk(start, reps + 1), lambda: at.select_slider(key="w_" + moved)
+        else:  # an int slider, one step up per rerun (settings.MOVED_IN_VIEW)
+            widget = lambda: at.slider(key="w_" + moved)  # noqa: E731
+            walk = [int(widget().value) + 1 + i for i in range(reps + 1)]
+        for i, value in enumerate(walk):
             if floor is not None and i and i % 2 == 0:
                 floor.burst()
-            at.select_slider(key="w_" + settings.MOVED).set_value(theta)
+            widget().set_value(value)
             t, c = now(), process_time()
             at.run(timeout=TIMEOUT)
             dt, dc = now() - t, process_time() - c
