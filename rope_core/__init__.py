@@ -8,7 +8,8 @@ from . import phase_error
 from .attention import attention_maps, random_projections
 from .attention_rows import attention_rows
 from .config import LAYOUTS, SCALING_TYPES, RopeConfig
-from .diagonals import diagonal_spreads
+from .decay import correlation, correlation_on_grid, roformer_bound
+from .diagonals import diagonal_spread, diagonal_spreads
 from .extension import ood_angles
 from .frequencies import (
     ROPE_INIT_FUNCTIONS,
@@ -20,23 +21,12 @@ from .frequencies import (
     yarn_attention_factors,
     yarn_correction_range,
 )
+from .men import men_b, men_first_negative, men_min_theta
 from .precision import DTYPES, angle_error, resolve_dtype
 from .presets import PRESETS, Preset, preset_config, preset_dict
 from .rotation import angles, apply_rope, apply_rope_pairs, identity_errors, pair_indices, rotation_matrix
 from .same_token import same_token_attention, same_token_rows_naive, same_token_scores
-from .scores import (
-    correlation,
-    correlation_on_grid,
-    diagonal_spread,
-    men_b,
-    men_first_negative,
-    men_min_theta,
-    relative_score_matrix,
-    roformer_bound,
-    score_on_grid,
-    score_vs_distance,
-    scores_absolute,
-)
+from .scores import relative_score_matrix, score_on_grid, score_vs_distance, scores_absolute
 from .sinusoidal import additive_vs_rope, additive_vs_rope_same_token, sinusoidal_pe
 from .spectrum import spectrum_summary
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import RopeConfig
+from .diagonals import diagonal_spread
 from .frequencies import attention_factor, inv_freq
 from .precision import resolve_dtype
 
@@ -162,8 +163,6 @@ def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.flo
     c² + s², summed as logarithms in extended precision: closer to det of the rounded R than an LU factorisation.
     Source: RoFormer (arXiv 2104.09864) Sec. 3.4.
     """
-    from .scores import diagonal_spread  # local import: scores builds on this module
-
     dt = resolve_dtype(dtype)
     theta = inv_freq(config)
 

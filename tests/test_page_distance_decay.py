@@ -149,20 +149,22 @@ def test_smallest_theta_for_the_context(case):
     at = opened("men")
     cfg = config_for(query)
     ctx = page_value(query, "ctx")
-    shown = metric(at, "Smallest rope_theta")
+    first = rope_core.men_first_negative(cfg, ctx)  # the neighbouring tile: the sidebar's own (scaled) θᵢ
+    assert metric(at, "Sidebar's θᵢ (scaled)") == ("B ≥ 0 everywhere" if first is None else f"B < 0 at m = {first:,}")
+    shown = metric(at, f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}")
     try:
         expected = rope_core.men_min_theta(cfg.rotary_dim, ctx)
     except ValueError:
         assert shown == "none"
         assert "No base keeps B ≥ 0" in warnings_text(at)
         return
-    assert shown == f"{expected:.4g}"
+    assert shown == f"{expected:,.0f}"
 
 
 def test_one_pair_has_no_admissible_base_and_says_why():
     at = run_page("distance_decay", {"d": "2", "ctx": "1048576", "view": "men"})
     assert not at.exception
-    assert metric(at, "Smallest rope_theta") == "none"
+    assert metric(at, "Smallest base") == "none"
     assert "No base keeps B ≥ 0" in warnings_text(at)
 
 
@@ -172,7 +174,7 @@ def test_barbero_note_is_shown_with_the_random_score(case):
 
 
 def test_smallest_base_is_searched_live_for_any_rotary_dim_and_context():
-    """The page's value is rope_core.men_min_theta's search for that (rotary dim, context), not a stored table."""
+    """The page's value is rope_core.men_min_theta's for that (rotary dim, context), on its table or off it (38)."""
     from explorer.frames import decay
 
     for dim, ctx in [(2, 256), (64, 4096), (128, 1024), (38, 2048)]:
