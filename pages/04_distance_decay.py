@@ -26,7 +26,8 @@ max_dist = int(p["maxdist"])
 
 st.title("Distance decay")
 st.markdown(
-    "Take a random vector with independent, isotropic pairs and encode it at positions m and n: the expected "
+    "Take a random vector whose pairs are independent, isotropic and of equal variance, and encode it at "
+    "positions m and n: the expected "
     "similarity, relative to |q|², is the **correlation** (2/d)·Σᵢ cos((m−n)θᵢ). "
     "It starts at 1 and falls with distance, faster for a small rope_theta. The views below show it, "
     "the RoFormer bound and Men et al.'s B(m) for the sidebar's configuration, one chart at a time."
@@ -108,9 +109,10 @@ def men_view() -> None:
     ctx_first = decay.men_context_first_negative(cfg, ctx)
     row = page.metric_row()
     row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
-    row.metric(f"Current config within context {ctx:,}",
+    row.metric(f"Sidebar's θᵢ (scaled), m < {ctx:,}",
                "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
-               help="Checked at every integer distance 0 ≤ m < context with the sidebar's (scaled) frequencies.")
+               help="Checked at every integer distance 0 ≤ m < context with the sidebar's frequencies, after its "
+                    "scaling method. The smallest base beside it assumes unscaled frequencies, so the two can differ.")
     min_theta_slot = row.empty()
     min_theta_note = st.empty()
     st.caption(
@@ -122,11 +124,13 @@ def men_view() -> None:
     )
     with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {ctx:,}…"):
         min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
-    min_label = f"Smallest rope_theta with B ≥ 0 up to {ctx:,}"
+    min_label = f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}, m < {ctx:,}"
     if min_theta is not None:
-        min_theta_slot.metric(min_label, f"{min_theta:.4g}",
-                              help="rope_core.men_min_theta: default frequencies with the sidebar's rotary dim, "
-                                   "searched on a 5 % geometric grid, then bisected to 0.1 %.")
+        min_theta_slot.metric(min_label, f"{min_theta:,.0f}",
+                              help=f"rope_core.men_min_theta({cfg.rotary_dim}, {ctx}): the smallest base with "
+                                   f"B(m) ≥ 0 at every integer m < {ctx:,}, for unscaled θᵢ = base^(−2i/d) with "
+                                   f"d = the rotary dim {cfg.rotary_dim} (not the sidebar's scaling), exact to 0.1 %. "
+                                   "Some admissible bases are narrow islands below a larger interval.")
     else:
         min_theta_slot.metric(min_label, "none")
         min_theta_note.warning(f"No base keeps B ≥ 0 up to {ctx:,} with rotary dim {cfg.rotary_dim}: {why_none}. "
