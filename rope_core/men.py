@@ -76,11 +76,13 @@ def men_min_theta(head_dim: int, context_length: int, *, theta_min: float = 2.0,
     known = MIN_THETA.get((d, length))
     if known is not None and theta_min <= known <= theta_max and rtol >= TABLE_RTOL:
         return known  # the sweep's own result from theta_min = 2 (every base below it is inadmissible)
-    return _sweep(d, length, math.log(theta_min), math.log(theta_max), tiny=rtol * 1e-4)
+    start = math.log(theta_min)
+    s = _sweep(d, length, start, math.log(theta_max), tiny=rtol * 1e-4)
+    return float(theta_min) if s == start else math.exp(s)
 
 
 def _sweep(d: int, length: int, s: float, s_max: float, tiny: float) -> float:
-    """Sweep s = ln(rope_theta) upward, proving every skipped base inadmissible; return the first admissible one.
+    """Sweep s = ln(rope_theta) upward, proving every skipped base inadmissible; return the first admissible s.
 
     With c_i = 2i/d, θ_i = e^(−c_i s) only shrinks as s grows, so for s' ≥ s
       |∂B(m)/∂s| ≤ K1 = m Σ c_i θ_i,   |∂²B(m)/∂s²| ≤ K2 = m² Σ c_i² θ_i² + m Σ c_i² θ_i   (taken at s).
@@ -91,7 +93,7 @@ def _sweep(d: int, length: int, s: float, s_max: float, tiny: float) -> float:
     witness), the sweep moves by `tiny` unproven: an admissible island narrower than that could be skipped.
     """
     if length <= 1:
-        return math.exp(s)
+        return s
     c = np.arange(d // 2) * 2.0 / d
     near = np.arange(-4, 5)
     witnesses = np.zeros(0)
@@ -114,7 +116,7 @@ def _sweep(d: int, length: int, s: float, s_max: float, tiny: float) -> float:
         if step < tiny:
             step, found = _scan(theta, w, bounds, 0, length)
             if found is None:
-                return math.exp(s)
+                return s
             witnesses = found
         s += max(step, tiny)
     raise ValueError(f"no rope_theta up to {math.exp(s_max):g} keeps B(m) >= 0 for every m < {length}")
@@ -155,8 +157,8 @@ def min_theta_table(rotary_dims, contexts) -> dict[tuple[int, int], float]:
     for d in rotary_dims:
         for length in contexts:
             try:
-                table[(int(d), int(length))] = _sweep(int(d), int(length), math.log(2.0), math.log(1e15),
-                                                      tiny=TABLE_RTOL * 1e-4)
+                table[(int(d), int(length))] = math.exp(_sweep(int(d), int(length), math.log(2.0), math.log(1e15),
+                                                               tiny=TABLE_RTOL * 1e-4))
             except ValueError:
                 pass
     return table
