@@ -166,7 +166,7 @@ page.how_computed(
     "- Bound: `rope_core.roformer_bound(cfg, deltas)` = (1/(d/2))·Σⱼ |Sⱼ|, Sⱼ = sum of exp(iΔθₖ) over k < j "
     "(RoFormer, arXiv 2104.09864, §3.4.3).\n"
     "- B(m): `rope_core.men_b(cfg, m)` = Σᵢ cos(mθᵢ); first crossing `rope_core.men_first_negative(cfg, max_len)`, "
-    "exact at every integer; smallest base `rope_core.men_min_theta(rotary_dim, context)` "
+    "exact at every integer; smallest base for unscaled θᵢ `rope_core.men_min_theta(rotary_dim, context)` "
     "(Men et al., arXiv 2405.14591).\n"
     "- Random score: `rope_core.score_vs_distance(q, k, cfg, deltas)` (Barbero et al., arXiv 2410.06205)."
 )
