@@ -96,7 +96,7 @@ def _sweep(d: int, length: int, s: float, s_max: float, tiny: float) -> float:
     if length <= 1:
         return s
     c = np.arange(d // 2) * 2.0 / d
-    near = np.arange(-4, 5)
+    near = np.arange(-4.0, 5.0)
     witnesses = np.zeros(0)
     window = 4096
     while s <= s_max:
@@ -105,7 +105,7 @@ def _sweep(d: int, length: int, s: float, s_max: float, tiny: float) -> float:
         bounds = (w.sum(), (w * w).sum(), (c * w).sum())
         step = -np.inf
         if witnesses.size:
-            m = np.unique(np.clip(np.add.outer(witnesses, near), 1, length - 1)).astype(np.float64)
+            m = np.minimum(np.maximum(np.add.outer(witnesses, near).ravel(), 1.0), length - 1.0)  # repeats are harmless
             step, best = _best_step(m, theta, w, bounds)
             if step >= tiny:
                 witnesses = np.concatenate([[best], witnesses[witnesses != best]])[:4]
