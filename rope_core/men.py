@@ -37,21 +37,18 @@ def b_range(theta: np.ndarray, start: int, stop: int) -> np.ndarray:
     return pair_sums(np.ones(theta.size), np.zeros(theta.size), theta, float(start), 1.0, stop - start)
 
 
-def _first_negative(theta: np.ndarray, max_len: int) -> int | None:
-    for lo in range(0, max_len, _CHUNK):
-        negative = np.flatnonzero(b_range(theta, lo, min(lo + _CHUNK, max_len)) < 0)
-        if negative.size:
-            return lo + int(negative[0])
-    return None
-
-
 def men_first_negative(config: RopeConfig, max_len: int) -> int | None:
     """Smallest integer m in [0, max_len) with B(m) < 0, or None if B stays ≥ 0 there.
 
     Exact at every integer m, ascending, stopping at the first negative. Reference values (d = 128): m = 1707 for
     rope_theta 1e4, 18438 for 5e5 (rope-formulas.md Sec. 10).
     """
-    return _first_negative(inv_freq(config), int(max_len))
+    theta, max_len = inv_freq(config), int(max_len)
+    for lo in range(0, max_len, _CHUNK):
+        negative = np.flatnonzero(b_range(theta, lo, min(lo + _CHUNK, max_len)) < 0)
+        if negative.size:
+            return lo + int(negative[0])
+    return None
 
 
 def men_min_theta(head_dim: int, context_length: int, *, theta_min: float = 2.0, theta_max: float = 1e15,
