@@ -1,6 +1,6 @@
 """men.men_min_theta for the presets' rotary dims at the app's contexts, made by rope_core.men's own sweep.
 
-Regenerate (rewrites this file): `python -m rope_core.men_table`. tests/test_men.py recomputes entries.
+Regenerate (rewrites this file): `python scripts/make_men_table.py`. tests/test_men.py recomputes entries.
 """
 
 TABLE_RTOL = 1e-3  # the rtol of every entry's sweep
@@ -19,6 +19,7 @@ MIN_THETA: dict[tuple[int, int], float] = {
     (24, 32768): 341692584.1515075,
     (24, 65536): 1922526525.0335333,
     (24, 131072): 10712114515.960873,
+    (24, 262144): 49525921365.29124,
     (64, 256): 1412.306532609599,
     (64, 512): 3438.907780459128,
     (64, 1024): 7752.983053699277,
@@ -30,6 +31,7 @@ MIN_THETA: dict[tuple[int, int], float] = {
     (64, 65536): 4867184.862245478,
     (64, 131072): 73779837.08461535,
     (64, 262144): 307573990.55917037,
+    (64, 524288): 472936003.84319514,
     (64, 1048576): 2852255793.8091574,
     (96, 256): 812.6983419320316,
     (96, 512): 2094.656413368371,
@@ -42,6 +44,8 @@ MIN_THETA: dict[tuple[int, int], float] = {
     (96, 65536): 4773656.590053912,
     (96, 131072): 16748919.083482541,
     (96, 262144): 52448972.68765697,
+    (96, 524288): 133473209.8590872,
+    (96, 1048576): 898676177.7186869,
     (128, 256): 889.870794908012,
     (128, 512): 2065.8137935371224,
     (128, 1024): 4293.437987742716,
@@ -81,19 +85,3 @@ MIN_THETA: dict[tuple[int, int], float] = {
     (512, 1048576): 9800864.242388666,
 }
 
-
-def render(table: dict[tuple[int, int], float]) -> str:
-    """This file's text with `table` as MIN_THETA."""
-    with open(__file__, encoding="utf-8") as f:
-        text = f.read()
-    head, rest = text.split("MIN_THETA: dict[tuple[int, int], float] = {\n", 1)
-    rows = "".join(f"    ({d}, {length}): {table[(d, length)]!r},\n" for d, length in sorted(table))
-    return head + "MIN_THETA: dict[tuple[int, int], float] = {\n" + rows + rest[rest.index("}\n"):]
-
-
-if __name__ == "__main__":
-    from rope_core.men import min_theta_table
-
-    new = render(min_theta_table(ROTARY_DIMS, CONTEXTS))
-    with open(__file__, "w", encoding="utf-8") as f:
-        f.write(new)
