@@ -109,10 +109,11 @@ def men_view() -> None:
     ctx_first = decay.men_context_first_negative(cfg, ctx)
     row = page.metric_row()
     row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
-    row.metric(f"Sidebar's θᵢ (scaled), m < {ctx:,}",
+    row.metric(f"Sidebar's own θᵢ, m < {ctx:,}",
                "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
-               help="Checked at every integer distance 0 ≤ m < context with the sidebar's frequencies, after its "
-                    "scaling method. The smallest base beside it assumes unscaled frequencies, so the two can differ.")
+               help="Checked at every integer distance 0 ≤ m < context with the sidebar's frequencies: its rope_theta, "
+                    "after its scaling method if any. The smallest base beside it assumes unscaled frequencies, so a "
+                    "scaled config can pass here with a base below that value.")
     min_theta_slot = row.empty()
     min_theta_note = st.empty()
     st.caption(

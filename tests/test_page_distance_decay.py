@@ -150,7 +150,7 @@ def test_smallest_theta_for_the_context(case):
     cfg = config_for(query)
     ctx = page_value(query, "ctx")
     first = rope_core.men_first_negative(cfg, ctx)  # the neighbouring tile: the sidebar's own (scaled) θᵢ
-    assert metric(at, "Sidebar's θᵢ (scaled)") == ("B ≥ 0 everywhere" if first is None else f"B < 0 at m = {first:,}")
+    assert metric(at, "Sidebar's own θᵢ") == ("B ≥ 0 everywhere" if first is None else f"B < 0 at m = {first:,}")
     shown = metric(at, f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}")
     try:
         expected = rope_core.men_min_theta(cfg.rotary_dim, ctx)
