@@ -137,6 +137,12 @@ def men_view() -> None:
                                    f"B(m) ≥ 0 at every integer m < {ctx:,}, for unscaled θᵢ = base^(−2i/d) with "
                                    f"d = the rotary dim {cfg.rotary_dim} (not the sidebar's scaling), exact to 0.1 %. "
                                    "Some admissible bases are narrow islands below a larger interval.")
+    elif why_none is None:
+        min_theta_slot.metric(min_label, "not searched")
+        min_theta_note.info(f"Above {decay.MEN_LIVE_MAX:,} tokens the exact search takes minutes, so the page shows "
+                            "only rope_core's precomputed values (rotary dims "
+                            f"{', '.join(map(str, decay.MEN_TABLE_DIMS))}); "
+                            f"`rope_core.men_min_theta({cfg.rotary_dim}, {ctx})` computes this one in a notebook.")
     else:
         min_theta_slot.metric(min_label, "none")
         min_theta_note.warning(f"No base keeps B ≥ 0 up to {ctx:,} with rotary dim {cfg.rotary_dim}: {why_none}. "

@@ -169,6 +169,13 @@ def test_one_pair_has_no_admissible_base_and_says_why():
     assert "No base keeps B ≥ 0" in warnings_text(at)
 
 
+def test_a_context_above_2_20_off_the_table_is_not_searched_and_says_so():
+    at = run_page("distance_decay", {"d": "62", "ctx": "2097152", "view": "men"})
+    assert not at.exception
+    assert metric(at, "Smallest base, unscaled θᵢ, d = 62") == "not searched"
+    assert any("rope_core.men_min_theta(62, 2097152)" in i.value for i in at.info)
+
+
 def test_barbero_note_is_shown_with_the_random_score(case):
     _, opened = case
     assert any("Barbero" in i.value for i in opened("random").info)
