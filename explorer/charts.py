@@ -11,9 +11,8 @@ The spec is authored in Altair with named data only, so Altair never sees the fr
 text, in a process-wide cache keyed by the structure (mark types, flags, number of layers and rules).
 What moves with the sliders is either in the data (the colour maximum, the rule labels and their
 sides) or a slot (`_slot`, `_slots`): a placeholder Altair validates as a string and that each call
-fills in (titles, axis domains, tick labels, series order). Building an Altair chart per rerun
-would cost far more than the rest of a page rerun; filling a compiled template costs about as much
-as writing the dict by hand.
+fills in (titles, axis domains, tick labels, series order). Building and validating an Altair chart
+per rerun would cost more than the rest of the rerun; filling a compiled template does not.
 
 Heatmaps and matrices send their cells as one colour-mapped PNG per panel (explorer/raster.py) plus a
 bounded layer of transparent hover cells, so the browser draws a handful of marks however many cells
@@ -808,7 +807,7 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
-    # redraws one element here instead of four (bench/analysis.md §S5)
+    # redraws one element here instead of four
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)

@@ -335,7 +335,7 @@ def test_scales_titles_and_tooltips():
 def test_marks_per_chart_are_bounded():
     """A heatmap or matrix sends its cells as one image per panel plus at most hover_axis² hover cells in all (a
     facet's panels share them), however large the grid; points, one mark per row, ask for canvas above 2,000
-    (Streamlit cannot tell through transforms, and an SVG of 20,000 marks takes seconds to repaint); a line is one
+    (Streamlit cannot tell through transforms, and an SVG of 20,000 marks is slow to repaint); a line is one
     path per series."""
     hm = dict(title="t", x_title="x", y_title="y", z_title="z", step=2)
     for n, heads in ((4, 0), (25, 0), (140, 0), (60, 4), (60, 16), (4, 16)):
