@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from time import process_time
 
 from bench import settings
-from bench.common import PartResult, fmt_bytes, fmt_s, median, now
+from bench.common import PartResult, fmt_bytes, fmt_s, median, now, open_page
 
 FLOOR_SCRIPT = "import streamlit as st\nst.slider('x', 0, 1_000_000, key='x')\n"
 FLOOR_BURST = 3
@@ -119,16 +119,6 @@ def chart_payloads(at) -> list[ChartPayload]:
 def _errors(at) -> str:
     msgs = [f"{e.proto.type}: {e.proto.message}"[:300] for e in at.exception]
     return "; ".join(msgs)
-
-
-def open_page(page_id: str, query: dict[str, str]):
-    from streamlit import config
-
-    from tests.apptest_utils import run_page
-
-    config.set_option("client.showErrorDetails", "full")  # the app's config.toml redacts exception messages
-
-    return run_page(page_id, query)
 
 
 def measure(target: settings.Target, setting: str, query: dict[str, str], reps: int, floor: Floor | None) -> PageRun:
