@@ -74,7 +74,7 @@ _compiles: dict[Hashable, int] = {}
 _uses: dict[Hashable, int] = {}
 # structure entries with a few values that may follow a slider (markers on short series, canvas for many marks, symlog
 # ticks once there are data, a facet's grid for the number of heads): each value is a structure, compiled once too
-FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "columns", "panel")
+FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "columns", "panel", "many_colours")
 
 
 def _slot(name: str) -> str:
@@ -459,7 +459,8 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
          rules_x: Sequence[tuple[float, str]] = (), rules_y: Sequence[tuple[float, str]] = (),
          tooltip: Sequence[str] | None = None, height: int = 360, zero: bool = False,
          interpolate: str = "linear", color_sort: Sequence[str] | None = None,
-         x_scale: str | None = None, color_domain: Sequence[str] | None = None) -> Chart:
+         x_scale: str | None = None, color_domain: Sequence[str] | None = None,
+         highlight: str | None = None) -> Chart:
     """Line chart of y against x (one line per `color` value), with optional labelled rule lines.
 
     points: a marker on every point, while no series has more than POINT_MARKS points.
@@ -468,6 +469,9 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
     ticks at 0 and the powers of ten, as Vega's own symlog ticks are sparse).
     color_domain: every colour value in a fixed order, so a series keeps its colour when another
     one has no rows (e.g. a dtype that overflows).
+    highlight: the `color` value of the series to read first (the current setting among comparisons): drawn again
+    on top of the others, thicker.
+    More than MANY_COLOURS series take a 20-colour scheme, so that no two share a colour.
     Rules: one layer each (a dashed rule and its label), all reading one small dataset (RULES:
     columns rule, v, label); a rule at a non-finite value is left out (it would stretch the axis to
     infinity).
@@ -476,14 +480,15 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
                                               color_title=color_title, subtitle=subtitle, log_x=log_x, log_y=log_y,
                                               points=points, dash=dash, rules_x=rules_x, rules_y=rules_y,
                                               tooltip=tooltip, height=height, zero=zero, interpolate=interpolate,
-                                              color_sort=color_sort, x_scale=x_scale, color_domain=color_domain)
+                                              color_sort=color_sort, x_scale=x_scale, color_domain=color_domain,
+                                              highlight=highlight)
     return Chart(_compiled_spec(_key("line", **structure), lambda: _line_chart(**structure), values), datasets)
 
 
 def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str, color: str | None,
                 color_title: str | None, subtitle, log_x: bool, log_y: bool, points: bool, dash: str | None,
                 rules_x, rules_y, tooltip, height: int, zero: bool, interpolate: str, color_sort, x_scale: str | None,
-                color_domain) -> tuple[dict, dict, dict[str, pd.DataFrame]]:
+                color_domain, highlight: str | None = None) -> tuple[dict, dict, dict[str, pd.DataFrame]]:
     """line()'s (structure, slot values, datasets)."""
     ticks: list[float] = []
     if x_scale == "symlog" and len(df):
@@ -505,16 +510,19 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
                      symlog_ticks=bool(ticks), zero=zero, interpolate=interpolate, point_marks=bool(points),
                      color_sort=bool(color_sort), color_domain=bool(color_domain), height=height,
+                     many_colours=bool(color) and len(color_domain or pd.unique(df[color])) > MANY_COLOURS,
+                     highlight=bool(color and highlight is not None),
                      tips=_tips(df, tooltip or [c for c in (color, x, y) if c]), rules=tuple(r[0] for r in rules))
     values = {"title": _title(title, subtitle), "x_title": x_title, "y_title": y_title,
               "color_title": color_title or color, "color_sort": _py(color_sort) if color_sort else [],
-              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks}
+              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks, "highlight": highlight}
     return structure, values, datasets
 
 
 def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,
                  symlog_ticks: bool, zero: bool, interpolate: str, point_marks: bool, color_sort: bool,
-                 color_domain: bool, tips: tuple, rules: tuple[str, ...], height: int) -> alt.LayerChart:
+                 color_domain: bool, many_colours: bool, highlight: bool, tips: tuple, rules: tuple[str, ...],
+                 height: int) -> alt.LayerChart:
     """line()'s layers, without its title and height."""
     x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log") if log_x else alt.Scale(zero=zero)
     x_axis = alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks else alt.Axis()
@@ -525,15 +533,29 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
     if color:
         enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
                                  sort=_slots("color_sort") if color_sort else None,
-                                 **({"scale": alt.Scale(domain=_slots("color_domain"))} if color_domain else {}))
+                                 **_colour_scale(color_domain, many_colours))
     if dash:
         enc["strokeDash"] = alt.StrokeDash(field=dash, type="nominal", title=dash)
     main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks).encode(**enc)
+    lines = [main]
+    if highlight:  # drawn last, so no other series hides it
+        lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
+                     .mark_line(interpolate=interpolate, point=point_marks, strokeWidth=HIGHLIGHT_WIDTH).encode(**enc))
     if not rules:
-        return alt.LayerChart(data=alt.Data(name=DATA), layer=[main])
-    # the main layer's data object is its own: Altair would lift data shared by every layer to the top
-    return alt.LayerChart(layer=[main.properties(data=alt.Data(name=DATA)),
+        return alt.LayerChart(data=alt.Data(name=DATA), layer=lines)
+    # the line layers' data object is their own: Altair would lift data shared by every layer to the top
+    return alt.LayerChart(layer=[*(line.properties(data=alt.Data(name=DATA)) for line in lines),
                                  *(_rule(axis, i) for i, axis in enumerate(rules))])
+
+
+MANY_COLOURS = 10  # series beyond the theme's palette, which would repeat its colours
+HIGHLIGHT_WIDTH = 3.5
+
+
+def _colour_scale(domain: bool, many: bool) -> dict:
+    """A series colour scale's properties: a fixed domain (a slot) and, for many series, 20 distinct colours."""
+    props = {**({"domain": _slots("color_domain")} if domain else {}), **({"scheme": "tableau20"} if many else {})}
+    return {"scale": alt.Scale(**props)} if props else {}
 
 
 def _line_chart(height: int, **structure: Any) -> alt.LayerChart:
@@ -544,6 +566,8 @@ LABEL_STEP = 14  # px between the labels of successive vertical rules
 
 
 LABEL_LEFT_FROM = 0.6  # a vertical rule further right than this share of the x axis has its label on its left
+LABEL_NEAR = 0.25  # vertical rules closer than this share of the x axis are neighbours (labels point apart)
+LABEL_EDGE = 0.15  # within this share of an axis end, a label points inwards whatever its neighbours
 
 
 def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: str | None, zero: bool) -> np.ndarray:
@@ -561,8 +585,17 @@ def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: 
     at = pos(np.concatenate([xs.to_numpy(dtype=float), vx, [0.0] if zero and scale is None else []]))
     at = at[np.isfinite(at)]
     lo, hi = (float(at.min()), float(at.max())) if len(at) else (0.0, 1.0)
-    share = (pos(np.array([v for _, v, _ in rules], dtype=float)) - lo) / (hi - lo if hi > lo else 1.0)
-    return np.array([axis == "x" for axis, _, _ in rules]) & (np.nan_to_num(share) > LABEL_LEFT_FROM)
+    share = np.nan_to_num((pos(np.array([v for _, v, _ in rules], dtype=float)) - lo) / (hi - lo if hi > lo else 1.0))
+    vertical = np.array([axis == "x" for axis, _, _ in rules], dtype=bool)
+    left = vertical & (share > LABEL_LEFT_FROM)
+    # two vertical rules close together: their labels point away from each other, so that neither crosses the other
+    # rule (where they would overprint), unless that runs a label off the plot's edge
+    order = sorted(np.flatnonzero(vertical), key=lambda i: share[i])
+    for a, b in zip(order, order[1:]):
+        if share[b] - share[a] < LABEL_NEAR:
+            left[a] = left[a] or share[a] > LABEL_EDGE
+            left[b] = left[b] and share[b] > 1 - LABEL_EDGE
+    return left
 
 
 def _rule(axis: str, index: int) -> alt.LayerChart:
@@ -598,7 +631,7 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     structure, values, datasets = _line_parts(df, x, y, title=title, subtitle=subtitle, **{
         "color": None, "color_title": None, "log_x": False, "log_y": False, "points": False, "dash": None,
         "rules_x": (), "rules_y": (), "tooltip": None, "height": 360, "zero": False, "interpolate": "linear",
-        "color_sort": None, "x_scale": None, "color_domain": None, **line_kwargs})
+        "color_sort": None, "x_scale": None, "color_domain": None, "highlight": None, **line_kwargs})
     color, tooltip = line_kwargs.get("color"), line_kwargs.get("tooltip")
     marks = dict(mark=mark, mark_tips=_tips(df, tooltip or [c for c in (color, x, y, mark) if c]))
     values |= {"mark_title": mark_title, "mark_label": "'" + mark_title.replace("\\", "\\\\").replace("'", "\\'") + "'"}

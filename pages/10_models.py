@@ -4,7 +4,7 @@ import json
 import streamlit as st
 
 import rope_core
-from explorer import charts, page, sidebar
+from explorer import charts, controls, page, sidebar
 from explorer.frames import models
 from explorer.params import ParamSpec
 
@@ -44,6 +44,7 @@ st.dataframe(
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
     spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,
+    highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
     + " x is the pair index divided by the number of pairs, so head dims compare.",

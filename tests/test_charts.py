@@ -292,8 +292,8 @@ def test_scales_titles_and_tooltips():
     main, rules = lc["layer"][0], lc["layer"][1:]
     assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
                                          "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]}}
-    assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [
-        {"rule": 0, "v": 3.0, "label": "x = 3", "align": "left", "dx": 4},
+    assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [  # neighbours: labels point apart
+        {"rule": 0, "v": 3.0, "label": "x = 3", "align": "right", "dx": -4},
         {"rule": 1, "v": 5.0, "label": "5", "align": "left", "dx": 4},
         {"rule": 2, "v": 0.5, "label": "half", "align": "left", "dx": 4}]
     assert [(r["data"]["name"], r["transform"]) for r in rules] == [
@@ -380,6 +380,35 @@ def test_a_vertical_rule_in_the_right_part_of_the_plot_has_its_label_on_its_left
     svg = charts._export(chart, "svg").decode()  # what Vega draws from the spec: the side follows the data
     anchors = dict((text, anchor) for anchor, text in re.findall(r'<text[^>]*text-anchor="(\w+)"[^>]*>([^<]*)</text>', svg))
     assert (anchors["near left"], anchors["near right"], anchors["level"]) == ("start", "end", "start")
+
+
+def test_many_series_get_distinct_colours_and_the_highlighted_one_is_drawn_on_top():
+    def frame(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"x": np.tile([0.0, 1.0], n), "y": np.arange(2.0 * n),
+                             "model": np.repeat([f"m{i}" for i in range(n)], 2)})
+
+    few = charts.line(frame(charts.MANY_COLOURS), "x", "y", color="model", **T)
+    many = charts.line(frame(17), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
+    assert "scale" not in few.spec["layer"][0]["encoding"]["color"]  # the theme's palette
+    main, top = many.spec["layer"][:2]
+    assert main["encoding"]["color"]["scale"] == {"scheme": "tableau20"}
+    assert top["transform"] == [{"filter": {"field": "model", "equal": "m3"}}]  # after the others: drawn over them
+    assert top["mark"]["strokeWidth"] > 2 and top["encoding"] == main["encoding"]
+    check_chart(many, "highlight")
+    assert charts._export(many, "svg").decode().count('stroke-width="3.5"') >= 1
+
+
+def test_labels_of_neighbouring_rules_point_apart_unless_at_an_edge():
+    """Llama-3.1-8B on Context extension: L0 = 8,192 and target = 16,384 on a log axis to 1e7; the target's label,
+    left of its rule (right part of the plot), crossed the L0 rule and its label."""
+    xs = pd.Series([1.0, 1e7])
+    assert list(charts._label_sides(xs, [("x", 8192.0, "L0"), ("x", 16384.0, "target")], "log", False)) == [True, False]
+    # far apart: each on its own side of the axis's middle
+    assert list(charts._label_sides(xs, [("x", 10.0, "a"), ("x", 1e6, "b")], "log", False)) == [False, True]
+    # at the left edge a label points inwards even with a neighbour; a horizontal rule is no neighbour
+    assert list(charts._label_sides(xs, [("x", 2.0, "a"), ("x", 20.0, "b"), ("y", 5.0, "h")], "log", False)) == \
+        [False, False, False]
+    assert list(charts._label_sides(xs, [("x", 2e6, "a"), ("x", 9e6, "b")], "log", False)) == [True, True]
 
 
 @pytest.mark.parametrize("scale, zero, rule, left", [
@@ -549,7 +578,11 @@ def dict_builder_output() -> dict:
 def test_altair_compiles_to_the_spec_the_dict_builders_wrote(name):
     chart, before = fixture_cases()[name], dict_builder_output()[name]
     assert unlift(chart.spec) == before["spec"]  # dicts: key order does not count, list order does
-    assert {k: dataset_digest(charts.records(d)) for k, d in chart.datasets.items()} == before["datasets"]
+    # the sides of the rule labels changed since (neighbouring rules' labels point apart: tested on their own)
+    sides = {charts.RULES: ["align", "dx"]}
+    assert {k: dataset_digest(charts.records(d.drop(columns=sides.get(k, [])))) for k, d in chart.datasets.items()} \
+        == {k: [{c: v for c, v in r.items() if c not in sides.get(k, [])} for r in rows] if isinstance(rows, list)
+            else rows for k, rows in before["datasets"].items()}
     assert {k: {c: str(t) for c, t in d.dtypes.items()} for k, d in chart.datasets.items()} == before["dtypes"]
 
 
