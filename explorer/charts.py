@@ -129,7 +129,7 @@ def _compiled_spec(key: Hashable, author: Callable[[], alt.TopLevelMixin], value
         else:
             _compiled.move_to_end(key)
         _uses[key] = _uses.get(key, 0) + 1
-    whole = {k: json.dumps(v, allow_nan=False) for k, v in values.items()}
+    whole = {k: json.dumps(v) for k, v in values.items()}
     inner = {k: json.dumps(str(v))[1:-1] for k, v in values.items() if isinstance(v, str)}
     return json.loads("".join(p if isinstance(p, str) else (inner if p[1] else whole)[p[0]] for p in pieces))
 
@@ -191,6 +191,14 @@ def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
         return {"text": title}
     return {"text": title, "subtitle": subtitle if isinstance(subtitle, str) else list(subtitle),
             "subtitleColor": "#666"}
+
+
+def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows whose `columns` (on log axes) are > 0: a 0 (an angle at position 0) would wreck a log scale's domain."""
+    if not columns or not len(df):
+        return df
+    keep = np.logical_and.reduce([df[c].to_numpy(dtype=float) > 0 for c in columns])
+    return df if keep.all() else df[keep]
 
 
 def _tips(df: pd.DataFrame, fields: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -399,7 +407,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
             tooltip: Sequence[str] | None = None, height: int = 420, facet: str | None = None,
             facet_sort: Sequence[str] | None = None, columns: int = 4,
             panel: int = 180, log_color: bool = False, hover_axis: int = HOVER_AXIS,
-            zmax: float | None = None) -> Chart:
+            zmax: float | None = None, square: bool = False) -> Chart:
     """A heatmap of z over quantitative x and y cells [x, x+step) × [y, y+y_step), y growing downwards.
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
@@ -415,6 +423,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     spanning decades (e.g. attention weights); cells ≤ 0 (e.g. masked) are left blank.
     zmax: a diverging scale over ±zmax (default ±max|z|) that follows the data: the spec stays the same when
     only the values change, so the browser updates the chart instead of rebuilding it.
+    square: (unfaceted) a height × height plot, for x and y on the same scale (positions against positions).
     """
     y_step = step if y_step is None else y_step
     cmap = colormap(df[z], diverging, domain, log=log_color, zmax=zmax)
@@ -431,16 +440,18 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     frame = _raster_frame(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends, fields)
     tips = _tips(df, fields)
     colour, stops = _color_scale(cmap)
+    square = square and not facet
     key = _key("heatmap", facet=facet, columns=columns if facet else None, panel=panel if facet else None,
-               height=None if facet else height, z=z, tips=tips, **colour)
+               height=None if facet else height, square=square, z=z, tips=tips, **colour)
 
     def author() -> alt.TopLevelMixin:
         color = alt.Color(field=z, type="quantitative", title=_slot("z_title"), scale=_alt_color_scale(**colour))
         layers = _raster_layers(bool(facet), _box("x"), _box("y", reverse=True), color, tips)
         params = _params(*cmap.param(DATA), *([] if facet else [POINTER_AT]))
         if facet is None:
+            # a fixed width is drawn at its own size (show(): width="content")
             return alt.LayerChart(data=alt.Data(name=DATA), layer=layers, height=height, title=_slot("title"),
-                                  params=params)
+                                  params=params, **({"width": height} if square else {}))
         return alt.FacetChart(data=alt.Data(name=DATA), spec=alt.LayerChart(layer=layers, width=panel, height=panel),
                               facet=alt.FacetFieldDef(field=facet, type="nominal", title=None,
                                                       sort=_slots("facet_sort")),
@@ -464,6 +475,7 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
     """Line chart of y against x (one line per `color` value), with optional labelled rule lines.
 
     points: a marker on every point, while no series has more than POINT_MARKS points.
+    log_x, log_y: log axes; rows at values ≤ 0 there are left out of the chart (the CSV keeps them).
 
     x_scale: a Vega-Lite scale type for x overriding log_x, e.g. "symlog" (log-like, but shows 0;
     ticks at 0 and the powers of ten, as Vega's own symlog ticks are sparse).
@@ -490,6 +502,7 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
                 rules_x, rules_y, tooltip, height: int, zero: bool, interpolate: str, color_sort, x_scale: str | None,
                 color_domain, highlight: str | None = None) -> tuple[dict, dict, dict[str, pd.DataFrame]]:
     """line()'s (structure, slot values, datasets)."""
+    df = _positive(df, [c for c, log in ((x, log_x or x_scale == "log"), (y, log_y)) if log])
     ticks: list[float] = []
     if x_scale == "symlog" and len(df):
         top = float(np.nanmax(np.abs(df[x].to_numpy(dtype=float))))
@@ -657,7 +670,8 @@ def points(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_titl
            color: str | None = None, subtitle: str | Sequence[str] | None = None,
            log_x: bool = False, log_y: bool = False, tooltip: Sequence[str] | None = None,
            height: int = 360) -> Chart:
-    """Scatter of y against x (one colour per `color` value)."""
+    """Scatter of y against x (one colour per `color` value); on a log axis, rows at values ≤ 0 are left out."""
+    df = _positive(df, [c for c, log in ((x, log_x), (y, log_y)) if log])
     tips = _tips(df, tooltip or [c for c in (color, x, y) if c])
     rows = len(df)
     key = _key("points", x=x, y=y, color=color, log_x=log_x, log_y=log_y, tips=tips, height=height,

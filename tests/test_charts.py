@@ -398,6 +398,18 @@ def test_many_series_get_distinct_colours_and_the_highlighted_one_is_drawn_on_to
     assert charts._export(many, "svg").decode().count('stroke-width="3.5"') >= 1
 
 
+def test_a_log_axis_leaves_out_values_at_or_below_zero():
+    """An angle m·θ at m = 0 is 0: on a log axis it would wreck the domain (Vega draws nothing readable)."""
+    df = pd.DataFrame({"m": np.tile(np.arange(4.0), 2), "angle": np.r_[np.arange(4.0), np.arange(4.0) * 1e-3],
+                       "pair": np.repeat(["fast", "slow"], 4)})
+    for chart in (charts.line(df, "m", "angle", color="pair", log_y=True, **T),
+                  charts.points(df, "m", "angle", color="pair", log_y=True, **T)):
+        sent = chart.datasets[charts.DATA]
+        assert list(sent["angle"]) == [1.0, 2.0, 3.0, 1e-3, 2e-3, 3e-3]
+    linear = charts.line(df, "m", "angle", color="pair", **T)
+    assert linear.datasets[charts.DATA] is df
+
+
 def test_labels_of_neighbouring_rules_point_apart_unless_at_an_edge():
     """Llama-3.1-8B on Context extension: L0 = 8,192 and target = 16,384 on a log axis to 1e7; the target's label,
     left of its rule (right part of the plot), crossed the L0 rule and its label."""
