@@ -537,7 +537,8 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
                  color_domain: bool, many_colours: bool, highlight: bool, tips: tuple, rules: tuple[str, ...],
                  height: int) -> alt.LayerChart:
     """line()'s layers, without its title and height."""
-    x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log") if log_x else alt.Scale(zero=zero)
+    # a log x axis ends at the data, not at the next power of ten (which can be most of the axis)
+    x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x else alt.Scale(zero=zero)
     x_axis = alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks else alt.Axis()
     enc: dict = dict(x=alt.X(field=x, type="quantitative", title=_slot("x_title"), scale=x_scale, axis=x_axis),
                      y=alt.Y(field=y, type="quantitative", title=_slot("y_title"),
@@ -652,7 +653,7 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     def author() -> alt.LayerChart:
         s = structure
         enc: dict = dict(
-            x=alt.X(field=x, type="quantitative", scale=alt.Scale(type="log") if s["log_x"] else alt.Scale()),
+            x=alt.X(field=x, type="quantitative", scale=alt.Scale(type="log", nice=False) if s["log_x"] else alt.Scale()),
             y=alt.Y(field=y, type="quantitative", scale=alt.Scale(type="log") if s["log_y"] else alt.Scale()),
             shape=alt.Shape(field=mark, type="nominal", title=_slot("mark_title"),
                             legend=alt.Legend(labelExpr=_slot("mark_label"))),

@@ -586,10 +586,18 @@ def dict_builder_output() -> dict:
     return json.loads(FIXTURE.read_text())
 
 
+def changed_since(name: str, spec: dict) -> dict:
+    """The dict builders' spec with the changes made since, on purpose: a log x axis ends at the data (nice: false)."""
+    if name == "line_log_x":
+        spec = json.loads(json.dumps(spec))
+        spec["layer"][0]["encoding"]["x"]["scale"]["nice"] = False
+    return spec
+
+
 @pytest.mark.parametrize("name", list(dict_builder_output()))
 def test_altair_compiles_to_the_spec_the_dict_builders_wrote(name):
     chart, before = fixture_cases()[name], dict_builder_output()[name]
-    assert unlift(chart.spec) == before["spec"]  # dicts: key order does not count, list order does
+    assert unlift(chart.spec) == changed_since(name, before["spec"])  # dicts: key order does not count, list order does
     # the sides of the rule labels changed since (neighbouring rules' labels point apart: tested on their own)
     sides = {charts.RULES: ["align", "dx"]}
     assert {k: dataset_digest(charts.records(d.drop(columns=sides.get(k, [])))) for k, d in chart.datasets.items()} \
