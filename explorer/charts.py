@@ -21,6 +21,7 @@ there are; tests/test_raster.py checks the image pixel by pixel against the lege
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import threading
@@ -500,7 +501,7 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
 def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str, color: str | None,
                 color_title: str | None, subtitle, log_x: bool, log_y: bool, points: bool, dash: str | None,
                 rules_x, rules_y, tooltip, height: int, zero: bool, interpolate: str, color_sort, x_scale: str | None,
-                color_domain, highlight: str | None = None) -> tuple[dict, dict, dict[str, pd.DataFrame]]:
+                color_domain, highlight: str | None) -> tuple[dict, dict, dict[str, pd.DataFrame]]:
     """line()'s (structure, slot values, datasets)."""
     df = _positive(df, [c for c, log in ((x, log_x or x_scale == "log"), (y, log_y)) if log])
     ticks: list[float] = []
@@ -642,10 +643,9 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     distribution"); the title sits on the top-level layer. Other arguments as for line()."""
     if not df[mark].astype(bool).any():
         return line(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
-    structure, values, datasets = _line_parts(df, x, y, title=title, subtitle=subtitle, **{
-        "color": None, "color_title": None, "log_x": False, "log_y": False, "points": False, "dash": None,
-        "rules_x": (), "rules_y": (), "tooltip": None, "height": 360, "zero": False, "interpolate": "linear",
-        "color_sort": None, "x_scale": None, "color_domain": None, "highlight": None, **line_kwargs})
+    args = inspect.signature(line).bind(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
+    args.apply_defaults()  # line()'s own defaults
+    structure, values, datasets = _line_parts(**args.arguments)
     color, tooltip = line_kwargs.get("color"), line_kwargs.get("tooltip")
     marks = dict(mark=mark, mark_tips=_tips(df, tooltip or [c for c in (color, x, y, mark) if c]))
     values |= {"mark_title": mark_title, "mark_label": "'" + mark_title.replace("\\", "\\\\").replace("'", "\\'") + "'"}
