@@ -8,7 +8,8 @@ A builder returns a `Chart`: a Vega-Lite v6 spec whose data are named datasets, 
 as the pandas DataFrames themselves (Streamlit sends DataFrames found in spec["datasets"] as Arrow).
 The spec is authored in Altair with named data only, so Altair never sees the frames, and compiled
 (to_dict, validated against the schema) once per chart structure: the compiled spec is kept, as JSON
-text, in a process-wide cache keyed by the structure (mark types, flags, number of layers and rules).
+text cut at its slots, in a bounded process-wide cache keyed by the structure (mark types, flags, number
+of layers and rules).
 What moves with the sliders is either in the data (the colour maximum, the rule labels and their
 sides) or a slot (`_slot`, `_slots`): a placeholder Altair validates as a string and that each call
 fills in (titles, axis domains, tick labels, series order). Building and validating an Altair chart
