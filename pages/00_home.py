@@ -1,9 +1,10 @@
 import streamlit as st
 
-from explorer import nav, page
+from explorer import controls, nav, page
 from explorer.frames import home
 
-p = page.setup("home")
+p = page.setup("home", inert=lambda v: controls.unused(
+    v, layout="Home's figures do not depend on which features form a pair"))
 cfg = p.config
 st.title("RoPE Explorer")
 st.markdown(
@@ -20,19 +21,21 @@ st.latex(
     r"\begin{pmatrix} x_{a_i} \\ x_{b_i} \end{pmatrix},\qquad \theta_i = b^{-2i/d}"
 )
 
-s = home.summary(cfg, p.context)
+s = home.summary(cfg, p.target)
 st.subheader(f"Current configuration: {p.preset_status}")
 row = page.metric_row()
 row.metric("Rotated pairs", f"{s['pairs']}", help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}")
 row.metric("Shortest wavelength", f"{s['shortest']:.4g} tokens", help="2π/θ_0, the fastest pair")
 row.metric("Longest wavelength", f"{s['longest']:,.0f} tokens", help="2π/θ_{d/2−1}, the slowest pair")
 row.metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
-           help=f"pairs whose wavelength is at most the {p.context:,} positions shown (offset + length)")
+           help=f"pairs whose wavelength is at most the target context, {p.target:,} tokens")
 row = page.metric_row()
 row.metric("Scaling method", cfg.rope_type)
 row.metric("Attention factor", f"{s['attention_factor']:.6g}")
+row.metric("Mean wavelength stretch", f"× {s['mean_stretch']:.6g}",
+           help="θ_i / θ'_i averaged over the pairs: unscaled over scaled frequency, at the target context")
 row.metric("rope_theta", f"{cfg.rope_theta:,.6g}")
-row.metric("Layout", cfg.layout)
+row.metric("Target context", f"{p.target:,}", help=f"max_position_embeddings; trained on {p.original:,}")
 
 st.subheader("Pages")
 for info in nav.PAGES[1:]:  # one element per page: each costs the browser a little on every rerun

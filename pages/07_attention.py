@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import attention
 from explorer.params import ParamSpec
 
@@ -15,7 +15,8 @@ SPECS = [
     page.view_spec({"head1": "Head 1: with / without RoPE", "heads": "Every head"}),
 ]
 
-p = page.setup("attention", SPECS, inputs=("content", "seed", "heads"))
+p = page.setup("attention", SPECS, uses=("window", "offset", "content", "seed", "heads"),
+               inert=lambda v: controls.unused(v, target="unread"))
 cfg = p.config
 causal = bool(p["causal"])
 heads = int(p["heads"])
@@ -28,14 +29,14 @@ st.markdown(
 )
 view = p.view()
 
-args = (cfg, p.seq_len, p["offset"], p["content"], p["seed"], heads, causal)
+args = (cfg, p.window, p["offset"], p["content"], p["seed"], heads, causal)
 mask_note = "causal mask" if causal else "no mask"
 
 
 def binning_note(stride: int) -> list[str]:
     if stride <= 1:
         return ["Every query and every key. Log colour scale; masked cells are blank."]
-    return [f"Rows: one query in every {stride} of {p.seq_len:,}.",
+    return [f"Rows: one query in every {stride} of {p.window:,}.",
             f"Keys: summed into bins of {stride}, after softmax over full rows.",
             "Cell = attention mass of its bin (rows sum to 1). Log colour; masked cells blank."]
 
