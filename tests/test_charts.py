@@ -649,13 +649,18 @@ def test_a_slot_inside_an_expression_is_escaped():
 
 
 def _sweep(at, fraction: float) -> None:
+    """Every enabled slider to `fraction` of its range (a disabled one cannot change the view)."""
     for s in at.slider:
+        if s.proto.disabled:
+            continue
         lo, hi = s.min, s.max
         value = lo + (hi - lo) * fraction
         s.set_value(type(s.value)(round(value)) if isinstance(s.value, int) else value)
     for s in at.select_slider:  # options are the shown labels: send one as the browser does
         from streamlit.testing.v1.element_tree import TESTING_KEY
 
+        if s.proto.disabled:
+            continue
         at.session_state[TESTING_KEY][s.id] = str
         s.set_value(s.options[round((len(s.options) - 1) * fraction)])
     at.run()
