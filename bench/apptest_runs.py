@@ -51,6 +51,7 @@ class PageRun:
     cpu: list[float] = field(default_factory=list)  # process CPU seconds per rerun (robust to other load)
     charts: list[ChartPayload] = field(default_factory=list)
     error: str = ""
+    unmoved: bool = False  # the page disables the MOVED slider: reruns without a change
 
     @property
     def median(self) -> float:
@@ -129,12 +130,12 @@ def measure(target: settings.Target, setting: str, query: dict[str, str], reps: 
         if at.exception:
             run.error = _errors(at)
             return run
-        start = float(at.select_slider(key="w_" + settings.MOVED).value)
-        walk = settings.theta_walk(start, reps + 1)
+        run.unmoved = settings.moved_widget(at) is None
+        walk = settings.theta_walk(float(at.select_slider(key="w_" + settings.MOVED).value), reps + 1)
         for i, theta in enumerate(walk):
             if floor is not None and i and i % 2 == 0:
                 floor.burst()
-            at.select_slider(key="w_" + settings.MOVED).set_value(theta)
+            settings.move(at, theta)
             t, c = now(), process_time()
             at.run(timeout=TIMEOUT)
             dt, dc = now() - t, process_time() - c
@@ -207,7 +208,8 @@ def _rerun_part(runs: list[PageRun], floor: Floor, heavy, profile: bool, log) ->
         ok = ratio <= budget
         part.add(what, f"{ratio:.1f}× ({fmt_s(r.median)})", f"≤ {budget:g}×", ok,
                  f"median of {len(r.times)}, min {fmt_s(min(r.times))}; "
-                 f"CPU-time ratio {median(r.cpu) / fc:.1f}×")
+                 f"CPU-time ratio {median(r.cpu) / fc:.1f}×"
+                 + (f"; {settings.MOVED} is disabled on this page: reruns without a change" if r.unmoved else ""))
         if not ok:
             failing.append(r)
     part.findings.append("Heaviest settings used (shared: "

@@ -148,7 +148,7 @@ def profile_page(page_id: str, setting: str, query: dict[str, str], charts, floo
         prof.active = True
         for i, theta in enumerate(walk):
             cap.active = i == len(walk) - 1
-            at.select_slider(key="w_" + settings.MOVED).set_value(theta)
+            settings.move(at, theta)
             at.run(timeout=180)
         prof.active = cap.active = False
     total = sum(t for _, t in prof.records) or 1.0
