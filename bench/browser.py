@@ -32,6 +32,7 @@ QUIET_MS = 300
 PRESS_TIMEOUT_MS = 60_000  # a page that has not settled a minute after a keypress is retried
 VIEWPORT = {"width": 1400, "height": 1000}
 SLIDER = ".st-key-w_rope_theta input[type=range]"
+UNMOVED = "rope_theta is disabled on this page: no slider press to time"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 INIT_JS = """
@@ -256,6 +257,11 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
                 for attempt in (1, 2):  # a press the page never answers (seen once in ~500) is retried on a new page
                     try:
                         pg, frames = _open(actx, url, with_frames=True)
+                        if pg.locator(SLIDER).is_disabled():  # the page does not depend on it (e.g. Models)
+                            pg.close()
+                            results.append((pid, name, None, 0, False, 0, UNMOVED, url))
+                            log(f"  {pid:<30} {name:<9} {UNMOVED}")
+                            break
                         # one press first, not timed: the floor's page is warmed up the same way, and the
                         # first rerun of a freshly opened page also mounts what later reruns only update
                         _press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS)
@@ -325,6 +331,9 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
     over, vs_ref = [], []
     for pid, name, m, charts, drew, exc, err, _ in results:
         what = f"{pid} @ {name}"
+        if err == UNMOVED:
+            part.add(what, "not measured", f"≤ {REPAINT_BUDGET:g}×", None, err)
+            continue
         if err:
             part.add(what, "ERROR", f"≤ {REPAINT_BUDGET:g}×", False, err)
             continue
