@@ -74,6 +74,7 @@ def theta_view() -> None:
     labels = [label for label, _ in decay.theta_variants(cfg)]
     chart = charts.line(
         corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
+        highlight=decay.CURRENT,
         title="Correlation against distance, for several rope_theta",
         subtitle=[sampling_note(exact), "Same configuration with only rope_theta changed."],
         x_title="relative distance m − n (tokens)", y_title="correlation", x_scale=x_scale(exact),
