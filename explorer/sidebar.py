@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.hf_export import hf_fragment, ntk_note
 
 from explorer import controls
 from explorer.params import VIEW, ParamSpec, Values, human, parse_query
@@ -321,8 +322,12 @@ def _share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
         link = base + ("?" + urlencode(params) if params else "")
         st.caption("Link to exactly this view (copy button at the right):")
         st.code(link, language=None, wrap_lines=True)
-        st.caption("config.json fragment:")
-        st.code(json.dumps(cfg.to_hf_dict(), indent=2), language="json")
+        st.caption("config.json fragment, transformers v4 form (rope_scaling):")
+        st.code(json.dumps(hf_fragment(cfg, "v4"), indent=2), language="json")
+        st.caption("The same in the v5 form (rope_parameters):")
+        st.code(json.dumps(hf_fragment(cfg, "v5"), indent=2), language="json")
+        if ntk_note(cfg):
+            st.caption(ntk_note(cfg))
         st.caption("rope_core snippet:")
         st.code(python_snippet(cfg), language="python")
 

@@ -96,7 +96,7 @@ def test_bad_view_in_url_warns_and_falls_back_to_stretch():
 def test_linear_stretch_is_factor_everywhere():
     _, df = chart(default_page("stretch"), "Wavelength stretch")
     np.testing.assert_allclose(by_method(df, "linear / PI")["ratio"], 8.0, rtol=1e-12)
-    np.testing.assert_allclose(by_method(df, "none (original)")["ratio"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(by_method(df, "default (original)")["ratio"], 1.0, rtol=1e-12)
 
 
 def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow():
@@ -136,7 +136,7 @@ def test_ood_flags_match_rope_core():
     _, df = chart(default_page("ood"), "Largest angle per pair")
     base = dict(head_dim=128, rope_theta=1e4)
     expected = {
-        "none (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
+        "default (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
         "linear / PI": (RopeConfig(**base, rope_type="linear", factor=8.0, max_position_embeddings=32768), None),
         "NTK-aware": (RopeConfig(**base, rope_type="ntk", factor=4.0, max_position_embeddings=4096), None),
         "dynamic NTK (at target)": (RopeConfig(**base, rope_type="dynamic", factor=8.0,
@@ -152,7 +152,7 @@ def test_ood_flags_match_rope_core():
         np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
         np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
     # without scaling, 4× the training length pushes the slow pairs out; linear interpolation fixes all of them
-    assert by_method(df, "none (original)")["ood"].sum() > 0
+    assert by_method(df, "default (original)")["ood"].sum() > 0
     assert by_method(df, "linear / PI")["ood"].sum() == 0
     train = by_method(df, "training (original RoPE)")
     np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
@@ -160,7 +160,7 @@ def test_ood_flags_match_rope_core():
 
 def test_decay_is_correlation_of_each_method():
     _, df = chart(default_page("longrange"), "Correlation of RoPE-encoded vectors")
-    none = df[df["method"] == "none (original)"].sort_values("distance")
+    none = df[df["method"] == "default (original)"].sort_values("distance")
     assert none["distance"].min() == 1 and none["distance"].max() == 16383
     assert np.all(none["distance"] == np.round(none["distance"]))
     np.testing.assert_allclose(none["correlation"], rope_core.correlation(RopeConfig(), none["distance"].to_numpy()),
@@ -251,3 +251,24 @@ def test_longrope_only_with_factor_lists():
     _, df = chart(at, "Wavelength stretch")
     assert "LongRoPE" not in set(df["method"])
     assert math.isfinite(df["ratio"].max())
+
+
+def test_ood_table_fragments_load_back_to_each_methods_frequencies():
+    """The table's config.json cells (v4 and v5) rebuild each method's θ_i; NTK is plain RoPE with the enlarged base."""
+    import json
+
+    table = default_page("ood").dataframe[0].value
+    rows = table.set_index("method")
+    ntk = json.loads(rows.loc["NTK-aware", "config.json v5 (rope_parameters)"])
+    assert ntk["rope_type"] == "default"
+    assert ntk["rope_theta"] == pytest.approx(1e4 * 4.0 ** (128 / 126), rel=1e-12)
+    assert "θ·α^(d/(d−2))" in rows.loc["NTK-aware", "note"]
+    llama = json.loads(rows.loc["Llama 3", "config.json v4 (rope_theta, rope_scaling)"])
+    assert llama["rope_scaling"]["rope_type"] == "llama3" and llama["rope_scaling"]["factor"] == 8.0
+    ntk_cfg = RopeConfig(head_dim=128, rope_theta=1e4, rope_type="ntk", factor=4.0)
+    for col in ("config.json v4 (rope_theta, rope_scaling)", "config.json v5 (rope_parameters)"):
+        frag = json.loads(rows.loc["NTK-aware", col])
+        frag = frag if "rope_scaling" in frag else {"rope_parameters": frag}
+        cfg = RopeConfig.from_hf_config({"head_dim": 128, **frag})
+        assert cfg.rope_type == "default"
+        np.testing.assert_allclose(rope_core.inv_freq(cfg), rope_core.inv_freq(ntk_cfg), rtol=1e-12)

@@ -15,6 +15,8 @@ view at a time), and that chart ships at most charts.MAX_ROWS rows. What a page'
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 from urllib.parse import parse_qs, urlsplit
@@ -493,11 +495,15 @@ def test_share_box_sends_its_content_only_while_open_and_it_rebuilds_the_view():
     at.session_state[sidebar.SHARE_KEY] = True
     at.run()
     check(at, "frequencies", "share box open")
-    link, fragment, snippet = (c.value for c in at.sidebar.code)
+    link, v4, v5, snippet = (c.value for c in at.sidebar.code)
     assert urlsplit(link).path.endswith("/frequencies"), link
     assert {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()} == dict(at.query_params) == query
     cfg = config_for(query)
-    assert json.loads(fragment) == cfg.to_hf_dict()
+    assert json.loads(v4)["rope_scaling"]["rope_type"] == "yarn" and json.loads(v4)["rope_theta"] == 500000.0
+    assert json.loads(v5)["rope_parameters"]["factor"] == 4.0
+    assert rope_core.RopeConfig.from_hf_config(json.loads(v4)) == rope_core.RopeConfig.from_hf_config(json.loads(v5))
+    assert rope_core.RopeConfig.from_hf_config(json.loads(v4)) == dataclasses.replace(
+        cfg, original_max_position_embeddings=cfg.original_context)
     scope: dict = {}
     exec(snippet, scope)  # the snippet rebuilds the same configuration and runs
     assert scope["cfg"] == cfg

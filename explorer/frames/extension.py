@@ -11,10 +11,11 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.hf_export import hf_fragment, ntk_note
 
 from explorer.cache import cached
 
-NONE = "none (original)"
+NONE = "default (original)"
 LABELS = {
     "default": NONE,
     "linear": "linear / PI",
@@ -137,7 +138,8 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
 
 
 def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
-    """One row per method: its rope_scaling fragment, attention factor, and what is out of distribution."""
+    """One row per method: its config.json fragment (both transformers forms), attention factor, and what is out
+    of distribution."""
     labels = ood["method"].to_numpy(dtype=object)
     flag = ood["ood"].to_numpy(dtype=bool)
     pair = ood["pair"].to_numpy()
@@ -146,13 +148,21 @@ def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
     for m in methods:
         mine = labels == m.label
         bad = mine & flag
-        scaling = m.config.to_hf_dict()["rope_scaling"]
-        if scaling and m.config.rope_type == "longrope":
-            scaling = {k: v for k, v in scaling.items() if k not in ("short_factor", "long_factor")}
-            scaling["factors"] = "long" if m.seq_len is not None and m.seq_len > m.config.original_context else "short"
+        v4 = hf_fragment(m.config, "v4")
+        v4 = {"rope_theta": v4["rope_theta"], "rope_scaling": v4["rope_scaling"]}
+        v5 = hf_fragment(m.config, "v5")["rope_parameters"]
+        if m.config.rope_type == "longrope":
+            # 2 × n_pairs numbers do not fit a table cell; say which list is in use instead.
+            lists = "long" if m.seq_len is not None and m.seq_len > m.config.original_context else "short"
+            for block in (v4["rope_scaling"], v5):
+                for key in ("short_factor", "long_factor"):
+                    block[key] = f"[{m.config.n_pairs} values]"
+                block["in use"] = lists
         rows.append({
             "method": m.label,
-            "rope_scaling": json.dumps(scaling),
+            "config.json v4 (rope_theta, rope_scaling)": json.dumps(v4),
+            "config.json v5 (rope_parameters)": json.dumps(v5),
+            "note": ntk_note(m.config) or "",
             "attention factor": rope_core.attention_factor(m.config, seq_len=m.seq_len),
             "pairs out of distribution": int(bad.sum()),
             "of pairs": int(mine.sum()),

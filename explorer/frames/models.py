@@ -113,7 +113,7 @@ def parse_config_json(data: str | bytes) -> Parsed:
 def _scaling_text(cfg: RopeConfig) -> str:
     scaling = cfg.to_hf_dict()["rope_scaling"]
     if not scaling:
-        return "none"
+        return "default"
     parts = []
     for k, v in scaling.items():
         if k in ("rope_type", "original_max_position_embeddings"):
