@@ -93,10 +93,12 @@ SHARED: tuple[ParamSpec, ...] = (
               "Round the YaRN correction range to whole pairs (transformers' default; gpt-oss uses false).",
               show_if=_uses("yarn")),
     ParamSpec("mscale", "YaRN mscale", "float", 0.0,
-              "DeepSeek-style mscale; with mscale_all_dim the attention factor is their ratio (0 = unset).",
+              "DeepSeek-style mscale (0 = unset); with mscale_all_dim also set, the attention factor is the ratio "
+              "get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim), get_mscale(s, m) = 0.1·m·ln(s) + 1.",
               lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
     ParamSpec("mscale_all", "YaRN mscale_all_dim", "float", 0.0,
-              "DeepSeek-style mscale_all_dim (0 = unset).", lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
+              "DeepSeek-style mscale_all_dim (0 = unset). transformers' MLA attention (DeepSeek-V2/V3) also multiplies its "
+              "softmax scale by get_mscale(factor, mscale_all_dim)².", lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
     ParamSpec("content", "Content of q and k", "choice", "random",
               "random: independent Gaussian q and k; identical: q = k; ones: all-ones vectors.",
               options=("random", "identical", "ones"), widget="radio"),

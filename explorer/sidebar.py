@@ -26,6 +26,7 @@ from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment, ntk_note
 
 from explorer import controls
+from explorer import fmt
 from explorer.params import VIEW, ParamSpec, Values, human, parse_query
 
 VALUES = "_rope_values"
@@ -272,7 +273,7 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
         if base is not None and values["preset"] != controls.PASTED:
             note = rope_core.PRESETS[controls.preset_slugs()[values["preset"]]].note
             if note:
-                st.caption(note)
+                st.caption(fmt.note(note))
         st.subheader("Context shown")
         for s in specs[5:7]:
             _widget(s, values, fresh)

@@ -272,3 +272,31 @@ def test_ood_table_fragments_load_back_to_each_methods_frequencies():
         cfg = RopeConfig.from_hf_config({"head_dim": 128, **frag})
         assert cfg.rope_type == "default"
         np.testing.assert_allclose(rope_core.inv_freq(cfg), rope_core.inv_freq(ntk_cfg), rtol=1e-12)
+
+
+def test_yarn_attention_view_at_deepseek_v3_shows_transformers_softmax_scale():
+    """DeepSeek-V3: attention factor 1 on cos/sin, but transformers' MLA softmax scale × (0.1 ln 40 + 1)² = 1.8739."""
+    from explorer import controls
+
+    slug = next(s for s, name in controls.preset_slugs().items() if name.startswith("DeepSeek-V3"))
+    at = run_page("context_extension", {"preset": slug, "target": "262144", "view": "yarnattn"})
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**1.8739**" in text and "logits × 1)" in text
+    _, df = chart(at, "YaRN attention factor")
+    mla = df[(df["quantity"].str.startswith("MLA softmax")) & (df["factor"] == 40.0)]["value"]
+    assert mla.item() == pytest.approx((0.1 * math.log(40) + 1) ** 2, rel=1e-12)
+
+
+def test_stretch_view_says_which_yarn_ramp_is_drawn():
+    at = default_page("stretch")
+    note = next(c.value for c in at.caption if "YaRN here is the code's" in c.value)
+    cfg = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                     max_position_embeddings=32768)
+    from rope_core.yarn_reference import paper_inv_freq
+
+    code, paper = rope_core.inv_freq(cfg), paper_inv_freq(cfg)
+    worst = int(np.argmax(np.abs(np.log(code / paper))))
+    base = rope_core.inv_freq(RopeConfig())
+    assert f"pair {worst} is stretched {base[worst] / code[worst]:.3g}× by the code" in note
+    assert f"{base[worst] / paper[worst]:.3g}× by the paper's formula" in note

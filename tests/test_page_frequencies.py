@@ -30,7 +30,7 @@ def _view(query, view):
     return open_view("frequencies", view, query)
 
 
-def _check(query, cfg, context, label="original (no scaling)"):
+def _check(query, cfg, context, label="default (no scaling)"):
     """Each view's one chart carries rope_core's numbers for the curve `label`, on a log y axis."""
     theta = rope_core.inv_freq(cfg, seq_len=context)
     for view, title, column, want in (
@@ -49,7 +49,7 @@ def test_defaults_match_rope_core_and_the_context_rule_is_drawn():
     cfg = _config({})
     _check({}, cfg, 256)
     _, df = chart_titled(_view({}, "turns"), "Turns each pair completes")
-    assert set(df["frequencies"]) == {"original (no scaling)"}
+    assert set(df["frequencies"]) == {"default (no scaling)"}
     assert df["turns"].iloc[0] == pytest.approx(256 / (2 * np.pi))  # θ_0 = 1
     assert df["full_turn"].sum() == rope_core.spectrum_summary(cfg, 256)["full_turns"]
     spec, _ = chart_titled(_view({}, "wavelength"), "Wavelength 2π/θ_i per pair")
@@ -62,7 +62,7 @@ def test_scaling_overlays_original_and_scaled_frequencies():
     _check(query, cfg, 256, label="scaled: YaRN")
     _check(query, cfg.__class__(head_dim=128), 256)
     _, df = chart_titled(_view(query, "freq"), "θ_i per pair")
-    orig = df[df["frequencies"] == "original (no scaling)"].sort_values("pair")["theta"].to_numpy()
+    orig = df[df["frequencies"] == "default (no scaling)"].sort_values("pair")["theta"].to_numpy()
     scaled = df[df["frequencies"] == "scaled: YaRN"].sort_values("pair")["theta"].to_numpy()
     assert scaled[0] == orig[0]  # fast pairs are kept
     assert scaled[-1] == pytest.approx(orig[-1] / 8)  # slow pairs are interpolated by the factor
@@ -79,7 +79,7 @@ def test_dynamic_ntk_changes_frequencies_only_beyond_the_original_context():
     _check(query, _config(query), 8192, label="scaled: dynamic NTK")
     _, df = chart_titled(_view(query, "freq"), "θ_i per pair")
     b = df.pivot(index="pair", columns="frequencies", values="theta")
-    assert b["scaled: dynamic NTK"].iloc[-1] < b["original (no scaling)"].iloc[-1]
+    assert b["scaled: dynamic NTK"].iloc[-1] < b["default (no scaling)"].iloc[-1]
 
 
 def test_heaviest_settings():
@@ -115,7 +115,7 @@ def test_clicking_the_view_picker_switches_the_chart_and_the_url():
     def other_settings_carry_over(at, view):
         assert at.query_params["L"] == "1024", dict(at.query_params)
 
-    titles = {**TITLES, "turns": "Turns each pair completes within 1,024 tokens"}
+    titles = {**TITLES, "turns": "Turns each pair completes within 1k tokens"}
     assert_views_switch_by_click("frequencies", titles, {"L": "1024"}, clicks=["turns", "wavelength", "freq"],
                                  exact=True, also=other_settings_carry_over)
 

@@ -12,6 +12,7 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment, ntk_note
+from rope_core.yarn_reference import mla_softmax_scales
 
 from explorer.cache import cached
 
@@ -191,14 +192,25 @@ def decay_frame(methods: tuple[Method, ...], target: int) -> pd.DataFrame:
 FACTORS = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
 
 
+MLA_SCALE = "MLA softmax scale × get_mscale(s, mscale_all_dim)²"
+MLA_TOTAL = "MLA rotated logits: attention factor² × that"
+
+
 @cached
 def yarn_attention_frame(yarn_cfg: RopeConfig) -> pd.DataFrame:
-    """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor."""
+    """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor; with
+    mscale_all_dim set, also what transformers' MLA attention (DeepSeek) multiplies its softmax scale by, and the
+    product of both on the rotated logits."""
     af = rope_core.yarn_attention_factors(yarn_cfg, FACTORS)
+    names = ["attention factor (× cos, sin)", "logit scale = attention factor²"]
+    values = [af, af ** 2]
+    if yarn_cfg.mscale_all_dim:
+        mla = mla_softmax_scales(yarn_cfg, FACTORS)
+        names += [MLA_SCALE, MLA_TOTAL]
+        values += [mla, af ** 2 * mla]
     n = FACTORS.size
     return pd.DataFrame({
-        "quantity": np.repeat(np.array(["attention factor (× cos, sin)", "logit scale = attention factor²"],
-                                       dtype=object), n),
-        "factor": np.tile(FACTORS, 2),
-        "value": np.concatenate([af, af ** 2]),
+        "quantity": np.repeat(np.array(names, dtype=object), n),
+        "factor": np.tile(FACTORS, len(names)),
+        "value": np.concatenate(values),
     })

@@ -12,7 +12,7 @@ from rope_core.spectrum import spectrum_summary
 from explorer.cache import cached
 from explorer.controls import METHOD_LABELS, METHOD_OF_TYPE
 
-ORIGINAL = "original (no scaling)"
+ORIGINAL = "default (no scaling)"
 
 
 def scaled_label(cfg: RopeConfig) -> str:
