@@ -78,7 +78,8 @@ SHARED: tuple[ParamSpec, ...] = (
               "original_max_position_embeddings: the context the model was trained on (dynamic NTK: max_position_embeddings).",
               lo=128, hi=2**20, options=POW2_CONTEXTS, show_if=_uses("dynamic", "yarn", "llama3", "longrope")),
     ParamSpec("low", "low_freq_factor", "float", 1.0,
-              "Llama 3: wavelengths longer than original/low_freq_factor are divided by factor.",
+              "Llama 3: pairs whose wavelength is longer than original/low_freq_factor have θ_i divided by factor "
+              "(their wavelength × factor).",
               lo=0.25, hi=16.0, step=0.25, show_if=_uses("llama3")),
     ParamSpec("high", "high_freq_factor", "float", 4.0,
               "Llama 3: wavelengths shorter than original/high_freq_factor are kept as they are.",

@@ -78,7 +78,8 @@ def stretch_view() -> None:
         ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
         log_x=True, log_y=True, rules_x=rules_ctx,
         title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
-        subtitle="1 = pair untouched; factor = pair fully interpolated. Dynamic NTK is taken at the target length.",
+        subtitle="1 = pair untouched; factor = pair fully interpolated (PI, YaRN, Llama 3); NTK-aware reaches α at the "
+                 "last pair. Dynamic NTK is taken at the target length, where its stretch can exceed factor.",
         x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
         tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
     )

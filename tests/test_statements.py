@@ -89,3 +89,13 @@ def test_context_extension_deepseek_v3_logits_grow_by_mscale_all_dim_squared():
     assert mla_softmax_scale(RopeConfig(rope_type="yarn", factor=40.0)) == 1.0
     assert yarn_apply_mscale({"rope_type": "yarn", "factor": 40.0}, 1.0) == 1.0
     assert mla_softmax_scale(RopeConfig(mscale_all_dim=1.0)) == 1.0
+
+
+def test_context_extension_dynamic_ntk_stretch_can_exceed_the_factor_at_the_target():
+    """Stretch chart subtitle: dynamic NTK at 4× L0 with factor 8 stretches the last pair by exactly
+    (8·4 − 7)^((d−2)/d · d/(d−2)) = 25, above the factor (every other method stays ≤ factor or α)."""
+    base = rope_core.inv_freq(RopeConfig())
+    dyn = rope_core.inv_freq(RopeConfig(rope_type="dynamic", factor=8.0, max_position_embeddings=4096), 16384)
+    assert base[-1] / dyn[-1] == pytest.approx(25.0, rel=1e-12)
+    ntk = rope_core.inv_freq(RopeConfig(rope_type="ntk", factor=4.0))
+    assert base[-1] / ntk[-1] == pytest.approx(4.0, rel=1e-12)
