@@ -13,7 +13,7 @@ from explorer.params import POW2_CONTEXTS, THETA_GRID, ParamSpec, Values, human
 
 METHODS = ("none", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope")
 METHOD_LABELS = {
-    "none": "none",
+    "none": "default (no scaling)",
     "linear": "linear / PI",
     "ntk": "NTK-aware (static α)",
     "dynamic": "dynamic NTK",

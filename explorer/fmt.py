@@ -45,6 +45,12 @@ def theta(v: float) -> str:
     return f"{v:.4g}"
 
 
+def tokens(v: float) -> str:
+    """A length that need not be whole (a wavelength): 4 significant digits below 1,000, else whole with separators."""
+    v = float(v)
+    return f"{round(v):,}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
 def short(v: float) -> str:
     """A slider label: context() for whole multiples of 1,024 (lengths), theta() for every other value."""
     v = float(v)

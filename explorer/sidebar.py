@@ -199,7 +199,7 @@ def _build_config(values: Values) -> tuple[RopeConfig, list[str]]:
         cfg = controls.config_from_values(fallback, base)
     except ValueError:
         cfg = RopeConfig()
-    return cfg, notes + [f"{msg}. Showing scaling method none instead."]
+    return cfg, notes + [f"{msg}. Showing rope_type default (no scaling) instead."]
 
 
 def _status(values: Values) -> str:

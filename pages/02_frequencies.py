@@ -23,8 +23,8 @@ st.markdown(
 facts = frequencies.summary(cfg, ctx)
 row = page.metric_row()
 row.metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
-row.metric("Shortest wavelength (tokens)", f"{facts['shortest']:,.1f}")
-row.metric("Longest wavelength (tokens)", f"{facts['longest']:,.0f}")
+row.metric("Shortest wavelength (tokens)", fmt.tokens(facts["shortest"]))
+row.metric("Longest wavelength (tokens)", fmt.tokens(facts["longest"]))
 row.metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
            help=f"pairs whose wavelength is at most the context shown, offset + L = {fmt.exact(ctx)}")
 

@@ -49,3 +49,9 @@ def test_no_preset_note_shows_the_marker():
     import rope_core
 
     assert all("[copy]" not in fmt.note(p.note) for p in rope_core.PRESETS.values())
+
+
+def test_tokens_writes_one_wavelength_one_way():
+    assert fmt.tokens(6.283185307179586) == "6.283"
+    assert fmt.tokens(54_410.6) == "54,411"
+    assert fmt.tokens(999.94) == "999.9"

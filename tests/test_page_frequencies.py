@@ -99,6 +99,9 @@ def test_smallest_settings_single_pair_theta_one():
     _check(SMALLEST, cfg, 2)
     _, df = chart_titled(_view(SMALLEST, "wavelength"), "Wavelength 2π/θ_i per pair")
     assert len(df) == 1 and df["wavelength"].iloc[0] == pytest.approx(2 * np.pi)
+    # one pair: the shortest and the longest wavelength are one number, written one way
+    metrics = {m.label: m.value for m in _view(SMALLEST, "wavelength").metric}
+    assert metrics["Shortest wavelength (tokens)"] == metrics["Longest wavelength (tokens)"] == "6.283"
 
 
 @pytest.mark.parametrize("view", VIEWS)
