@@ -25,8 +25,7 @@ import rope_core
 from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment, ntk_note
 
-from explorer import controls
-from explorer import fmt
+from explorer import configjson, controls, fmt
 from explorer.params import VIEW, ParamSpec, Values, human, parse_query
 
 VALUES = "_rope_values"
@@ -351,11 +350,20 @@ def python_snippet(cfg: RopeConfig) -> str:
          "y = rope_core.apply_rope(x, np.arange(8), cfg)  # rotated, same shape\n")
 
 
-def use_pasted_config(name: str, config: RopeConfig, raw: dict) -> None:
-    """Make a config.json pasted on the Models page the sidebar's model, on every page (then st.rerun())."""
+def use_pasted_config(name: str, config: RopeConfig, raw: dict) -> bool:
+    """Make a config.json pasted on the Models page the sidebar's model, on every page (then st.rerun()).
+
+    A config past the app's limits (configjson.check_limits) is refused with an st.error per field: False.
+    """
+    problems = configjson.check_limits(raw)
+    for message in problems:
+        st.error(message, icon=":material/error:")
+    if problems:
+        return False
     st.session_state[PASTED] = {"name": name, "config": config, "raw": raw}
     values = st.session_state.get(VALUES)
     if values is None:
         values = st.session_state[VALUES] = controls.defaults()
     values["preset"] = controls.PASTED
     _apply_preset(values)
+    return True

@@ -83,15 +83,16 @@ for source, (box, item) in inputs.items():
             item = item.getvalue()
         parsed = models.parse_config_json(item)
     except models.ConfigError as err:
-        box.error(str(err), icon=":material/error:")
+        for message in err.messages:
+            box.error(message, icon=":material/error:")
         continue
     raw_bytes = item.encode("utf-8", "replace") if isinstance(item, str) else item
     digest = hashlib.sha256(raw_bytes).hexdigest()
     applied = st.session_state.setdefault(APPLIED, {})
     if applied.get(source) != digest:  # new input: it becomes the sidebar's model once, then sidebar edits stand
         applied[source] = digest
-        sidebar.use_pasted_config(parsed.name, parsed.config, parsed.raw)
-        st.rerun()
+        if sidebar.use_pasted_config(parsed.name, parsed.config, parsed.raw):
+            st.rerun()
     with box:
         for note in parsed.notes:
             st.warning(note, icon=":material/warning:")
@@ -109,6 +110,8 @@ page.how_computed(
     "`RopeConfig.from_hf_config`), `rope_core.attention_factor(cfg, seq_len=max_position_embeddings)` and "
     "`rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=max_position_embeddings))`.\n"
     "- Spectra: λ_i = 2π/θ_i against i/(d/2); unscaled θ_i = rope_theta^(−2i/d) (`rope_core.default_inv_freq`).\n"
-    "- Your config.json: `json.loads`, then `RopeConfig.from_hf_config`, which validates every field (type, range, "
-    "factor-list length); the result becomes the sidebar's preset “pasted” for this session."
+    "- Your config.json: `explorer.configjson.read_config_text` (strict JSON: no key twice, no NaN or Infinity) and "
+    "`check_limits` (every size within the app's limits, e.g. head dim ≤ 512) before anything is computed, then "
+    "`RopeConfig.from_hf_config`, which validates every field (type, range, factor-list length); the result becomes "
+    "the sidebar's preset “pasted” for this session."
 )

@@ -273,3 +273,38 @@ def test_numbers_read_one_way_and_attention_cells_are_per_key_at_both_ends(new_p
         assert_healthy(page, "attention", "L = 8192, 16 heads", server)
         titles = " ".join(page.get_by_test_id("stVegaLiteChart").first.locator("text").all_text_contents())
         assert "mean weight per key of its bin" in titles, titles[:500]
+
+
+def _server_kb(server, key: str) -> int:
+    """VmRSS / VmHWM (kB) of the `streamlit run` process, from Linux /proc."""
+    status = open(f"/proc/{server.proc.pid}/status").read()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith(key + ":")))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux /proc to read peak memory")
+def test_a_pasted_hostile_config_gets_a_message_and_the_server_memory_stays_flat(new_page, servers):
+    normal = ('{"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0, '
+              '"max_position_embeddings": 131072}')
+    hostile = '{"head_dim": 100000000, "rope_theta": 10000}'  # grew the server by 6 GB before configjson
+    with servers.fresh(prefetch=False) as server:
+        page = new_page()
+        page.goto(f"{server.url}/models")
+        wait_idle(page)
+        assert_healthy(page, "models", "start", server)
+        box = page.get_by_role("textbox", name="config.json contents")
+        growth = {}
+        for name, text in (("normal", normal), ("hostile", hostile)):
+            with open(f"/proc/{server.proc.pid}/clear_refs", "w") as fh:
+                fh.write("5")  # the peak (VmHWM) starts again from the current RSS
+            before = _server_kb(server, "VmRSS")
+            box.fill(text)
+            box.press("Control+Enter")
+            if name == "normal":
+                expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("In use on every page: llama")
+            else:
+                expect(page.get_by_test_id("stAlertContentError")).to_contain_text(
+                    "head_dim = 100,000,000: must be an integer from 2 to 512")
+            wait_idle(page)
+            growth[name] = _server_kb(server, "VmHWM") - before
+        assert_healthy(page, "models", "after the pastes", server)
+        assert growth["hostile"] <= growth["normal"] + 16 * 1024, growth

@@ -27,14 +27,14 @@ HOSTILE = {
     "not json, line 3": ('{\n  "head_dim": 128\n  "rope_theta": 1e4\n}', ["Not valid JSON", "line 3", "column 3"]),
     "json list": ("[1, 2, 3]", ["JSON list", "JSON object"]),
     "json string": ('"config"', ["JSON string", "JSON object"]),
-    "wrong type theta": ('{"head_dim": 128, "rope_theta": "10000"}', ["rope_theta", "must be a number"]),
-    "wrong type head_dim": ('{"head_dim": [128], "rope_theta": 10000}', ["head_dim", "integer >= 2"]),
+    "wrong type theta": ('{"head_dim": 128, "rope_theta": "10000"}', ["`rope_theta`", "finite number"]),
+    "wrong type head_dim": ('{"head_dim": [128], "rope_theta": 10000}', ["`head_dim`", "integer from 2 to 512"]),
     "wrong type rope_scaling": ('{"head_dim": 128, "rope_scaling": "yarn"}', ["rope_scaling", "JSON object"]),
     "wrong type factor": ('{"head_dim": 128, "rope_scaling": {"rope_type": "linear", "factor": true}}',
                           ["factor", "number"]),
     "unknown rope_type": ('{"head_dim": 128, "rope_scaling": {"rope_type": "magic", "factor": 2}}',
                           ["'magic'", "not supported", "yarn", "llama3", "longrope"]),
-    "negative theta": ('{"head_dim": 128, "rope_theta": -10000}', ["rope_theta", "> 1", "-10000"]),
+    "negative theta": ('{"head_dim": 128, "rope_theta": -10000}', ["`rope_theta`", "greater than 1", "-10,000"]),
     "nan theta": ('{"head_dim": 128, "rope_theta": NaN}', ["rope_theta", "finite"]),
     "longrope wrong length": (json.dumps({
         "head_dim": 96, "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
@@ -161,12 +161,18 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
 
 
 def test_config_outside_the_sidebar_ranges_is_accepted_with_a_note():
-    raw = {"model_type": "wide", "head_dim": 1024, "rope_theta": 5e8}
+    raw = {"model_type": "wide", "head_dim": 128, "rope_theta": 5e8}
     at = paste(run_page("models"), json.dumps(raw))
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
-    assert "Head dim = 1024" in text and "2 to 512" in text
-    assert "rope_theta" in text
+    assert "rope_theta" in text and "5e+08" in text
+
+
+def test_head_dim_beyond_the_apps_limit_is_refused_naming_the_range():
+    at = paste(run_page("models"), json.dumps({"model_type": "wide", "head_dim": 1024, "rope_theta": 5e8}))
+    assert not at.exception
+    assert "_rope_pasted" not in at.session_state
+    assert any("`head_dim` = 1,024" in e.value and "2 to 512" in e.value for e in at.error)
 
 
 def test_repasting_the_same_text_does_not_override_later_sidebar_edits():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -12,17 +11,19 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 
-from explorer import controls
+from explorer import configjson, controls
 from explorer.cache import cached
 from explorer import fmt
 
 MAX_BYTES = 1 << 20  # 1 MB: a config.json is a few kB
-_JSON_KINDS = {list: "a JSON list (array)", str: "a JSON string", int: "a JSON number", float: "a JSON number",
-               bool: "a JSON true/false", type(None): "JSON null"}
 
 
 class ConfigError(ValueError):
-    """A pasted or uploaded config.json that cannot be used; the message is for the reader."""
+    """A pasted or uploaded config.json that cannot be used; each of err.messages is for the reader."""
+
+    def __init__(self, *messages: str):
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
 
 
 _MARKDOWN = re.compile(r"([\\`*\[\]<$~])")  # what could turn a quoted value into a link, markup or LaTeX
@@ -79,8 +80,8 @@ def check_size(size: int) -> None:
 def parse_config_json(data: str | bytes) -> Parsed:
     """A config.json (text or file bytes) read with RopeConfig.from_hf_config.
 
-    Raises ConfigError naming the problem (and the field and its allowed range when rope_core names them):
-    more than 1 MB, not UTF-8, not JSON (with line and column), not a JSON object, or a value rope_core rejects.
+    Raises ConfigError naming each problem (and the field and its allowed range): more than 1 MB, not UTF-8,
+    anything configjson.read_config_text or check_limits refuses, or a value rope_core rejects.
     """
     check_size(len(data.encode("utf-8", "replace")) if isinstance(data, str) else len(data))
     if isinstance(data, bytes):
@@ -89,18 +90,12 @@ def parse_config_json(data: str | bytes) -> Parsed:
         except UnicodeDecodeError as err:
             raise ConfigError(f"The file is not UTF-8 text (bad byte at offset {err.start}); "
                               "upload the model's config.json.") from None
-    if not data.strip():
-        raise ConfigError("The config is empty: paste the contents of the model's config.json.")
-    try:
-        raw = json.loads(data)
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"Not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from None
-    except (ValueError, RecursionError) as err:  # e.g. an integer with thousands of digits, deep nesting
-        raise ConfigError(f"Not usable JSON: {type(err).__name__}: {_quote(str(err), 200)}.") from None
-    if not isinstance(raw, dict):
-        kind = _JSON_KINDS.get(type(raw), type(raw).__name__)
-        raise ConfigError(f"This is {kind}; a config.json is a JSON object of keys and values, e.g. "
-                          '{"head_dim": 128, "rope_theta": 10000.0, "rope_scaling": null}.')
+    # strict reading and the app's size limits, before rope_core sees a single value
+    raw, problems = configjson.read_config_text(data)
+    if raw is not None:
+        problems = configjson.check_limits(raw)
+    if problems:
+        raise ConfigError(*problems)
     try:
         cfg = RopeConfig.from_hf_config(raw)
     except ValueError as err:
