@@ -7,9 +7,12 @@ ml_dtypes for bfloat16): no streamlit, pandas or altair, so it runs in any noteb
 from . import phase_error
 from .attention import attention_maps, random_projections
 from .attention_rows import attention_rows
-from .config import LAYOUTS, SCALING_TYPES, RopeConfig
+from .config import AXIAL_SPLITS, LAYOUTS, SCALING_TYPES, RopeConfig
 from .diagonals import diagonal_spreads
 from .extension import ood_angles
+from .hf_config import layer_ropes, read_rope_config
+from .layers import AttnTemperature, LayerRope, attention_temperature
+from .mrope import SEGMENT_KINDS, mrope_position_ids
 from .frequencies import (
     ROPE_INIT_FUNCTIONS,
     attention_factor,
@@ -21,8 +24,18 @@ from .frequencies import (
     yarn_correction_range,
 )
 from .precision import DTYPES, angle_error, resolve_dtype
-from .presets import PRESETS, Preset, preset_config, preset_dict
-from .rotation import angles, apply_rope, apply_rope_pairs, identity_errors, pair_indices, rotation_matrix
+from .presets import PRESET_ALIASES, PRESETS, Preset, preset_config, preset_dict
+from .rotation import (
+    angles,
+    apply_rope,
+    apply_rope_pairs,
+    identity_errors,
+    pair_axes,
+    pair_indices,
+    position_matrix,
+    rotation_blocks,
+    rotation_matrix,
+)
 from .same_token import same_token_attention, same_token_rows_naive, same_token_scores
 from .scores import (
     correlation,
@@ -39,14 +52,20 @@ from .scores import (
 )
 from .sinusoidal import additive_vs_rope, additive_vs_rope_same_token, sinusoidal_pe
 from .spectrum import spectrum_summary
+from .vision import vision_patch_positions
 
 __all__ = [
     "phase_error",
+    "AXIAL_SPLITS",
+    "AttnTemperature",
     "DTYPES",
+    "LayerRope",
     "LAYOUTS",
     "PRESETS",
+    "PRESET_ALIASES",
     "ROPE_INIT_FUNCTIONS",
     "SCALING_TYPES",
+    "SEGMENT_KINDS",
     "Preset",
     "RopeConfig",
     "additive_vs_rope",
@@ -56,6 +75,7 @@ __all__ = [
     "apply_rope",
     "apply_rope_pairs",
     "attention_factor",
+    "attention_temperature",
     "attention_maps",
     "attention_rows",
     "correlation",
@@ -65,18 +85,24 @@ __all__ = [
     "diagonal_spreads",
     "identity_errors",
     "inv_freq",
+    "layer_ropes",
     "men_b",
     "men_first_negative",
     "men_min_theta",
+    "mrope_position_ids",
     "ntk_base",
     "ood_angles",
+    "pair_axes",
     "pair_indices",
+    "position_matrix",
     "preset_config",
     "preset_dict",
     "random_projections",
+    "read_rope_config",
     "relative_score_matrix",
     "resolve_dtype",
     "roformer_bound",
+    "rotation_blocks",
     "rotation_matrix",
     "same_token_attention",
     "same_token_rows_naive",
@@ -86,6 +112,7 @@ __all__ = [
     "scores_absolute",
     "sinusoidal_pe",
     "spectrum_summary",
+    "vision_patch_positions",
     "wavelengths",
     "yarn_attention_factors",
     "yarn_correction_range",

@@ -26,8 +26,10 @@ def default_inv_freq(rotary_dim: int, rope_theta: float) -> np.ndarray:
 
 
 def wavelengths(inv_freq: np.ndarray) -> np.ndarray:
-    """lambda_i = 2*pi / theta_i, the number of positions for pair i to turn once. Shape as inv_freq."""
-    return 2.0 * np.pi / np.asarray(inv_freq, dtype=np.float64)
+    """lambda_i = 2*pi / theta_i, the number of positions for pair i to turn once (inf where theta_i = 0,
+    proportional RoPE's unrotated pairs). Shape as inv_freq."""
+    with np.errstate(divide="ignore"):
+        return 2.0 * np.pi / np.asarray(inv_freq, dtype=np.float64)
 
 
 def _default(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]:
@@ -168,6 +170,7 @@ def _llama3(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]
       lambda_i > L0 / low_freq_factor    -> theta_i / factor             (low frequencies interpolated)
       otherwise (bounds inclusive)       -> (1 - s) theta_i / factor + s theta_i,
                                             s = (L0 / lambda_i - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    high_freq_factor == low_freq_factor (Llama 4 Scout) leaves only the first two bands: a hard step.
     Source: meta-llama/llama-models `apply_scaling`; transformers `_compute_llama3_parameters`.
     """
     inv_freq = default_inv_freq(config.rotary_dim, config.rope_theta)
@@ -176,9 +179,13 @@ def _llama3(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]
     high_freq_wavelen = old_context / config.high_freq_factor
     wavelen = wavelengths(inv_freq)
     scaled = np.where(wavelen > low_freq_wavelen, inv_freq / config.factor, inv_freq)
+    is_medium = ~(wavelen < high_freq_wavelen) & ~(wavelen > low_freq_wavelen)
+    if config.high_freq_factor == config.low_freq_factor:
+        # Llama 4 Scout: the medium band is the single wavelength L0 / low_freq_factor, where transformers'
+        # smoothing divides 0 by 0; no real frequency lands there, so the band is left empty.
+        return scaled, 1.0
     smooth = (old_context / wavelen - config.low_freq_factor) / (config.high_freq_factor - config.low_freq_factor)
     smoothed = (1 - smooth) * scaled / config.factor + smooth * scaled
-    is_medium = ~(wavelen < high_freq_wavelen) & ~(wavelen > low_freq_wavelen)
     return np.where(is_medium, smoothed, scaled), 1.0
 
 
@@ -207,6 +214,41 @@ def _longrope(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, floa
     return inv_freq, float(factor)
 
 
+def _proportional(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]:
+    """p-RoPE (Gemma 4's full-attention layers, LFM3): a fraction of the pairs rotate, the rest carry position 0.
+
+    n_rot = int(partial_rotary_factor * head_dim // 2);
+    theta_i = rope_theta ** (-2i / head_dim) / factor for i < n_rot (exponent over the FULL head_dim),
+    theta_i = 0 for n_rot <= i < head_dim / 2 (cos 1, sin 0: those pairs pass through);
+    attention factor 1. The frequencies cover the whole head (rotary_dim = head_dim).
+    Source: Barbero et al. 2024 (arXiv 2410.06205); transformers 5.25 `_compute_proportional_rope_parameters`.
+    """
+    head_dim = config.head_dim
+    n_rot = int(config.partial_rotary_factor * head_dim // 2)
+    inv = np.zeros(head_dim // 2, dtype=np.float64)
+    inv[:n_rot] = 1.0 / config.rope_theta ** (np.arange(0, 2 * n_rot, 2, dtype=np.float64) / head_dim)
+    return inv / config.factor, 1.0
+
+
+def _axial(config: RopeConfig, seq_len: int | None) -> tuple[np.ndarray, float]:
+    """2-D RoPE of a vision encoder, in pair order: the first head_dim/4 pairs turn with the patch row,
+    the last head_dim/4 with the column (rotation.pair_axes).
+
+    "alternate" (Pixtral): theta = rope_theta ** (-2i / head_dim), i < head_dim/2, reordered as
+        [theta_0, theta_2, theta_4, ... | theta_1, theta_3, ...]: rows take the even i, columns the odd i.
+        Source: transformers 5.25 `PixtralVisionRotaryEmbedding.compute_axial_rope_parameters`.
+    "shared" (Qwen2-VL, Qwen2.5-VL, Qwen3-VL vision towers): theta_j = rope_theta ** (-2j / (head_dim/2)),
+        j < head_dim/4, the same set for rows and columns.
+        Source: transformers 5.25 `Qwen2VLVisionRotaryEmbedding.compute_axial_rope_parameters`.
+    attention factor 1.
+    """
+    if config.axial_split == "alternate":
+        inv = default_inv_freq(config.head_dim, config.rope_theta)
+        return np.concatenate([inv[0::2], inv[1::2]]), 1.0
+    inv = default_inv_freq(config.head_dim // 2, config.rope_theta)
+    return np.concatenate([inv, inv]), 1.0
+
+
 ROPE_INIT_FUNCTIONS: dict[str, Callable[[RopeConfig, int | None], tuple[np.ndarray, float]]] = {
     "default": _default,
     "linear": _linear,
@@ -215,6 +257,8 @@ ROPE_INIT_FUNCTIONS: dict[str, Callable[[RopeConfig, int | None], tuple[np.ndarr
     "yarn": _yarn,
     "llama3": _llama3,
     "longrope": _longrope,
+    "proportional": _proportional,
+    "axial": _axial,
 }
 
 

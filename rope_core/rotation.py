@@ -4,6 +4,8 @@ Pair layouts:
   "half"        pairs (i, i + d/2): transformers `rotate_half` (Llama, GPT-NeoX, Mistral, Qwen, Gemma, Phi-3).
   "interleaved" pairs (2i, 2i + 1): RoFormer Eq. 34, GPT-J `rotate_every_two`, Meta's complex form.
 Pair i turns by m * theta_i: (a, b) -> (a cos - b sin, a sin + b cos).
+With several position axes (M-RoPE's t, h, w; a vision encoder's row, column) pair i turns by
+m[axis_i] * theta_i, axis_i = pair_axes(config)[i].
 """
 
 from __future__ import annotations
@@ -15,14 +17,64 @@ from .frequencies import attention_factor, inv_freq
 from .precision import resolve_dtype
 
 
-def angles(config: RopeConfig, positions, seq_len: int | None = None) -> np.ndarray:
-    """m * theta_i for every position m and pair i: outer(positions, inv_freq).
+def pair_axes(config: RopeConfig) -> np.ndarray:
+    """The position axis each pair turns with: 0 .. config.position_axes - 1.
 
-    Source: transformers `RotaryEmbedding.forward` (`freqs = position_ids * inv_freq`).
-    Returns: (len(positions), n_pairs) float64.
+    M-RoPE (mrope_section = (s_t, s_h, s_w), axes t=0, h=1, w=2):
+      contiguous (Qwen2-VL, Qwen2.5-VL): pairs [0, s_t) <- t, [s_t, s_t + s_h) <- h, the rest <- w.
+        Source: transformers 5.25 `Qwen2VLRotaryEmbedding.recomposition_frequencies` (split, chunk k <- axis k % 3).
+      interleaved (Qwen3-VL, Qwen3.5): pair i <- h if i % 3 == 1 and i < 3 s_h, w if i % 3 == 2 and i < 3 s_w,
+        else t: t h w t h w ... then t.
+        Source: transformers 5.25 `Qwen3VLTextRotaryEmbedding.recomposition_frequencies`.
+    "axial" (vision encoders, axes row=0, column=1): the first n_pairs/2 pairs <- row, the rest <- column
+        (frequencies.ROPE_INIT_FUNCTIONS["axial"] orders theta to match).
+    One axis otherwise: all zeros.
+    Returns: (n_pairs,) int array.
     """
-    positions = np.asarray(positions, dtype=np.float64).reshape(-1)
-    return np.outer(positions, inv_freq(config, seq_len))
+    n = config.n_pairs
+    i = np.arange(n)
+    if config.mrope_section is not None:
+        s_t, s_h, s_w = config.mrope_section
+        if config.mrope_interleaved:
+            axes = np.zeros(n, dtype=np.int64)
+            axes[(i % 3 == 1) & (i < 3 * s_h)] = 1
+            axes[(i % 3 == 2) & (i < 3 * s_w)] = 2
+            return axes
+        return np.repeat(np.arange(3), [s_t, s_h, s_w])
+    if config.rope_type == "axial":
+        return (i >= n // 2).astype(np.int64)
+    return np.zeros(n, dtype=np.int64)
+
+
+def position_matrix(config: RopeConfig, positions) -> np.ndarray:
+    """Positions as an (L, position_axes) float64 array.
+
+    1-D positions (L,) fill every axis (text tokens in M-RoPE: t = h = w = m); an (L, k) array must
+    have k = config.position_axes columns (t, h, w for M-RoPE; row, column for "axial").
+    """
+    positions = np.asarray(positions, dtype=np.float64)
+    k = config.position_axes
+    if positions.ndim <= 1:
+        positions = positions.reshape(-1, 1)
+        return np.repeat(positions, k, axis=1) if k > 1 else positions
+    if positions.ndim != 2 or positions.shape[1] != k:
+        names = {1: "(L,)", 2: "(L,) or (L, 2) as (row, column)", 3: "(L,) or (L, 3) as (t, h, w)"}[k]
+        raise ValueError(f"positions must have shape {names} for this config, got {positions.shape}")
+    return positions
+
+
+def angles(config: RopeConfig, positions, seq_len: int | None = None) -> np.ndarray:
+    """m * theta_i for every position m and pair i (m[axis_i] * theta_i with several axes, see pair_axes).
+
+    positions: (L,), or (L, config.position_axes) for M-RoPE / axial configs (1-D means every axis equal).
+    Source: transformers `RotaryEmbedding.forward` (`freqs = position_ids * inv_freq`), recomposed per axis
+    as the M-RoPE and vision rotary embeddings do.
+    Returns: (L, n_pairs) float64.
+    """
+    pos = position_matrix(config, positions)
+    if pos.shape[1] == 1:
+        return np.outer(pos[:, 0], inv_freq(config, seq_len))
+    return pos[:, pair_axes(config)] * inv_freq(config, seq_len)
 
 
 def pair_indices(rotary_dim: int, layout: str) -> np.ndarray:
@@ -86,7 +138,7 @@ def apply_rope(x, positions, config: RopeConfig, seq_len: int | None = None) -> 
     `apply_rotary_pos_emb`, GPT-J) concatenate the untouched `q_pass` part afterwards.
     seq_len: None gives the frequencies transformers builds at init. To reproduce its forward
     on a fresh module for "dynamic"/"longrope", pass seq_len = int(max(positions)) + 1.
-    Args: x (..., seq, head_dim); positions (seq,) ints or floats.
+    Args: x (..., seq, head_dim); positions (seq,) ints or floats, or (seq, position_axes) (see angles).
     Returns: float64, same shape as x.
     """
     x = np.asarray(x, dtype=np.float64)
@@ -112,19 +164,20 @@ def apply_rope_pairs(x, positions, config: RopeConfig, pairs, seq_len: int | Non
     out[..., k, 1] = af * (x_b cos(m theta_i) + x_a sin(m theta_i)),  i = pairs[k], (a, b) = pair_indices[i]:
     the same operations as apply_rope, so the values equal apply_rope(x, positions, config, seq_len)[..., [a, b]]
     exactly, at the cost of len(pairs) pairs instead of all n_pairs (cos/sin of large angles dominate).
-    Args: x (..., seq, head_dim); positions (seq,); pairs: pair indices in 0 .. n_pairs - 1.
+    Args: x (..., seq, head_dim); positions (seq,) or (seq, position_axes); pairs: indices in 0 .. n_pairs - 1.
     Returns: (..., seq, len(pairs), 2) float64.
     """
     x = np.asarray(x, dtype=np.float64)
     if x.shape[-1] != config.head_dim:
         raise ValueError(f"x must end in head_dim = {config.head_dim} features, got shape {x.shape}")
-    positions = np.asarray(positions, dtype=np.float64).reshape(-1)
-    if x.ndim < 2 or x.shape[-2] != positions.size:
-        raise ValueError(f"x must have shape (..., seq, head_dim) with seq = len(positions) = {positions.size}")
+    pos = position_matrix(config, positions)
+    if x.ndim < 2 or x.shape[-2] != pos.shape[0]:
+        raise ValueError(f"x must have shape (..., seq, head_dim) with seq = len(positions) = {pos.shape[0]}")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1)
     if pairs.size and (pairs.min() < 0 or pairs.max() >= config.n_pairs):
         raise ValueError(f"pairs must be indices in 0 .. {config.n_pairs - 1}")
-    phi = np.outer(positions, inv_freq(config, seq_len)[pairs])
+    theta = inv_freq(config, seq_len)[pairs]
+    phi = np.outer(pos[:, 0], theta) if pos.shape[1] == 1 else pos[:, pair_axes(config)[pairs]] * theta
     af = attention_factor(config, seq_len)
     cos, sin = np.cos(phi) * af, np.sin(phi) * af
     idx = pair_indices(config.rotary_dim, config.layout)[pairs]
@@ -144,68 +197,67 @@ def _probe_vectors(d: int, x=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, q / np.linalg.norm(q), k / np.linalg.norm(k)
 
 
-def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.float64) -> dict[str, float]:
-    """Measured violations of the rotation identities at positions m and n.
+def rotation_blocks(theta: np.ndarray, p: float, dtype=np.float64) -> np.ndarray:
+    """The 2x2 blocks of R(p), [[cos, -sin], [sin, cos]] of p * theta_i, as R is stored in `dtype`.
 
-    Each R is built from angles computed in `dtype` (positions and theta_i cast to dtype and
-    multiplied there, as in precision.angle_error) with entries rounded to dtype; products and
-    norms are then taken in float64, so the errors show what storing R in dtype costs.
+    The angle is computed in dtype (p and theta_i cast to dtype and multiplied there, as in
+    precision.angle_error) and each entry rounded to dtype, then returned as float64.
+    Returns: (len(theta), 2, 2) float64.
+    """
+    dt = resolve_dtype(dtype)
+    phi = (np.asarray(p, dtype=np.float64).astype(dt) * np.asarray(theta).astype(dt)).astype(np.float64)
+    c = np.cos(phi).astype(dt).astype(np.float64)
+    s = np.sin(phi).astype(dt).astype(np.float64)
+    return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
+
+
+def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.float64) -> dict[str, float]:
+    """Measured violations of the rotation identities at positions m and n, with R stored in `dtype`.
+
       "orthogonality": max |R(m)^T R(m) - I|
       "determinant":   |det R(m) - 1|
       "composition":   max |R(m) R(n) - R(m+n)|
       "inverse":       max |R(m) R(-m) - I|
       "norm":          | ||R(m) x|| - ||x|| |   (x: first rotary_dim features; default a seeded unit vector)
       "relative":      diagonal_spread of S[i, j] = <R(p_i) q, R(p_j) k>, p = m + 0..7, seeded unit q, k
-    R is block diagonal (a 2×2 rotation per pair, `pair_indices`), so every product is taken block by block:
-    O(d) work instead of O(d³) dense products. `identity_errors_dense` in tests/test_rotation.py is the dense
-    reference; the two agree to float64 rounding. The determinant is the product of the blocks' determinants
-    c² + s², summed as logarithms in extended precision: closer to det of the rounded R than an LU factorisation.
+    R (rotation_blocks) is rounded to dtype; products and norms are taken in float64, so the errors show
+    what storing R in dtype costs.
+    R is block diagonal, one 2x2 rotation per pair, so R^T R, R(m) R(n) and det R are taken block by
+    block (the fast path: O(d) instead of dense d x d products); `identity_errors_dense` in
+    tests/test_rotation.py builds the dense matrices and agrees to float64 rounding. det R is the product
+    of the blocks' determinants c^2 + s^2, summed as logarithms in extended precision.
     Source: RoFormer (arXiv 2104.09864) Sec. 3.4.
     """
     from .scores import diagonal_spread  # local import: scores builds on this module
 
-    dt = resolve_dtype(dtype)
     theta = inv_freq(config)
 
-    def rot(p: float) -> tuple[np.ndarray, np.ndarray]:
-        """cos and sin of each pair's angle at position p, rounded to dt (R's nonzero entries, as float64)."""
-        phi = (np.asarray(p, dtype=np.float64).astype(dt) * theta.astype(dt)).astype(np.float64)
-        return np.cos(phi).astype(dt).astype(np.float64), np.sin(phi).astype(dt).astype(np.float64)
+    def R(p: float) -> np.ndarray:
+        return rotation_blocks(theta, p, dtype)
 
-    def times(c1, s1, c2, s2):
-        """Entries (a,a), (a,b), (b,a), (b,b) of the blocks of R1 R2: [[c1, -s1], [s1, c1]] @ [[c2, -s2], [s2, c2]]."""
-        return c1 * c2 + (-s1) * s2, c1 * (-s2) + (-s1) * c2, s1 * c2 + c1 * s2, s1 * (-s2) + c1 * c2
+    def T(blocks: np.ndarray) -> np.ndarray:
+        return np.swapaxes(blocks, -1, -2)
 
-    d = config.rotary_dim
-    idx = pair_indices(d, config.layout)
-    a, b = idx[:, 0], idx[:, 1]
-
-    def apply(c, s, v):
-        out = np.empty(d)
-        out[a] = c * v[a] + (-s) * v[b]
-        out[b] = s * v[a] + c * v[b]
+    def rotate(blocks: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """R v for a vector v of rotary_dim features, pair by pair in the config's layout."""
+        idx = pair_indices(config.rotary_dim, config.layout)
+        out = np.empty(config.rotary_dim)
+        turned = blocks @ v[idx][..., None]
+        out[idx[:, 0]], out[idx[:, 1]] = turned[:, 0, 0], turned[:, 1, 0]
         return out
 
-    (c_m, s_m), (c_n, s_n) = rot(m), rot(n)
-    x, q, k = _probe_vectors(d, x)
-    turned = [rot(m + i) for i in range(8)]
-    rq = np.stack([apply(c, s, q) for c, s in turned])
-    rk = np.stack([apply(c, s, k) for c, s in turned])
-    # R(m)^T = R(-m) when both come from the same angles: the blocks of R^T R are those of R(m) R(-m)
-    # ((-m) · θ_i is exactly -(m · θ_i) in any binary dtype), so one block product serves both identities.
-    aa, ab, ba, bb = times(c_m, s_m, c_m, -s_m)
-    orthogonal = float(max(np.max(np.abs(aa - 1.0)), np.max(np.abs(ab)), np.max(np.abs(ba)), np.max(np.abs(bb - 1.0))))
-    c_mn, s_mn = rot(m + n)
-    aa, ab, ba, bb = times(c_m, s_m, c_n, s_n)
-    composition = max(np.max(np.abs(aa - c_mn)), np.max(np.abs(ab + s_mn)), np.max(np.abs(ba - s_mn)),
-                      np.max(np.abs(bb - c_mn)))
-    c_l, s_l = c_m.astype(np.longdouble), s_m.astype(np.longdouble)
-    log_det = np.sum(np.log1p(c_l * c_l + s_l * s_l - 1))
+    identity = np.eye(2)
+    x, q, k = _probe_vectors(config.rotary_dim, x)
+    R_m = R(m)
+    c, s = R_m[:, 0, 0].astype(np.longdouble), R_m[:, 1, 0].astype(np.longdouble)
+    det = np.expm1(np.sum(np.log1p(c * c + s * s - 1)))
+    turned_q = np.stack([rotate(R(m + i), q) for i in range(8)])
+    turned_k = np.stack([rotate(R(m + i), k) for i in range(8)])
     return {
-        "orthogonality": orthogonal,
-        "determinant": float(abs(np.expm1(log_det))),
-        "composition": float(composition),
-        "inverse": orthogonal,
-        "norm": float(abs(np.linalg.norm(apply(c_m, s_m, x)) - np.linalg.norm(x))),
-        "relative": float(diagonal_spread(rq @ rk.T)),
+        "orthogonality": float(np.max(np.abs(T(R_m) @ R_m - identity))),
+        "determinant": float(abs(det)),
+        "composition": float(np.max(np.abs(R_m @ R(n) - R(m + n)))),
+        "inverse": float(np.max(np.abs(R_m @ R(-m) - identity))),
+        "norm": float(abs(np.linalg.norm(rotate(R_m, x)) - np.linalg.norm(x))),
+        "relative": float(diagonal_spread(turned_q @ turned_k.T)),
     }

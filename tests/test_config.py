@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 
 from rope_core.config import SCALING_TYPES, RopeConfig
@@ -28,9 +29,8 @@ LONG64 = tuple(1.0 + 0.1 * i for i in range(64))
         ({"factor": 0.5}, r"factor must be a finite number >= 1, got 0.5"),
         ({"factor": math.nan}, r"factor must be a finite number, got nan"),
         ({"factor": math.inf}, r"factor must be a finite number, got inf"),
-        ({"rope_type": "llama3", "low_freq_factor": 4.0, "high_freq_factor": 4.0},
-         r"high_freq_factor must be > low_freq_factor for rope_type 'llama3', got high_freq_factor=4.0 <= low_freq_factor=4.0"),
-        ({"rope_type": "llama3", "low_freq_factor": 4.0, "high_freq_factor": 1.0}, r"high_freq_factor must be > low_freq_factor"),
+        ({"rope_type": "llama3", "low_freq_factor": 4.0, "high_freq_factor": 1.0},
+         r"high_freq_factor must be >= low_freq_factor for rope_type 'llama3', got high_freq_factor=1.0 < low_freq_factor=4.0"),
         ({"rope_type": "longrope", "short_factor": (1.0, 2.0, 3.0), "long_factor": LONG64},
          r"short_factor must have length rotary_dim/2 = 64, got 3"),
         ({"rope_type": "longrope", "short_factor": LONG64, "long_factor": LONG64[:-1]},
@@ -40,7 +40,17 @@ LONG64 = tuple(1.0 + 0.1 * i for i in range(64))
          r"short_factor\[63\] must be a finite number, got nan"),
         ({"layout": "rotate_half"}, r"layout must be one of 'half', 'interleaved', got 'rotate_half'"),
         ({"rope_type": "ntk-by-parts"},
-         r"rope_type 'ntk-by-parts' is not supported; supported rope types: default, linear, ntk, dynamic, yarn, llama3, longrope"),
+         r"rope_type 'ntk-by-parts' is not supported; supported rope types: default, linear, ntk, dynamic, yarn, llama3, longrope, proportional, axial"),
+        ({"rope_type": "proportional", "head_dim": 8, "partial_rotary_factor": 0.2},
+         r"proportional RoPE rotates int\(partial_rotary_factor \* head_dim // 2\) pairs, which must be >= 1, got 0"),
+        ({"rope_type": "axial", "head_dim": 66}, r"head_dim must be a multiple of 4 for rope_type 'axial'"),
+        ({"mrope_section": (16, 24, 20)}, r"mrope_section must add up to the number of rotated pairs rotary_dim/2 = 64, "
+                                          r"got \[16, 24, 20\] \(sum 60\)"),
+        ({"mrope_section": (32, 32)}, r"mrope_section must be a list of 3 integers \(t, h, w pairs\), got 2"),
+        ({"mrope_section": (16, 24.5, 24)}, r"mrope_section\[1\] must be an integer >= 0, got 24.5"),
+        ({"mrope_interleaved": True}, r"mrope_interleaved needs an mrope_section"),
+        ({"rope_type": "axial", "mrope_section": (16, 8, 8)}, r"mrope_section cannot be combined with rope_type 'axial'"),
+        ({"axial_split": "hw"}, r"axial_split must be one of 'alternate', 'shared', got 'hw'"),
         ({"beta_fast": math.nan}, r"beta_fast must be a finite number, got nan"),
         ({"rope_type": "yarn", "beta_fast": 1.0, "beta_slow": 32.0}, r"beta_fast must be >= beta_slow"),
         ({"rope_type": "yarn", "beta_slow": 0.0}, r"beta_slow must be > 0"),
@@ -189,7 +199,8 @@ def test_missing_rope_theta_defaults_to_10000_and_null_scaling_is_default():
         ({"head_dim": 128, "rope_scaling": "yarn"}, r"rope_scaling / rope_parameters must be a JSON object or null"),
         ({"head_dim": 128, "rope_scaling": {"rope_type": "linear", "factor": "4"}}, r"factor must be a number, got '4'"),
         ({"head_dim": 128, "rope_scaling": {"rope_type": "mystery", "factor": 2.0}},
-         r"rope_type 'mystery' is not supported; supported rope types: default, linear, ntk, dynamic, yarn, llama3, longrope"),
+         r"rope_type 'mystery' is not supported for a text model; supported rope types: default, linear, ntk, "
+         r"dynamic, yarn, llama3, longrope, proportional$"),
         ({"head_dim": 128, "rope_scaling": {"rope_type": 3}}, r"rope_type must be a string, got 3"),
         ({"head_dim": 4, "rope_scaling": {"type": "longrope", "short_factor": "1,1", "long_factor": [1, 1]}},
          r"short_factor must be a list of numbers"),
@@ -251,3 +262,184 @@ def test_scaling_types_lists_every_registered_method():
     from rope_core.frequencies import ROPE_INIT_FUNCTIONS
 
     assert set(SCALING_TYPES) == set(ROPE_INIT_FUNCTIONS)
+
+
+# --- config.json of current models (issue 17): fields as published / as transformers 5.25's config classes ----
+
+from rope_core import AttnTemperature, LayerRope, attention_temperature, layer_ropes  # noqa: E402
+
+GEMMA4_TEXT = {
+    "model_type": "gemma4_text", "head_dim": 256, "global_head_dim": 512, "num_hidden_layers": 12,
+    "max_position_embeddings": 262144, "sliding_window": 1024,
+    "rope_parameters": {
+        "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+        "full_attention": {"rope_type": "proportional", "partial_rotary_factor": 0.25, "rope_theta": 1000000.0},
+    },
+}
+LLAMA4_TEXT = {
+    "model_type": "llama4_text", "hidden_size": 5120, "num_attention_heads": 40, "head_dim": 128,
+    "num_hidden_layers": 8, "max_position_embeddings": 10485760, "rope_theta": 500000.0,
+    "rope_scaling": {"factor": 16.0, "high_freq_factor": 1.0, "low_freq_factor": 1.0,
+                     "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+    "no_rope_layers": [1, 1, 1, 0, 1, 1, 1, 0], "attention_chunk_size": 8192,
+    "attn_temperature_tuning": 4, "floor_scale": 8192, "attn_scale": 0.1,
+}
+
+
+def test_gemma4_reads_per_layer_type_rope_and_global_head_dim():
+    cfg = {"model_type": "gemma4", "text_config": GEMMA4_TEXT, "vision_config": {"model_type": "gemma4_vision"}}
+    full = RopeConfig.from_hf_config(cfg)
+    assert (full.rope_type, full.head_dim, full.partial_rotary_factor, full.rope_theta) == ("proportional", 512, 0.25, 1e6)
+    local = RopeConfig.from_hf_config(cfg, layer_type="local")
+    assert (local.rope_type, local.head_dim, local.rope_theta) == ("default", 256, 1e4)
+    assert RopeConfig.from_hf_config(cfg, layer_type="full_attention") == full
+    listed = layer_ropes(cfg)
+    assert [(x.layer_type, x.layers) for x in listed] == [
+        ("sliding_attention", (0, 1, 2, 3, 4, 6, 7, 8, 9, 10)), ("full_attention", (5, 11))]
+    assert listed[0].rope == local and listed[1].rope == full and listed[1].temperature is None
+
+
+def test_gemma4_global_head_dim_defaults_to_512_as_its_config_class():
+    cfg = {k: v for k, v in GEMMA4_TEXT.items() if k != "global_head_dim"}
+    assert RopeConfig.from_hf_config(cfg).head_dim == 512
+
+
+def test_llama4_scout_loads_with_low_equal_high_and_lists_nope_layers_with_temperature():
+    cfg = {"model_type": "llama4", "text_config": LLAMA4_TEXT, "vision_config": {"model_type": "llama4_vision_model"}}
+    rope = RopeConfig.from_hf_config(cfg)
+    assert (rope.rope_type, rope.factor, rope.low_freq_factor, rope.high_freq_factor) == ("llama3", 16.0, 1.0, 1.0)
+    assert rope.layout == "interleaved"  # Llama 4 multiplies adjacent pairs as complex numbers
+    listed = layer_ropes(cfg)
+    assert [(x.layer_type, x.layers, x.rope is None) for x in listed] == [
+        ("chunked_attention", (0, 1, 2, 4, 5, 6), False), ("full_attention", (3, 7), True)]
+    assert listed[1].temperature == AttnTemperature(8192.0, 0.1) and listed[0].temperature is None
+    with pytest.raises(ValueError, match=r"full_attention layers have no RoPE \(no_rope_layers is 0 for them\)"):
+        RopeConfig.from_hf_config(cfg, layer_type="global")
+    no_tuning = layer_ropes({**LLAMA4_TEXT, "attn_temperature_tuning": False})
+    assert no_tuning[1].temperature is None
+
+
+def test_llama4_default_no_rope_layers_every_fourth():
+    cfg = {k: v for k, v in LLAMA4_TEXT.items() if k != "no_rope_layers"}
+    listed = layer_ropes(cfg)
+    assert listed[1].layers == (3, 7)
+
+
+def test_attention_temperature_against_transformers_formula():
+    # 1 + 0.1 ln(1 + floor((m + 1) / 8192)), values printed by transformers 5.25 (rope-frontier.md B3)
+    m = [0, 8190, 8191, 16383, 65535, 131071, 999_999, 9_999_999]
+    expected = [1, 1, 1.06931472, 1.10986123, 1.21972246, 1.28332133, 1.48121844, 1.71074255]
+    np.testing.assert_allclose(attention_temperature(m), expected, rtol=1e-8)
+    np.testing.assert_allclose(AttnTemperature(4.0, 0.5)([2, 3, 7]), [1, 1 + 0.5 * math.log(2), 1 + 0.5 * math.log(3)])
+
+
+def test_qwen2_vl_mrope_and_vision_tower():
+    cfg = {"model_type": "qwen2_5_vl", "hidden_size": 3584, "num_attention_heads": 28,
+           "max_position_embeddings": 128000, "rope_theta": 1000000.0,
+           "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
+           "vision_config": {"hidden_size": 1280, "num_heads": 16, "spatial_merge_size": 2, "tokens_per_second": 2}}
+    text = RopeConfig.from_hf_config(cfg)
+    assert (text.rope_type, text.mrope_section, text.mrope_interleaved, text.head_dim) == ("default", (16, 24, 24), False, 128)
+    vision = RopeConfig.from_hf_config(cfg, tower="vision")
+    assert (vision.rope_type, vision.axial_split, vision.head_dim, vision.rope_theta) == ("axial", "shared", 80, 1e4)
+    assert RopeConfig.from_hf_config(RopeConfig.from_hf_config(cfg).to_hf_dict()) == text
+
+
+def test_qwen3_vl_and_qwen3_5_interleave_whatever_the_flag_says():
+    qwen3_vl = {"model_type": "qwen3_vl", "text_config": {
+        "model_type": "qwen3_vl_text", "head_dim": 128, "hidden_size": 4096, "num_attention_heads": 32,
+        "max_position_embeddings": 262144, "rope_theta": 5000000,
+        "rope_scaling": {"rope_type": "default", "mrope_section": [24, 20, 20], "mrope_interleaved": True}}}
+    c = RopeConfig.from_hf_config(qwen3_vl)
+    assert (c.mrope_section, c.mrope_interleaved, c.rope_theta) == ((24, 20, 20), True, 5e6)
+    qwen3_5 = {"model_type": "qwen3_5", "text_config": {
+        "model_type": "qwen3_5_text", "head_dim": 256, "hidden_size": 4096, "num_attention_heads": 16,
+        "num_hidden_layers": 8, "max_position_embeddings": 262144,
+        "rope_parameters": {"rope_type": "default", "rope_theta": 10000000, "partial_rotary_factor": 0.25,
+                            "mrope_section": [11, 11, 10], "mrope_interleaved": True}}}
+    c = RopeConfig.from_hf_config(qwen3_5)
+    assert (c.n_pairs, c.mrope_section, c.mrope_interleaved) == (32, (11, 11, 10), True)
+    listed = layer_ropes(qwen3_5)
+    assert [(x.layer_type, x.layers, x.rope is None) for x in listed] == [
+        ("linear_attention", (0, 1, 2, 4, 5, 6), True), ("full_attention", (3, 7), False)]
+
+
+def test_lfm3_proportional_and_conv_layers():
+    cfg = {"model_type": "lfm3", "head_dim": 128, "hidden_size": 2048, "num_attention_heads": 16,
+           "num_hidden_layers": 8, "max_position_embeddings": 128000,
+           "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                               "full_attention": {"rope_type": "proportional", "rope_theta": 1000000.0,
+                                                  "partial_rotary_factor": 0.5}}}
+    listed = layer_ropes(cfg)
+    assert [(x.layer_type, x.layers) for x in listed] == [
+        ("conv", (0, 1, 3, 5, 7)), ("full_attention", (2, 6)), ("sliding_attention", (4,))]
+    assert listed[0].rope is None and listed[1].rope.rope_type == "proportional" and listed[2].rope.rope_theta == 1e4
+
+
+def test_pixtral_vision_config_alone_or_inside_llava():
+    vision = {"model_type": "pixtral", "hidden_size": 1024, "num_attention_heads": 16, "head_dim": 64,
+              "rope_theta": 10000.0, "image_size": 1024, "patch_size": 16}
+    c = RopeConfig.from_hf_config(vision)
+    assert (c.rope_type, c.axial_split, c.head_dim, c.position_axes) == ("axial", "alternate", 64, 2)
+    llava = {"model_type": "llava", "vision_config": vision,
+             "text_config": {"model_type": "mistral", "head_dim": 128, "hidden_size": 5120,
+                             "num_attention_heads": 32, "rope_theta": 1000000000.0, "max_position_embeddings": 1024000}}
+    assert RopeConfig.from_hf_config(llava, tower="vision") == c
+    assert RopeConfig.from_hf_config(llava).rope_theta == 1e9
+
+
+@pytest.mark.parametrize(("mapping", "kwargs", "message"), [
+    (GEMMA4_TEXT, {"tower": "vision"}, r"vision_config is missing"),
+    ({"model_type": "gemma4", "text_config": GEMMA4_TEXT, "vision_config": {"model_type": "gemma4_vision"}},
+     {"tower": "vision"}, r"vision_config.model_type 'gemma4_vision': its 2-D RoPE is not supported"),
+    (GEMMA4_TEXT, {"tower": "audio"}, r"tower must be 'text' or 'vision', got 'audio'"),
+    ({"head_dim": 128, "rope_scaling": {"type": "mrope", "mrope_section": "16,24,24"}}, {},
+     r"mrope_section must be a list of 3 integers"),
+    ({"head_dim": 128, "rope_scaling": {"rope_type": "default", "xdrope_section": [16, 16, 16, 16]}}, {},
+     r"xdrope_section \(HunYuan-VL's XD-RoPE\) is not supported"),
+    ({**LLAMA4_TEXT, "no_rope_layers": "1,1,1,0"}, {}, r"no_rope_layers must be a list of 0/1 flags"),
+    ({**GEMMA4_TEXT, "layer_types": "sliding"}, {}, r"layer_types must be a list of strings"),
+    ({"head_dim": 128, "text_config": [1, 2]}, {}, r"text_config must be a JSON object"),
+])
+def test_unrepresentable_fields_are_named(mapping, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RopeConfig.from_hf_config(mapping, **kwargs)
+
+
+def test_layer_ropes_of_a_plain_model_is_one_entry():
+    listed = layer_ropes({"model_type": "llama", "head_dim": 64, "num_hidden_layers": 3})
+    assert listed == (LayerRope("full_attention", (0, 1, 2), RopeConfig(head_dim=64)),)
+    assert listed[0].label == "full_attention: default RoPE"
+
+
+def test_gemma3_v4_form_without_layer_count_lists_local_and_global():
+    cfg = {"model_type": "gemma3_text", "head_dim": 256, "rope_theta": 1e6, "rope_local_base_freq": 1e4,
+           "rope_scaling": {"rope_type": "linear", "factor": 8.0}}
+    listed = layer_ropes(cfg)
+    assert [(x.layer_type, x.rope.rope_type, x.rope.rope_theta) for x in listed] == [
+        ("sliding_attention", "default", 1e4), ("full_attention", "linear", 1e6)]
+
+
+@pytest.mark.parametrize("config", [
+    RopeConfig(rope_type="proportional", head_dim=512, partial_rotary_factor=0.25, rope_theta=1e6, factor=2.0),
+    RopeConfig(head_dim=256, partial_rotary_factor=0.25, rope_theta=1e7, mrope_section=(11, 11, 10),
+               mrope_interleaved=True),
+    RopeConfig(mrope_section=(16, 24, 24), rope_type="yarn", factor=4.0, original_max_position_embeddings=1024),
+    RopeConfig(rope_type="axial", head_dim=64, axial_split="alternate"),
+    RopeConfig(rope_type="axial", head_dim=80, axial_split="shared"),
+    RopeConfig(rope_type="llama3", factor=16.0, low_freq_factor=1.0, high_freq_factor=1.0,
+               original_max_position_embeddings=8192, max_position_embeddings=131072),
+], ids=["proportional", "mrope-interleaved-partial", "mrope-yarn", "axial-alternate", "axial-shared", "llama3-step"])
+def test_new_types_round_trip_through_config_json(config):
+    written = json.loads(json.dumps(config.to_hf_dict()))
+    assert RopeConfig.from_hf_config(written) == config
+
+
+def test_llama4_maverick_plain_rope_with_its_own_no_rope_layers():
+    text = {**LLAMA4_TEXT, "rope_scaling": None, "num_hidden_layers": 4, "no_rope_layers": [1, 0, 1, 0],
+            "max_position_embeddings": 1048576}
+    cfg = {"model_type": "llama4", "text_config": text}
+    rope = RopeConfig.from_hf_config(cfg)
+    assert (rope.rope_type, rope.rope_theta, rope.layout) == ("default", 5e5, "interleaved")
+    assert [(x.layer_type, x.layers) for x in layer_ropes(cfg)] == [("chunked_attention", (0, 2)),
+                                                                     ("full_attention", (1, 3))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -320,7 +321,8 @@ def test_phi3_attention_factor():
 @st.composite
 def scaled_configs(draw):
     head_dim = 2 * draw(st.integers(2, 128))
-    rope_type = draw(st.sampled_from(SCALING_TYPES))
+    # proportional (zero frequencies) and axial (2-D, its own ordering) have their own tests
+    rope_type = draw(st.sampled_from([t for t in SCALING_TYPES if t not in ("proportional", "axial")]))
     n = head_dim // 2
     lists = {}
     if rope_type == "longrope":
@@ -363,3 +365,60 @@ def test_yarn_attention_factors_equal_attention_factor_of_each_config(config):
     factors = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
     expected = [attention_factor(dataclasses.replace(config, factor=float(s))) for s in factors]
     np.testing.assert_array_equal(yarn_attention_factors(config, factors), expected)
+
+
+# --- proportional (p-RoPE), llama3 with low == high, axial: values transformers 5.25 printed -----------
+# (/work/shared/reference/rope-frontier.md B1, B3, B4; float32 values, so rtol 1e-6)
+
+GEMMA4_GLOBAL = RopeConfig(rope_type="proportional", head_dim=512, partial_rotary_factor=0.25, rope_theta=1e6)
+
+
+def test_proportional_gemma4_global_matches_transformers():
+    theta = inv_freq(GEMMA4_GLOBAL)
+    assert theta.shape == (256,) and GEMMA4_GLOBAL.n_pairs == 256 and GEMMA4_GLOBAL.rotary_dim == 512
+    np.testing.assert_allclose(theta[:4], [1, 0.947463512, 0.897687137, 0.850525856], rtol=1e-6)
+    assert theta[63] == pytest.approx(0.0333762467, rel=1e-6)
+    assert np.count_nonzero(theta) == 64 and np.all(theta[64:] == 0.0)
+    assert attention_factor(GEMMA4_GLOBAL) == 1.0
+
+
+def test_proportional_exponent_is_over_the_full_head_dim_not_the_rotated_part():
+    # default + partial 0.25 on head_dim 512 uses 128 as the denominator: theta_63 = 1e6 ** (-126/128)
+    partial = RopeConfig(head_dim=512, partial_rotary_factor=0.25, rope_theta=1e6)
+    assert inv_freq(partial)[63] == pytest.approx(1.24093776e-06, rel=1e-6)
+    assert inv_freq(GEMMA4_GLOBAL)[63] == pytest.approx(1e6 ** (-126 / 512), rel=1e-15)
+
+
+def test_proportional_factor_divides_and_lfm3_and_odd_fractions():
+    scaled = dataclasses.replace(GEMMA4_GLOBAL, factor=8.0)
+    np.testing.assert_allclose(inv_freq(scaled)[[0, 1, 63]], [0.125, 0.118432939, 0.00417203084], rtol=1e-6)
+    lfm3 = RopeConfig(rope_type="proportional", head_dim=128, partial_rotary_factor=0.5, rope_theta=1e6)
+    theta = inv_freq(lfm3)
+    np.testing.assert_allclose(theta[:3], [1, 0.805842221, 0.649381638], rtol=1e-6)
+    assert theta[31] == pytest.approx(0.00124093785, rel=1e-6) and np.count_nonzero(theta) == 32
+    # int(0.3 * 100 // 2) = 15 rotating pairs of 50 (transformers' edge case)
+    odd = RopeConfig(rope_type="proportional", head_dim=100, partial_rotary_factor=0.3)
+    assert np.count_nonzero(inv_freq(odd)) == 15 and inv_freq(odd).shape == (50,)
+    assert np.isinf(wavelengths(inv_freq(odd))[15:]).all()
+
+
+def test_llama3_with_low_equal_high_is_llama4_scouts_hard_step():
+    scout = RopeConfig(rope_type="llama3", rope_theta=5e5, factor=16.0, low_freq_factor=1.0, high_freq_factor=1.0,
+                       original_max_position_embeddings=8192, max_position_embeddings=10485760)
+    theta = inv_freq(scout)
+    np.testing.assert_allclose(theta[:3], [1, 0.814617217, 0.663601279], rtol=1e-6)
+    np.testing.assert_allclose(theta[20:24], [0.0165604409, 0.0134904198, 0.0109895291, 0.00895225909], rtol=1e-6)
+    assert theta[63] == pytest.approx(1.53446294e-07, rel=1e-6)
+    plain = default_inv_freq(128, 5e5)
+    divided = np.isclose(theta, plain / 16, rtol=1e-15)
+    assert divided.sum() == 29 and np.all(divided == (wavelengths(plain) > 8192))
+    assert np.all(np.isfinite(theta)) and np.all(theta[~divided] == plain[~divided])
+
+
+def test_axial_frequencies_of_pixtral_and_qwen2_vl_vision():
+    pixtral = inv_freq(RopeConfig(rope_type="axial", head_dim=64, axial_split="alternate"))
+    np.testing.assert_allclose(pixtral[0:4], [1, 0.562341332, 0.316227764, 0.177827939], rtol=1e-6)
+    np.testing.assert_allclose(pixtral[16:20], [0.749894202, 0.421696514, 0.237137362, 0.133352146], rtol=1e-6)
+    qwen = inv_freq(RopeConfig(rope_type="axial", head_dim=80, axial_split="shared"))
+    np.testing.assert_allclose(qwen[0:4], [1, 0.630957305, 0.398107171, 0.251188636], rtol=1e-6)
+    assert qwen.shape == (40,) and np.array_equal(qwen[:20], qwen[20:])

@@ -8,8 +8,12 @@ Run it with a separate environment that has torch and transformers (never the ap
 It calls transformers' real code: ROPE_INIT_FUNCTIONS (or the model's
 compute_default_rope_parameters for rope_type "default"), the models' RotaryEmbedding modules,
 rotate_half / apply_rotary_pos_emb (Llama, GPT-NeoX), GPT-J's rotate_every_two and DeepSeek-V3's
-apply_rotary_pos_emb_interleave. tests/test_hf_reference.py checks rope_core against the file
-with plain numpy. transformers computes in float32, so the file carries float32-rounded values.
+apply_rotary_pos_emb_interleave; for the current models (issue 17) each model's own rotary embedding
+and apply function: Gemma 4 and LFM3 (proportional, per layer type), Llama 4 (llama3 with
+low == high, complex multiply), Qwen2-VL / Qwen3-VL / Qwen3.5 (M-RoPE with (3, L) positions),
+Pixtral and the Qwen2-VL vision tower (2-D), and Qwen2.5-VL's get_rope_index.
+tests/test_hf_reference.py checks rope_core against the file with plain numpy. transformers
+computes in float32, so the file carries float32-rounded values.
 
 Factor lists in the longrope cases are synthetic test inputs (1 + 0.05 i, 1 + 0.5 i), not any
 model's published values.
@@ -45,6 +49,12 @@ ROTARY_CLASSES = {
     "phi3": ("phi3", "Phi3RotaryEmbedding"),
     "deepseek_v3": ("deepseek_v3", "DeepseekV3RotaryEmbedding"),
     "gpt_oss": ("gpt_oss", "GptOssRotaryEmbedding"),
+    "gemma4_text": ("gemma4", "Gemma4TextRotaryEmbedding"),
+    "lfm3": ("lfm3", "Lfm3RotaryEmbedding"),
+    "llama4_text": ("llama4", "Llama4TextRotaryEmbedding"),
+    "qwen2_5_vl_text": ("qwen2_5_vl", "Qwen2_5_VLRotaryEmbedding"),
+    "qwen3_vl_text": ("qwen3_vl", "Qwen3VLTextRotaryEmbedding"),
+    "qwen3_5_text": ("qwen3_5", "Qwen3_5TextRotaryEmbedding"),
 }
 LAYER_TYPES = {"global": "full_attention", "local": "sliding_attention", None: None}
 
@@ -55,22 +65,33 @@ def rotary_class(model_type: str):
 
 
 def hf_config(cfg: dict):
+    """The text model's config object, built by transformers' own config classes."""
     cfg = dict(cfg)
-    if "text_config" in cfg:  # Gemma 3: the language model's config
+    if "text_config" in cfg:  # multimodal: the language model's config
         cfg = dict(cfg["text_config"])
+    cfg.pop("vision_config", None)
+    if "attn_temperature_tuning" in cfg:  # published Scout file says 4; the strict 5.25 config class wants a bool
+        cfg["attn_temperature_tuning"] = bool(cfg["attn_temperature_tuning"])
     model_type = cfg.pop("model_type")
-    return model_type, AutoConfig.for_model(model_type, **cfg)
+    config = AutoConfig.for_model(model_type, **cfg)
+    text = config.get_text_config()
+    return text.model_type, text
 
 
 def hf_inv_freq(cfg: dict, seq_len=None, layer_type=None):
     model_type, config = hf_config(cfg)
     hf_layer = LAYER_TYPES[layer_type]
+    if hf_layer is None and "full_attention" in config.rope_parameters:
+        hf_layer = "full_attention"  # per-layer-type config: the model's main (full-attention) RoPE
     params = config.rope_parameters[hf_layer] if hf_layer else config.rope_parameters
     kwargs = {"layer_type": hf_layer} if hf_layer else {}
     if params["rope_type"] == "default":
         fn = rotary_class(model_type).compute_default_rope_parameters
     else:
         fn = ROPE_INIT_FUNCTIONS[params["rope_type"]]
+    if hf_layer and hasattr(config, "per_layer_config"):
+        # Gemma 4: full-attention layers carry their own head_dim (global_head_dim)
+        config = config.per_layer_config[hf_layer]
     inv, factor = fn(config, device=None, seq_len=seq_len, **kwargs)
     return inv.double().tolist(), float(factor)
 
@@ -82,6 +103,46 @@ def longrope_lists(n: int) -> tuple[list[float], list[float]]:
 def llama(head_dim: int, theta: float, max_pos: int, scaling: dict | None, **extra) -> dict:
     return {"model_type": "llama", "hidden_size": head_dim * 4, "num_attention_heads": 4, "head_dim": head_dim,
             "max_position_embeddings": max_pos, "rope_theta": theta, "rope_scaling": scaling, **extra}
+
+
+GEMMA4_SMALL = {"model_type": "gemma4_text", "head_dim": 16, "global_head_dim": 32, "num_hidden_layers": 6,
+                "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2,
+                "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                    "full_attention": {"rope_type": "proportional", "partial_rotary_factor": 0.25,
+                                                       "rope_theta": 1000000.0}}}
+LFM3_SMALL = {"model_type": "lfm3", "head_dim": 16, "hidden_size": 64, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "num_hidden_layers": 4,
+              "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                  "full_attention": {"rope_type": "proportional", "rope_theta": 1000000.0,
+                                                     "partial_rotary_factor": 0.5, "factor": 4.0}}}
+# The config classes' defaults, spelled out as a config.json would carry them.
+GEMMA4_DEFAULTS = {"model_type": "gemma4_text", "head_dim": 256, "global_head_dim": 512,
+                   "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                       "full_attention": {"rope_type": "proportional", "partial_rotary_factor": 0.25,
+                                                          "rope_theta": 1000000.0}}}
+LFM3_DEFAULTS = {"model_type": "lfm3", "head_dim": 128,
+                 "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                     "full_attention": {"rope_type": "proportional", "rope_theta": 1000000.0,
+                                                        "partial_rotary_factor": 0.5}}}
+PER_LAYER_FREQUENCY_CASES = [
+    ("proportional Gemma4TextConfig() defaults full_attention (hd 512, p 0.25)", GEMMA4_DEFAULTS, "global", [None]),
+    ("default Gemma4TextConfig() defaults sliding_attention (hd 256)", GEMMA4_DEFAULTS, "local", [None]),
+    ("proportional Lfm3Config() defaults full_attention (hd 128, p 0.5)", LFM3_DEFAULTS, "global", [None]),
+    ("proportional odd fraction hd 100 p 0.3 factor 8",
+     {**GEMMA4_SMALL, "head_dim": 100, "global_head_dim": 100,
+      "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                          "full_attention": {"rope_type": "proportional", "partial_rotary_factor": 0.3,
+                                             "rope_theta": 10000.0, "factor": 8.0}}}, "global", [None]),
+    ("llama3 low == high (Llama 4 Scout)",
+     {"model_type": "llama", "hidden_size": 512, "num_attention_heads": 4, "head_dim": 128,
+      "max_position_embeddings": 10485760, "rope_theta": 500000.0,
+      "rope_scaling": {"rope_type": "llama3", "factor": 16.0, "low_freq_factor": 1.0, "high_freq_factor": 1.0,
+                       "original_max_position_embeddings": 8192}}, None, [None]),
+    ("default partial Qwen3.5 (hd 256, p 0.25, theta 1e7)",
+     {"model_type": "qwen3_5_text", "head_dim": 256, "rope_parameters": {
+         "rope_type": "default", "rope_theta": 10000000, "partial_rotary_factor": 0.25,
+         "mrope_section": [11, 11, 10], "mrope_interleaved": True}}, None, [None]),
+]
 
 
 def frequency_cases() -> list[dict]:
@@ -135,6 +196,11 @@ def frequency_cases() -> list[dict]:
                                     "short_factor": short8, "long_factor": long8}), [None, 2049]),
     ]
     out = []
+    for name, cfg, layer, seq_lens in PER_LAYER_FREQUENCY_CASES:
+        for seq_len in seq_lens:
+            inv, factor = hf_inv_freq(cfg, seq_len, layer)
+            out.append({"name": name, "hf_config": cfg, "layer_type": layer, "seq_len": seq_len,
+                        "inv_freq": inv, "attention_factor": factor})
     for name, cfg, seq_lens in cases:
         for seq_len in seq_lens:
             inv, factor = hf_inv_freq(cfg, seq_len)
@@ -214,6 +280,158 @@ def apply_cases() -> list[dict]:
     q, _ = modeling_deepseek_v3.apply_rotary_pos_emb_interleave(x, x, cos, sin)
     record("interleaved deepseek_v3 (output de-interleaved: evens then odds)", cfg, x[0, 0], q[0, 0],
            "DeepSeek-V3 apply_rotary_pos_emb_interleave returns [rotated a_i | rotated b_i]")
+    return out + current_apply_cases(rng)
+
+
+def _module(name: str):
+    return importlib.import_module(f"transformers.models.{name}.modeling_{name}")
+
+
+def current_apply_cases(rng) -> list[dict]:
+    """Each current model's own rotary embedding and apply function, on random vectors (float64 in, so the
+    only float32 step is transformers' angle computation)."""
+    out = []
+    positions = list(range(0, 24, 2)) + [37, 50]  # float32 angles: error grows with the position
+    pos = torch.tensor([positions])
+
+    def record(name, cfg, pos_list, x, y, layer_type=None, tower="text", note=""):
+        out.append({"name": name, "hf_config": cfg, "layer_type": layer_type, "tower": tower,
+                    "positions": pos_list, "x": x.tolist(), "expected": y.tolist(), "note": note})
+
+    # Gemma 4: proportional on full-attention layers (global_head_dim), default on sliding ones
+    gemma4 = _module("gemma4")
+    _, config = hf_config(GEMMA4_SMALL)
+    rotary = gemma4.Gemma4TextRotaryEmbedding(config)
+    for layer, hd in (("full_attention", 32), ("sliding_attention", 16)):
+        x = torch.tensor(rng.standard_normal((1, 1, len(positions), hd)))
+        cos, sin = rotary(x, pos, layer)
+        y = gemma4.apply_rotary_pos_emb(x, cos.double(), sin.double(), unsqueeze_dim=1)
+        record(f"gemma4 {layer} (hd {hd})", GEMMA4_SMALL, positions, x[0, 0], y[0, 0],
+               "global" if layer == "full_attention" else "local", note="Gemma4TextRotaryEmbedding + apply_rotary_pos_emb")
+
+    lfm3 = _module("lfm3")
+    _, config = hf_config(LFM3_SMALL)
+    rotary = lfm3.Lfm3RotaryEmbedding(config)
+    x = torch.tensor(rng.standard_normal((1, 1, len(positions), 16)))
+    cos, sin = rotary(x, pos, "full_attention")
+    y, _ = lfm3.apply_rotary_pos_emb(x, x, cos.double(), sin.double())
+    record("lfm3 full_attention proportional p 0.5 factor 4", LFM3_SMALL, positions, x[0, 0], y[0, 0], "global",
+           note="Lfm3RotaryEmbedding + apply_rotary_pos_emb")
+
+    # Llama 4: llama3 with low == high, adjacent pairs as complex numbers
+    llama4 = _module("llama4")
+    cfg = {"model_type": "llama4_text", "hidden_size": 64, "num_attention_heads": 4, "head_dim": 16,
+           "num_hidden_layers": 4, "max_position_embeddings": 131072, "rope_theta": 500000.0,
+           "rope_scaling": {"rope_type": "llama3", "factor": 16.0, "low_freq_factor": 1.0, "high_freq_factor": 1.0,
+                            "original_max_position_embeddings": 8192}}
+    _, config = hf_config(cfg)
+    rotary = llama4.Llama4TextRotaryEmbedding(config)
+    x = torch.tensor(rng.standard_normal((1, len(positions), 1, 16)))  # (batch, seq, heads, head_dim)
+    freqs_cis = rotary(x, pos)
+    y, _ = llama4.apply_rotary_emb(x, x, freqs_cis)
+    record("llama4 llama3 low == high (complex multiply, adjacent pairs)", cfg, positions, x[0, :, 0], y[0, :, 0],
+           note="Llama4TextRotaryEmbedding + apply_rotary_emb")
+
+    # M-RoPE: (3, L) position ids, t h w differing
+    mpos = np.stack([np.array(positions), np.array(positions) // 2 + 3, (np.array(positions) * 7) % 11], axis=0)
+    mrope_cases = [
+        ("qwen2_5_vl", "Qwen2_5_VLRotaryEmbedding", "apply_rotary_pos_emb",
+         {"model_type": "qwen2_5_vl", "text_config": {
+             "model_type": "qwen2_5_vl_text", "hidden_size": 64, "num_attention_heads": 4, "head_dim": 16,
+             "rope_theta": 1000000.0, "rope_scaling": {"type": "mrope", "mrope_section": [2, 3, 3]}}}, 16),
+        ("qwen3_vl", "Qwen3VLTextRotaryEmbedding", "apply_rotary_pos_emb",
+         {"model_type": "qwen3_vl", "text_config": {
+             "model_type": "qwen3_vl_text", "hidden_size": 96, "num_attention_heads": 4, "head_dim": 24,
+             "rope_theta": 5000000.0, "rope_scaling": {"rope_type": "default", "mrope_section": [4, 4, 4],
+                                                        "mrope_interleaved": True}}}, 24),
+        ("qwen3_5", "Qwen3_5TextRotaryEmbedding", "apply_rotary_pos_emb",
+         {"model_type": "qwen3_5", "text_config": {
+             "model_type": "qwen3_5_text", "hidden_size": 64, "num_attention_heads": 2, "head_dim": 32,
+             "rope_parameters": {"rope_type": "default", "rope_theta": 10000000.0, "partial_rotary_factor": 0.5,
+                                 "mrope_section": [3, 3, 2], "mrope_interleaved": True}}}, 32),
+        ("qwen3_5", "Qwen3_5TextRotaryEmbedding", "apply_rotary_pos_emb",
+         {"model_type": "qwen3_5", "text_config": {
+             "model_type": "qwen3_5_text", "hidden_size": 64, "num_attention_heads": 2, "head_dim": 32,
+             "max_position_embeddings": 64,
+             "rope_parameters": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 16,
+                                 "rope_theta": 10000000.0, "partial_rotary_factor": 0.5,
+                                 "mrope_section": [3, 3, 2], "mrope_interleaved": True}}}, 32),
+    ]
+    for module_name, rotary_name, apply_name, cfg, hd in mrope_cases:
+        module = _module(module_name)
+        _, config = hf_config(cfg)
+        rotary = getattr(module, rotary_name)(config)
+        x = torch.tensor(rng.standard_normal((1, 1, len(positions), hd)))
+        cos, sin = rotary(x, torch.tensor(mpos)[:, None, :])
+        y, _ = getattr(module, apply_name)(x, x, cos.double(), sin.double())
+        record(f"{module_name} M-RoPE {rotary_name} section {config.rope_parameters['mrope_section']} "
+               f"{config.rope_parameters['rope_type']}", cfg, mpos.T.tolist(), x[0, 0], y[0, 0],
+               note=f"{rotary_name} with (3, L) position ids + {apply_name}")
+        # text tokens: 1-D positions broadcast to t = h = w
+        cos, sin = rotary(x, pos)
+        y, _ = getattr(module, apply_name)(x, x, cos.double(), sin.double())
+        record(f"{module_name} M-RoPE text positions {config.rope_parameters['rope_type']}", cfg, positions,
+               x[0, 0], y[0, 0], note="1-D position ids, expanded to 3 axes by the model")
+
+    # 2-D vision RoPE on a patch grid
+    grid = np.stack(np.meshgrid(np.arange(5), np.arange(7), indexing="ij"), axis=-1).reshape(-1, 2)
+    pixtral = _module("pixtral")
+    cfg = {"model_type": "pixtral", "hidden_size": 128, "num_attention_heads": 4, "head_dim": 32,
+           "rope_theta": 10000.0}
+    config = AutoConfig.for_model("pixtral", **{k: v for k, v in cfg.items() if k != "model_type"})
+    rotary = pixtral.PixtralVisionRotaryEmbedding(config)
+    x = torch.tensor(rng.standard_normal((1, 1, len(grid), 32)))
+    cos, sin = rotary(x, torch.tensor(grid))
+    y, _ = pixtral.apply_rotary_pos_emb(x, x, cos.double(), sin.double(), unsqueeze_dim=0)
+    record("pixtral 2-D (rows even, columns odd frequencies)", cfg, grid.tolist(), x[0, 0], y[0, 0],
+           tower="vision", note="PixtralVisionRotaryEmbedding + apply_rotary_pos_emb")
+
+    qwen2_vl = _module("qwen2_vl")
+    cfg = {"model_type": "qwen2_vl", "vision_config": {"embed_dim": 160, "num_heads": 4}}
+    config = AutoConfig.for_model("qwen2_vl", vision_config=cfg["vision_config"]).vision_config
+    rotary = qwen2_vl.Qwen2VLVisionRotaryEmbedding(config)
+    x = torch.tensor(rng.standard_normal((len(grid), 1, 40)))  # (tokens, heads, head_dim)
+    cos, sin = rotary(x, torch.tensor(grid))
+    y, _ = qwen2_vl.apply_rotary_pos_emb_vision(x, x, cos.double(), sin.double())
+    record("qwen2_vl vision tower 2-D (shared frequencies)", cfg, grid.tolist(), x[:, 0], y[:, 0], tower="vision",
+           note="Qwen2VLVisionRotaryEmbedding + apply_rotary_pos_emb_vision")
+    return out
+
+
+def position_id_cases() -> list[dict]:
+    """Qwen2-VL and Qwen2.5-VL get_rope_index on text / image / video sequences."""
+    from types import SimpleNamespace
+
+    out = []
+    sequences = [
+        [("text", 3), ("image", 1, 4, 6), ("text", 2)],
+        [("text", 5), ("video", 3, 4, 4, 1.0), ("text", 1)],
+        [("text", 2), ("video", 4, 6, 4, 0.5), ("text", 2), ("image", 2, 8, 4), ("text", 3), ("video", 2, 2, 2, 1.5)],
+    ]
+    for module_name, model_name, tps in (("qwen2_vl", "Qwen2VLModel", None), ("qwen2_5_vl", "Qwen2_5_VLModel", 2)):
+        model_cls = getattr(_module(module_name), model_name)
+        for segments in sequences:
+            kinds, images, videos, seconds = [], [], [], []
+            for seg in segments:
+                if seg[0] == "text":
+                    kinds += [0] * seg[1]
+                    continue
+                t, h, w = seg[1:4]
+                kinds += [1 if seg[0] == "image" else 2] * (t * (h // 2) * (w // 2))
+                (images if seg[0] == "image" else videos).append([t, h, w])
+                if seg[0] == "video":
+                    seconds.append(seg[4])
+            vision = SimpleNamespace(spatial_merge_size=2, tokens_per_second=tps)
+            fake = SimpleNamespace(config=SimpleNamespace(vision_config=vision))
+            fake.get_vision_position_ids = lambda *a, **k: model_cls.get_vision_position_ids(fake, *a, **k)
+            ids = torch.zeros((1, len(kinds)), dtype=torch.long)
+            kwargs = {"second_per_grid_ts": torch.tensor(seconds)} if tps is not None and seconds else {}
+            position_ids, delta = model_cls.get_rope_index(
+                fake, ids, torch.tensor([kinds]), image_grid_thw=torch.tensor(images) if images else None,
+                video_grid_thw=torch.tensor(videos) if videos else None, **kwargs)
+            out.append({"name": f"{model_name} {segments}", "segments": [list(s) for s in segments],
+                        "spatial_merge_size": 2, "tokens_per_second": tps,
+                        "positions": position_ids[:, 0].T.tolist(), "rope_delta": int(delta[0, 0])})
     return out
 
 
@@ -225,9 +443,11 @@ def main() -> None:
         "note": "Computed by transformers in float32 (inv_freq, cos/sin); compare with rtol ~1e-6.",
         "frequencies": frequency_cases(),
         "apply": apply_cases(),
+        "position_ids": position_id_cases(),
     }
     OUT.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {OUT} ({len(data['frequencies'])} frequency cases, {len(data['apply'])} apply cases)")
+    print(f"wrote {OUT} ({len(data['frequencies'])} frequency cases, {len(data['apply'])} apply cases, "
+          f"{len(data['position_ids'])} position id cases)")
 
 
 if __name__ == "__main__":
