@@ -1,8 +1,8 @@
 """One number style for the app's text: context lengths as researchers say them, rope_theta in one form.
 
 context(16_384) == "16k", context(131_072) == "128k", context(1_048_576) == "1M" (binary multiples, as
-"a 128k context" means 131,072 tokens); any other length is written out exactly ("4,000"). exact(n)
-is the full count for hover text. theta(v): "10k", "500k", "1M", "1.5M" for round bases, else the
+"a 128k context" means 131,072 tokens); any other length, and any multiple of 1,000, is written out exactly
+("4,000", "128,000"). exact(n) is the full count for hover text. theta(v): "10k", "500k", "1M", "1.5M" for round bases, else the
 integer with separators ("40,890"), and up to 4 significant digits below 1,000.
 """
 
@@ -15,8 +15,13 @@ KI, MI = 1 << 10, 1 << 20
 
 
 def context(n: int) -> str:
-    """A length in tokens: "4k", "32k", "128k", "1M" for multiples of 1,024 (2^20 for "M"), else exact."""
+    """A length in tokens: "4k", "32k", "128k", "1M" for multiples of 1,024 (2^20 for "M"), else exact.
+
+    A multiple of 1,000 is a decimal length (LFM3's 128,000 = 125 · 1,024): written out, never "125k".
+    """
     n = int(n)
+    if n % 1000 == 0:
+        return f"{n:,}"
     if n >= MI and n % MI == 0:
         return f"{n // MI}M"
     if n >= KI and n % KI == 0:
@@ -54,7 +59,7 @@ def tokens(v: float) -> str:
 def short(v: float) -> str:
     """A slider label: context() for whole multiples of 1,024 (lengths), theta() for every other value."""
     v = float(v)
-    if v.is_integer() and v >= KI and int(v) % KI == 0:
+    if v.is_integer() and v >= KI and int(v) % KI == 0 and int(v) % 1000:
         return context(int(v))
     return theta(v)
 

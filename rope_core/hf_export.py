@@ -8,6 +8,9 @@ Keys and their meaning follow transformers 5.x `modeling_rope_utils.py` (`RopePa
 
 Static NTK-aware scaling ("ntk") has no transformers rope_type: it is written as plain RoPE with the
 enlarged base rope_theta * factor ** (d / (d - 2)), which gives the same frequencies (`ntk_note`).
+M-RoPE's mrope_section (and mrope_interleaved) ride in the scaling block, as Qwen2-VL / Qwen3-VL configs
+keep them. A vision tower ("axial") is written as its own config: model_type (pixtral for the
+"alternate" split, qwen2_vl_vision for "shared"), head_dim and rope_theta.
 """
 
 from __future__ import annotations
@@ -35,13 +38,18 @@ def hf_rope_theta(config: RopeConfig) -> float:
 
 
 def scaling_parameters(config: RopeConfig) -> dict[str, Any] | None:
-    """The v4 `rope_scaling` block: rope_type and its parameters, or None for plain RoPE (and static NTK)."""
+    """The v4 `rope_scaling` block: rope_type and its parameters, or None for plain RoPE (and static NTK)
+    without M-RoPE sections. None for "axial" too: a vision tower has no scaling block."""
     rope_type = hf_rope_type(config)
-    if rope_type == "default":
-        return None
-    block: dict[str, Any] = {"rope_type": rope_type, "factor": config.factor}
-    if rope_type in _NEEDS_ORIGINAL:
-        block["original_max_position_embeddings"] = config.original_context
+    block: dict[str, Any] | None = None
+    if rope_type == "proportional":
+        block = {"rope_type": rope_type, "partial_rotary_factor": config.partial_rotary_factor}
+        if config.factor != 1.0:  # transformers reads factor here (default 1), though its validator omits it
+            block["factor"] = config.factor
+    elif rope_type not in ("default", "axial"):
+        block = {"rope_type": rope_type, "factor": config.factor}
+        if rope_type in _NEEDS_ORIGINAL:
+            block["original_max_position_embeddings"] = config.original_context
     if rope_type == "yarn":
         block.update(beta_fast=config.beta_fast, beta_slow=config.beta_slow, truncate=config.truncate)
         for key in ("attention_factor", "mscale", "mscale_all_dim"):
@@ -53,6 +61,11 @@ def scaling_parameters(config: RopeConfig) -> dict[str, Any] | None:
         block.update(short_factor=list(config.short_factor), long_factor=list(config.long_factor))
         if config.attention_factor is not None:
             block["attention_factor"] = config.attention_factor
+    if config.mrope_section is not None:
+        block = block or {"rope_type": "default"}
+        block["mrope_section"] = list(config.mrope_section)
+        if config.mrope_interleaved:
+            block["mrope_interleaved"] = True
     return block
 
 
@@ -65,6 +78,12 @@ def hf_fragment(config: RopeConfig, form: str = "v4") -> dict[str, Any]:
     """
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    if config.rope_type == "axial":
+        tower = {"model_type": "pixtral" if config.axial_split == "alternate" else "qwen2_vl_vision",
+                 "head_dim": config.head_dim}
+        if form == "v4":
+            return {**tower, "rope_theta": config.rope_theta}
+        return {**tower, "rope_parameters": {"rope_type": "axial", "rope_theta": config.rope_theta}}
     scaling = scaling_parameters(config)
     out: dict[str, Any] = {"head_dim": config.head_dim, "max_position_embeddings": config.max_position_embeddings}
     if form == "v4":

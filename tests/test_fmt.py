@@ -10,7 +10,7 @@ from explorer import fmt
 @pytest.mark.parametrize(("n", "text"), [
     (4096, "4k"), (16_384, "16k"), (32_768, "32k"), (131_072, "128k"), (163_840, "160k"), (1_048_576, "1M"),
     (4_194_304, "4M"), (1024, "1k"), (512, "512"), (2, "2"), (4000, "4,000"), (100_000, "100,000"),
-    (1_000_000, "1,000,000"), (1536, "1,536"),
+    (1_000_000, "1,000,000"), (1536, "1,536"), (128_000, "128,000"), (1_024_000, "1,024,000"),
 ])
 def test_context_uses_binary_k_and_m_only_when_exact(n, text):
     assert fmt.context(n) == text
@@ -36,6 +36,7 @@ def test_short_picks_the_length_form_for_binary_multiples_and_the_theta_form_oth
     assert fmt.short(10_000.0) == "10k"
     assert fmt.short(65_504) == "65,504"
     assert fmt.short(1_000_000) == "1M"
+    assert fmt.short(128_000) == "128k"  # a decimal value: the theta form
 
 
 def test_note_drops_the_internal_copy_marker():

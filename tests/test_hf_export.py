@@ -3,19 +3,24 @@
 Each fragment (v4 `rope_scaling` and v5 `rope_parameters` form) goes through `LlamaConfig(**fragment)`,
 whose constructor runs transformers' own standardize_rope_params and validate_rope, and then through
 transformers' `ROPE_INIT_FUNCTIONS[rope_type]` (GPT-NeoX's default function for plain RoPE, since it
-honours partial_rotary_factor as every scaled type does). transformers computes in float32: rtol 2e-6.
+honours partial_rotary_factor as every scaled type does). A vision tower ("axial") goes through its own
+config class and rotary embedding (Pixtral, Qwen2-VL). transformers computes in float32: rtol 2e-6.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import logging
 import math
 
 import numpy as np
 import pytest
-import torch  # noqa: F401  (transformers' rope functions need it)
-from transformers import LlamaConfig
+import torch
+from transformers import LlamaConfig, PixtralVisionConfig
+from transformers.models.pixtral.modeling_pixtral import PixtralVisionRotaryEmbedding
+from transformers.models.qwen2_vl.configuration_qwen2_vl import Qwen2VLVisionConfig
+from transformers.models.qwen2_vl.modeling_qwen2_vl import Qwen2VLVisionRotaryEmbedding
 from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS, yarn_apply_mscale
 from transformers.models.gpt_neox.modeling_gpt_neox import GPTNeoXRotaryEmbedding
 
@@ -30,7 +35,15 @@ _SHORT = tuple(1.0 + 0.01 * i for i in range(48))
 def _method_configs() -> dict[str, RopeConfig]:
     """Every method on two heads: a full 128-dim one and a partial, interleaved 96-dim one."""
     out = {}
+    # the towers' own head sizes (Pixtral 1024 / 16, Qwen2-VL 1280 / 16): their config classes check them
+    for split, head_dim in (("alternate", 64), ("shared", 80)):
+        out[f"axial {split}"] = RopeConfig(head_dim=head_dim, rope_type="axial", axial_split=split, rope_theta=10000.0)
+    out["mrope contiguous"] = RopeConfig(head_dim=128, rope_theta=1e6, mrope_section=(16, 24, 24))
+    out["mrope interleaved yarn"] = RopeConfig(head_dim=128, rope_type="yarn", factor=4.0, mrope_section=(24, 20, 20),
+                                               mrope_interleaved=True, original_max_position_embeddings=4096)
     for rope_type in SCALING_TYPES:
+        if rope_type == "axial":
+            continue
         for head_dim, partial, layout in ((128, 1.0, "half"), (192, 0.5, "interleaved")):
             kw = dict(head_dim=head_dim, partial_rotary_factor=partial, layout=layout, rope_type=rope_type,
                       rope_theta=500000.0, factor=4.5, max_position_embeddings=32768,
@@ -67,21 +80,41 @@ class _Records(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+TOWERS = {"pixtral": PixtralVisionConfig, "qwen2_vl_vision": Qwen2VLVisionConfig}
+
+
 def _load(fragment: dict) -> tuple[LlamaConfig, list[str]]:
-    """LlamaConfig(**fragment) and the warnings transformers logged while validating it."""
+    """The fragment through its transformers config class (LlamaConfig for a language model) and the warnings
+    transformers logged while validating it."""
     handler = _Records()
     logger = logging.getLogger("transformers")
     logger.addHandler(handler)
+    fragment = dict(fragment)
+    cls = TOWERS.get(fragment.pop("model_type", None), LlamaConfig)
     try:
-        config = LlamaConfig(**fragment)
+        config = cls(**fragment)
     finally:
         logger.removeHandler(handler)
     return config, handler.messages
 
 
-def _transformers_rope(hf_config: LlamaConfig, seq_len: int | None) -> tuple[np.ndarray, float]:
+def _unknown_keys(warnings: list[str]) -> set[str]:
+    """Keys transformers' validator called unrecognized or missing, from its log lines."""
+    out: set[str] = set()
+    for w in warnings:
+        if "Unrecognized keys" in w or "Missing validation" in w:
+            out |= ast.literal_eval(w[w.index("{"):]) if "{" in w else {w}
+    return out
+
+
+def _transformers_rope(hf_config, seq_len: int | None) -> tuple[np.ndarray, float]:
     rope_type = hf_config.rope_parameters["rope_type"]
-    if rope_type == "default":
+    if isinstance(hf_config, PixtralVisionConfig):
+        inv, factor = PixtralVisionRotaryEmbedding.compute_axial_rope_parameters(hf_config)
+    elif isinstance(hf_config, Qwen2VLVisionConfig):
+        inv, factor = Qwen2VLVisionRotaryEmbedding.compute_axial_rope_parameters(hf_config)
+        inv = torch.cat([inv, inv])  # the same set for patch rows and columns
+    elif rope_type == "default":
         inv, factor = GPTNeoXRotaryEmbedding.compute_default_rope_parameters(hf_config)
     else:
         inv, factor = ROPE_INIT_FUNCTIONS[rope_type](hf_config, seq_len=seq_len)
@@ -92,10 +125,12 @@ def _transformers_rope(hf_config: LlamaConfig, seq_len: int | None) -> tuple[np.
 def test_fragment_loads_in_transformers_with_rope_cores_frequencies(name, form):
     config = CONFIGS[name]
     hf_config, warnings = _load(hf_fragment(config, form))
-    # An unknown rope_type or key would only be logged, so the log is part of the check.
-    assert not [w for w in warnings if "Missing validation" in w or "Unrecognized keys" in w], warnings
-    assert hf_config.rope_parameters["rope_type"] in ROPE_INIT_FUNCTIONS or \
-        hf_config.rope_parameters["rope_type"] == "default"
+    # An unknown rope_type or key would only be logged, so the log is part of the check. Allowed: the M-RoPE keys
+    # (Qwen-VL config classes list them in ignore_keys_at_rope_validation) and proportional's factor (transformers
+    # 5.25's compute function reads it, its validator does not list it).
+    allowed = {"mrope_section", "mrope_interleaved"} | ({"factor"} if config.rope_type == "proportional" else set())
+    assert _unknown_keys(warnings) <= allowed, warnings
+    assert hf_config.rope_parameters["rope_type"] in (*ROPE_INIT_FUNCTIONS, "default", "axial")
     long = 2 * config.original_context + 1
     for seq_len in (None, long) if config.rope_type in ("dynamic", "longrope") else (None,):
         theirs, their_factor = _transformers_rope(hf_config, seq_len)

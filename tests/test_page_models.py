@@ -74,9 +74,11 @@ def test_table_has_every_preset_with_rope_core_numbers(models_page):
         cfg = rope_core.preset_config(row["model"])
         assert row["rotary dim"] == cfg.rotary_dim
         # one number style: round bases as 10k / 500k / 1M, contexts in binary k, notes without "[copy]"
-        assert row["rope_theta"] == {10000.0: "10k", 500000.0: "500k", 1e6: "1M", 150000.0: "150k"}[cfg.rope_theta]
+        assert row["rope_theta"] == {10000.0: "10k", 150000.0: "150k", 500000.0: "500k", 1e6: "1M", 5e6: "5M",
+                                     1e7: "10M"}[cfg.rope_theta]
         assert row["max context"] == {2048: "2k", 4096: "4k", 8192: "8k", 16384: "16k", 32768: "32k",
-                                      131072: "128k", 163840: "160k"}[cfg.max_position_embeddings]
+                                      128000: "128,000", 131072: "128k", 163840: "160k", 262144: "256k",
+                                      10485760: "10M"}[cfg.max_position_embeddings]
         assert "[copy]" not in row["note"]
         longest = rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=cfg.max_position_embeddings)).max()
         assert row["longest wavelength"] == pytest.approx(longest, rel=1e-12)
