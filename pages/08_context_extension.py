@@ -1,11 +1,16 @@
+import json
+
 import numpy as np
 import streamlit as st
 
 import rope_core
-from explorer import charts, page
+from explorer import charts, controls, page, sidebar
 from explorer import fmt
+from explorer.frames import planner
 from explorer.frames import extension as ext
 from explorer.params import ParamSpec
+from rope_core.hf_export import ntk_note
+from rope_core.planner import pitfalls
 from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
 
 TARGETS = tuple(2**k for k in range(9, 23))  # 512 … 4,194,304 tokens
@@ -14,7 +19,7 @@ PAGE_SPECS = [
               "The longer context the model should now handle; every method is judged at this length (log scale).",
               lo=TARGETS[0], hi=TARGETS[-1], options=TARGETS),
     page.view_spec({"stretch": "Stretch per pair", "ood": "Out of distribution",
-                    "longrange": "Decay at long range", "yarnattn": "YaRN attention factor"}),
+                    "longrange": "Decay at long range", "yarnattn": "YaRN attention factor", "plan": "Plan"}),
 ]
 
 p = page.setup("context_extension", PAGE_SPECS, all_scaling=True)
@@ -25,7 +30,8 @@ st.markdown(
     f"Run it on {fmt.context(target)} positions and the slow pairs turn further than they ever did in training: those angles are out of "
     "distribution. Every method compared here changes θ_i of the same base model to avoid that; they differ in which "
     "pairs they touch. The views below show what each method does to each pair, what goes out of distribution, the "
-    "decay at long range and YaRN's attention factor, one chart at a time."
+    "decay at long range and YaRN's attention factor, one chart at a time; the plan view gives the config block "
+    "to paste for the target."
 )
 view = p.view()
 
@@ -162,7 +168,37 @@ def yarnattn_view() -> None:
     charts.show(chart, af, "yarn_attention_factor")
 
 
-{"stretch": stretch_view, "ood": ood_view, "longrange": longrange_view, "yarnattn": yarnattn_view}[view]()
+def plan_view() -> None:
+    st.subheader(f"Plan: extending to {fmt.context(target)}")
+    check_men = st.toggle("Men et al.'s check at the target", key="plan_men",
+                          help="B(m) ≥ 0 at every integer m below the target, with each method's frequencies there. "
+                               "It scans every m up to the first negative: seconds at millions of positions.")
+    with st.spinner("Planning…"):
+        rows = planner.plans(ext.base_model(p.config, original), target, check_men)
+    st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "
+               f"with factor = target ÷ L0 = {target / original:g} (static NTK: α = that). Paste one block into the "
+               "model's config.json: the v4 form for transformers 4.x, the v5 form for 5.x (both load in 5.x).")
+    st.dataframe(planner.table(rows, target), hide_index=True, width="stretch",
+                 column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
+                                "θ change up to L0 (max |θ'/θ − 1|)": st.column_config.NumberColumn(format="%.4g")})
+    for tab, plan in zip(st.tabs([ext.LABELS[r.rope_type] for r in rows]), rows):
+        with tab:
+            left, right = st.columns(2)
+            left.code(json.dumps(plan.v4, indent=2), language="json")
+            right.code(json.dumps(plan.v5, indent=2), language="json")
+            if ntk_note(plan.config):
+                st.caption(ntk_note(plan.config))
+    preset = controls.preset_slugs().get(str(p.values.get("preset")))
+    pasted = st.session_state.get(sidebar.PASTED) if p.values.get("preset") == controls.PASTED else None
+    what, mapping = planner.source_config(p.config, preset, pasted["raw"] if pasted else None)
+    found = pitfalls(mapping, target)
+    st.markdown(f"**Pitfalls in {what}** at target {fmt.context(target)}:" + ("" if found else " none found."))
+    for msg in found:
+        st.warning(msg, icon=":material/warning:")
+
+
+{"stretch": stretch_view, "ood": ood_view, "longrange": longrange_view, "yarnattn": yarnattn_view,
+ "plan": plan_view}[view]()
 
 page.how_computed(
     "- Each method is `dataclasses.replace` of the sidebar's model (scaling removed, trained on L0 = original "
@@ -177,6 +213,9 @@ page.how_computed(
     "0.1·ln(s) + 1, or get_mscale(s, mscale) / get_mscale(s, mscale_all_dim). MLA softmax scale: "
     "`rope_core.yarn_reference.mla_softmax_scales`, get_mscale(s, mscale_all_dim)², as transformers' "
     "`yarn_apply_mscale` in DeepSeek-V2/V3.\n"
+    "- Plan: `rope_core.planner.plan(base, target)`: per method the blocks of `rope_core.hf_export.hf_fragment`, "
+    "the pairs `ood_angles` flags, `attention_factor` at the target, max |θ'_i/θ_i − 1| at seq_len = L0, and "
+    "`men_first_negative` with the frequencies at the target; `rope_core.planner.pitfalls` reads the config.json.\n"
     "- YaRN's ramp: `rope_core.inv_freq` ramps linearly in the pair index (transformers, jquesnelle/yarn); the "
     "paper's γ(r), r = L0/λ_i, is `rope_core.yarn_reference.paper_inv_freq`, used only for the note under the "
     "stretch chart."

@@ -274,6 +274,15 @@ def test_numbers_read_one_way_and_attention_cells_are_per_key_at_both_ends(new_p
         titles = " ".join(page.get_by_test_id("stVegaLiteChart").first.locator("text").all_text_contents())
         assert "mean weight per key of its bin" in titles, titles[:500]
 
+        # the planner (a table and code blocks, no chart) at both ends of the target
+        for target, shown in (("512", "512"), ("4194304", "4M")):
+            page.goto(f"{server.url}/context_extension?orig=128&target={target}&view=plan")
+            wait_idle(page)
+            assert page.get_by_test_id("stException").count() == 0, server.log_tail()
+            expect(page.get_by_text(f"Plan: extending to {shown}")).to_be_visible()
+            expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+            assert page.get_by_test_id("stCode").count() >= 2 and not page.js_errors, page.js_errors
+
 
 def _server_kb(server, key: str) -> int:
     """VmRSS / VmHWM (kB) of the `streamlit run` process, from Linux /proc."""

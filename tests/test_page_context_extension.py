@@ -300,3 +300,47 @@ def test_stretch_view_says_which_yarn_ramp_is_drawn():
     base = rope_core.inv_freq(RopeConfig())
     assert f"pair {worst} is stretched {base[worst] / code[worst]:.3g}× by the code" in note
     assert f"{base[worst] / paper[worst]:.3g}× by the paper's formula" in note
+
+
+def test_plan_view_gives_each_methods_blocks_and_numbers():
+    import json
+
+    from rope_core.planner import plan
+
+    at = open_view("context_extension", "plan", DEFAULT)
+    assert not at.exception and not charts(at)
+    assert set(at.dataframe[0].value["Men et al. at 16k"]) == {"not checked"}  # off until asked: it scans every m
+    at.toggle(key="plan_men").set_value(True).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    expected = plan(RopeConfig(head_dim=128, rope_theta=1e4, max_position_embeddings=4096), 16384)
+    assert list(table["factor"]) == [4.0] * 5
+    assert list(table["pairs out of distribution"]) == [f"{p.ood_pairs} of 64" for p in expected]
+    np.testing.assert_allclose(table["attention factor"], [p.attention_factor for p in expected], rtol=1e-12)
+    blocks = [json.loads(c.value) for c in at.code if c.language == "json"]
+    assert blocks == [b for p in expected for b in (p.v4, p.v5)]
+    assert list(table["Men et al. at 16k"]) == [
+        "B ≥ 0 everywhere" if p.men_first_negative is None else f"B < 0 at m = {p.men_first_negative:,}"
+        for p in expected]
+    # the sidebar's own llama3 block (factor 8) does not reach 16k from 4k as written
+    assert any("Pitfalls in the sidebar's configuration" in m.value for m in at.markdown)
+    assert "factor 8 but target ÷ original = 16,384 / 4,096 = 4" in warnings_text(at)
+
+
+def test_plan_view_warns_about_a_presets_factor_that_does_not_reach_the_target():
+    from explorer import controls
+
+    slug = next(s for s, name in controls.preset_slugs().items() if name == "Llama-3.1-8B")
+    at = run_page("context_extension", {"preset": slug, "target": "131072", "view": "plan"})
+    assert not at.exception
+    assert "factor 8 but target ÷ original = 131,072 / 8,192 = 16" in warnings_text(at)
+    assert any("Llama-3.1-8B preset's config.json" in m.value for m in at.markdown)
+
+
+def test_plan_view_finds_no_pitfall_in_a_consistent_preset():
+    from explorer import controls
+
+    slug = next(s for s, name in controls.preset_slugs().items() if name == "Qwen2.5-7B-Instruct + YaRN x4")
+    at = run_page("context_extension", {"preset": slug, "target": "131072", "view": "plan"})
+    assert not at.exception and not at.warning
+    assert any("preset's config.json" in m.value and "none found" in m.value for m in at.markdown)
