@@ -174,7 +174,9 @@ def plan_view() -> None:
                           help="B(m) ≥ 0 at every integer m below the target, with each method's frequencies there. "
                                "It scans every m up to the first negative: seconds at millions of positions.")
     with st.spinner("Planning…"):
-        rows = planner.plans(ext.base_model(p.config, original), target, check_men)
+        # the methods this model can take (the warnings above name the others)
+        usable = tuple(m for m in planner.METHODS if m in by_type)
+        rows = planner.plans(ext.base_model(p.config, original), target, check_men, usable)
     st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "
                f"with factor = target ÷ L0 = {target / original:g} (static NTK: α = that). Paste one block into the "
                "model's config.json: the v4 form for transformers 4.x, the v5 form for 5.x (both load in 5.x).")

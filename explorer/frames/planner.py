@@ -8,7 +8,7 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment
-from rope_core.planner import MethodPlan, plan
+from rope_core.planner import METHODS, MethodPlan, plan
 
 from explorer import fmt
 from explorer.cache import cached
@@ -16,8 +16,8 @@ from explorer.frames.extension import LABELS
 
 
 @cached
-def plans(base: RopeConfig, target: int, check_men: bool) -> tuple[MethodPlan, ...]:
-    return tuple(plan(base, target, check_men=check_men))
+def plans(base: RopeConfig, target: int, check_men: bool, methods: tuple[str, ...] = METHODS) -> tuple[MethodPlan, ...]:
+    return tuple(plan(base, target, methods=methods, check_men=check_men))
 
 
 def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
