@@ -31,7 +31,7 @@ APP_CACHES = ("st_cache_resource", "st_cache_data")  # explorer/cache.py uses th
 QUIET_MS = 300
 PRESS_TIMEOUT_MS = 60_000  # a page that has not settled a minute after a keypress is retried
 VIEWPORT = {"width": 1400, "height": 1000}
-SLIDER = ".st-key-w_theta input[type=range]"
+SLIDER = ".st-key-w_rope_theta input[type=range]"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 INIT_JS = """
@@ -386,10 +386,10 @@ def session_params(i: int) -> dict[str, str]:
     """Different parameters for each session, from light to the heaviest."""
     grid = settings.theta_grid()
     return {
-        "d": str([64, 128, 256, 512][i % 4]),
-        "L": str(min(8192, 256 * 2 ** (i % 6))),
+        "head_dim": str([64, 128, 256, 512][i % 4]),
+        "window": str(min(8192, 256 * 2 ** (i % 6))),
         "offset": str((i * 5_000) % 100_001),
-        "theta": f"{grid[20 + i % (len(grid) - 20)]:g}",
+        "rope_theta": f"{grid[20 + i % (len(grid) - 20)]:g}",
         "seed": str(i),
         "heads": str(1 + i % 16),
     }

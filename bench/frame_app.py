@@ -29,7 +29,7 @@ def reference() -> None:
     st.title("Frame reference")
     st.markdown("The app's frame around the trivial page's chart (bench/frame_app.py).")
     p.view()
-    wavelength_chart(float(p["theta"]))
+    wavelength_chart(float(p["rope_theta"]))
     page.how_computed("Nothing is computed here.")
 
 

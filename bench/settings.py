@@ -14,16 +14,18 @@ from typing import Any
 
 from bench.common import ROOT  # noqa: F401 - puts the repo on sys.path
 
-# The sidebar's extremes (explorer/controls.py: HEAD_DIM_MAX, SEQ_LEN_MAX, OFFSET_MAX, heads hi=16),
-# with the largest scaling factor under the method with the most moving parts.
+# The sidebar's extremes (explorer/controls.py: HEAD_DIM_MAX, WINDOW_MAX, OFFSET_MAX, heads hi=16),
+# with the largest scaling factor under the method with the most moving parts, and a target context of 2^20
+# (the largest Men et al.'s context, decay distance and Precision position of the earlier runs).
 HEAVY_SHARED: dict[str, str] = {
-    "d": "512", "L": "8192", "offset": "100000", "heads": "16", "scaling": "yarn", "factor": "64",
+    "head_dim": "512", "window": "8192", "offset": "100000", "heads": "16", "rope_type": "yarn", "factor": "64",
+    "max_position_embeddings": "1048576",
 }
 # Page-specific heaviest values the generic rule would not pick (choices; bounds that are not the
 # heavy end). Keys are nav url_paths. Extend when a page gains such a control.
 PAGE_HEAVY: dict[str, dict[str, str]] = {}
 
-MOVED = "theta"  # the slider every rerun moves: every cached frame is keyed on the RopeConfig it changes
+MOVED = "rope_theta"  # the slider every rerun moves: every cached frame is keyed on the RopeConfig it changes
 
 
 def pages() -> list[Any]:

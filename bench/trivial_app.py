@@ -13,7 +13,7 @@ import streamlit as st
 from floor_chart import wavelength_chart
 
 GRID = tuple(float(f"{m * 10.0**e:.6g}") for e in range(1, 8) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5))
-theta = st.sidebar.select_slider("rope_theta (base)", options=GRID, value=10000.0, key="w_theta")
+theta = st.sidebar.select_slider("rope_theta (base)", options=GRID, value=10000.0, key="w_rope_theta")
 wavelength_chart(theta)
 
 try:

@@ -1,4 +1,14 @@
-"""The shared sidebar parameters, and how they map onto a rope_core.RopeConfig."""
+"""The app's state: the model's config.json names, their controls, and the one mapping onto a RopeConfig.
+
+State keys are RopeConfig / config.json names (`head_dim`, `rope_theta`, `rope_type`, `factor`,
+`original_max_position_embeddings`, `max_position_embeddings`, `beta_fast`, …) plus what is not the model
+(`window`, `offset`, `content`, `seed`, `heads`, `preset`). Short names of older links (`theta`, `d`,
+`scaling=none`, …) are read at the URL edge only (`canonical_query`). `config_from_values` and
+`values_from_config` are the only translation between values and a RopeConfig; pages and frames get the
+RopeConfig (and the context lengths) from explorer.page, never the widget values.
+
+Pure Python and rope_core: no streamlit.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +19,29 @@ from functools import lru_cache
 import rope_core
 from rope_core import RopeConfig
 
-from explorer.params import POW2_CONTEXTS, THETA_GRID, ParamSpec, Values, human
+from explorer.params import THETA_GRID, ParamSpec, Values, human
 
-METHODS = ("none", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope")
-METHOD_LABELS = {
-    "none": "default (no scaling)",
+ROPE_TYPES = ("default", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope")
+ROPE_TYPE_LABELS = {
+    "default": "default (no scaling)",
     "linear": "linear / PI",
-    "ntk": "NTK-aware (static α)",
+    "ntk": "NTK-aware (static)",
     "dynamic": "dynamic NTK",
     "yarn": "YaRN",
     "llama3": "Llama 3",
     "longrope": "LongRoPE (preset)",
 }
-# rope_type in config.json / rope_core for each sidebar method
-ROPE_TYPE = {"none": "default", "linear": "linear", "ntk": "ntk", "dynamic": "dynamic",
-             "yarn": "yarn", "llama3": "llama3", "longrope": "longrope"}
-METHOD_OF_TYPE = {v: k for k, v in ROPE_TYPE.items()}
 
 HEAD_DIM_MAX = 512
-SEQ_LEN_MAX = 8192
+WINDOW_MAX = 8192
 OFFSET_MAX = 100_000
+CONTEXTS = tuple(2**k for k in range(7, 23))  # 128 … 4,194,304 tokens: every context length on one grid
+CONTEXT_MAX = CONTEXTS[-1]
+PASTED = "pasted"
 
 
-def _uses(*methods):
-    return lambda v: v.get("scaling") in methods
+def _uses(*rope_types):
+    return lambda v: v.get("rope_type") in rope_types
 
 
 def slug(name: str) -> str:
@@ -45,116 +54,172 @@ def preset_slugs() -> dict[str, str]:
     return {slug(name): name for name in rope_core.PRESETS}
 
 
-PASTED = "pasted"
+def _spec(key, label, kind, default, help, **kw) -> ParamSpec:
+    return ParamSpec(key, label, kind, default, help, **kw)
 
-SHARED: tuple[ParamSpec, ...] = (
-    ParamSpec("preset", "Model preset", "choice", "custom",
+
+# Sections of the sidebar, in order, by name. Every shared control is in exactly one.
+SECTIONS: dict[str, tuple[ParamSpec, ...]] = {
+    "Model": (
+        _spec("preset", "Model preset", "choice", "custom",
               "Load a real model's RoPE settings from its config.json; editing any value afterwards makes it custom.",
               options=("custom",), widget="selectbox"),
-    ParamSpec("d", "Head dim", "int", 128, "Features per attention head; RoPE rotates them in pairs, so it must be even.",
+        _spec("head_dim", "head_dim", "int", 128,
+              "Features per attention head; RoPE rotates them in pairs, so it must be even.",
               lo=2, hi=HEAD_DIM_MAX, step=2, even=True),
-    ParamSpec("prf", "Partial rotary fraction", "float", 1.0,
+        _spec("partial_rotary_factor", "partial_rotary_factor", "float", 1.0,
               "Fraction of the head dim that is rotated (GPT-NeoX rotary_pct); the rest passes through unrotated.",
               lo=0.05, hi=1.0, step=0.05),
-    ParamSpec("layout", "Pair layout", "choice", "half",
-              "half: pairs (i, i+d/2) as HF rotate_half / Llama; interleaved: pairs (2i, 2i+1) as RoFormer / GPT-J.",
+        _spec("layout", "Pair layout", "choice", "half",
+              "half: pairs (i, i+d/2) as HF rotate_half / Llama; interleaved: pairs (2i, 2i+1) as RoFormer / GPT-J "
+              "(config.json rope_interleave).",
               options=("half", "interleaved"), widget="radio"),
-    ParamSpec("theta", "rope_theta (base)", "grid", 10000.0,
+        _spec("rope_theta", "rope_theta (base)", "grid", 10000.0,
               "The base b in θ_i = b^(−2i/d): larger bases give longer wavelengths (log scale).",
               lo=10.0, hi=1e8, options=THETA_GRID),
-    ParamSpec("L", "Sequence length", "int", 256, "How many positions the charts show.",
-              lo=2, hi=SEQ_LEN_MAX, step=1),
-    ParamSpec("offset", "Position offset", "int", 0,
-              "Added to every position; relative quantities must not change with it.",
-              lo=0, hi=OFFSET_MAX, step=1),
-    ParamSpec("scaling", "Scaling method", "choice", "none",
+    ),
+    "Context": (
+        _spec("original_max_position_embeddings", "Original context (trained)", "grid", 4096,
+              "original_max_position_embeddings: the context the model was trained on (for dynamic NTK, config.json's "
+              "max_position_embeddings, as transformers reads it).",
+              lo=CONTEXTS[0], hi=CONTEXT_MAX, options=CONTEXTS),
+        _spec("max_position_embeddings", "Target context (run at)", "grid", 32768,
+              "max_position_embeddings: the context the model is run at. Every page's lengths follow it (decay "
+              "distances, Men et al.'s bound, the largest position on Precision, what goes out of distribution).",
+              lo=CONTEXTS[0], hi=CONTEXT_MAX, options=CONTEXTS),
+    ),
+    "Scaling": (
+        _spec("rope_type", "rope_type (scaling)", "choice", "default",
               "Context-extension method applied to the frequencies (rope_scaling.rope_type).",
-              options=METHODS, widget="selectbox", labels=METHOD_LABELS),
-    ParamSpec("factor", "factor", "float", 8.0, "Context extension factor s (rope_scaling.factor).",
-              lo=1.0, hi=64.0, step=0.5, show_if=_uses("linear", "dynamic", "yarn", "llama3")),
-    ParamSpec("alpha", "NTK α", "float", 4.0, "NTK-aware alpha: the base becomes θ·α^(d/(d−2)).",
-              lo=1.0, hi=64.0, step=0.5, show_if=_uses("ntk")),
-    ParamSpec("orig", "Original context", "grid", 4096,
-              "original_max_position_embeddings: the context the model was trained on (dynamic NTK: max_position_embeddings).",
-              lo=128, hi=2**20, options=POW2_CONTEXTS, show_if=_uses("dynamic", "yarn", "llama3", "longrope")),
-    ParamSpec("low", "low_freq_factor", "float", 1.0,
+              options=ROPE_TYPES, widget="selectbox", labels=ROPE_TYPE_LABELS),
+        _spec("factor", "factor", "float", 8.0,
+              "Context extension factor s (rope_scaling.factor); for NTK-aware the α in θ·α^(d/(d−2)).",
+              lo=1.0, hi=64.0, step=0.5, show_if=_uses("linear", "ntk", "dynamic", "yarn", "llama3", "longrope")),
+        _spec("low_freq_factor", "low_freq_factor", "float", 1.0,
               "Llama 3: pairs whose wavelength is longer than original/low_freq_factor have θ_i divided by factor "
               "(their wavelength × factor).",
               lo=0.25, hi=16.0, step=0.25, show_if=_uses("llama3")),
-    ParamSpec("high", "high_freq_factor", "float", 4.0,
+        _spec("high_freq_factor", "high_freq_factor", "float", 4.0,
               "Llama 3: wavelengths shorter than original/high_freq_factor are kept as they are.",
               lo=0.5, hi=32.0, step=0.25, show_if=_uses("llama3")),
-    ParamSpec("bfast", "beta_fast", "float", 32.0,
+        _spec("beta_fast", "beta_fast", "float", 32.0,
               "YaRN: pairs turning more than beta_fast times within the original context are not interpolated.",
               lo=1.0, hi=128.0, step=1.0, show_if=_uses("yarn")),
-    ParamSpec("bslow", "beta_slow", "float", 1.0,
+        _spec("beta_slow", "beta_slow", "float", 1.0,
               "YaRN: pairs turning fewer than beta_slow times within the original context are fully interpolated.",
               lo=0.25, hi=32.0, step=0.25, show_if=_uses("yarn")),
-    ParamSpec("truncate", "YaRN truncate", "bool", True,
-              "Round the YaRN correction range to whole pairs (transformers' default; gpt-oss uses false).",
+        _spec("truncate", "truncate", "bool", True,
+              "YaRN: round the correction range to whole pairs (transformers' default; gpt-oss uses false).",
               show_if=_uses("yarn")),
-    ParamSpec("mscale", "YaRN mscale", "float", 0.0,
-              "DeepSeek-style mscale (0 = unset); with mscale_all_dim also set, the attention factor is the ratio "
+        _spec("mscale", "mscale", "float", 0.0,
+              "YaRN, DeepSeek-style (0 = unset); with mscale_all_dim also set, the attention factor is the ratio "
               "get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim), get_mscale(s, m) = 0.1·m·ln(s) + 1.",
               lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
-    ParamSpec("mscale_all", "YaRN mscale_all_dim", "float", 0.0,
-              "DeepSeek-style mscale_all_dim (0 = unset). transformers' MLA attention (DeepSeek-V2/V3) also multiplies its "
-              "softmax scale by get_mscale(factor, mscale_all_dim)².", lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
-    ParamSpec("content", "Content of q and k", "choice", "random",
+        _spec("mscale_all_dim", "mscale_all_dim", "float", 0.0,
+              "YaRN, DeepSeek-style mscale_all_dim (0 = unset). transformers' MLA attention (DeepSeek-V2/V3) also "
+              "multiplies its softmax scale by get_mscale(factor, mscale_all_dim)².", lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
+    ),
+    "Positions drawn": (
+        _spec("window", "Heatmap window (positions)", "int", 256,
+              "How many positions the heatmaps draw, from the offset on (not the model's context).",
+              lo=2, hi=WINDOW_MAX, step=1),
+        _spec("offset", "Window offset", "int", 0,
+              "The first position drawn; relative quantities must not change with it.",
+              lo=0, hi=OFFSET_MAX, step=1),
+    ),
+    "q and k": (
+        _spec("content", "Content of q and k", "choice", "random",
               "random: independent Gaussian q and k; identical: q = k; ones: all-ones vectors.",
               options=("random", "identical", "ones"), widget="radio"),
-    ParamSpec("seed", "Random seed", "int", 0, "Seed of the random q, k and projections.", lo=0, hi=9999, step=1),
-    ParamSpec("heads", "Number of heads", "int", 4, "Heads drawn on the attention page, each with its own random projections.",
-              lo=1, hi=16, step=1),
-)
-SHARED_KEYS = tuple(s.key for s in SHARED)
-# Inputs only some pages read (page.setup(..., inputs=...)): the sidebar shows them, and links carry them, there only.
-INPUT_KEYS = ("content", "seed", "heads")
-# The scaling methods' parameters: shown for the selected method only, or all at once on pages that
-# compare methods (page.setup(..., all_scaling=True)).
-SCALING_PARAM_KEYS = ("factor", "alpha", "orig", "low", "high", "bfast", "bslow", "truncate", "mscale", "mscale_all")
-# The parameters a preset sets; the rest (context shown, content, heads) are independent of the model.
-MODEL_KEYS = ("d", "prf", "layout", "theta", "scaling", "factor", "alpha", "orig", "low", "high",
-              "bfast", "bslow", "truncate", "mscale", "mscale_all")
+        _spec("seed", "Random seed", "int", 0, "Seed of the random q, k and projections.", lo=0, hi=9999, step=1),
+        _spec("heads", "Number of heads", "int", 4,
+              "Heads drawn on the attention page, each with its own random projections.", lo=1, hi=16, step=1),
+    ),
+}
+SHARED: tuple[ParamSpec, ...] = tuple(s for specs in SECTIONS.values() for s in specs)
+SPEC = {s.key: s for s in SHARED}
 
+
+def section_keys(name: str) -> tuple[str, ...]:
+    return tuple(s.key for s in SECTIONS[name])
+
+
+# What a preset sets (everything of the model); the rest belongs to the view.
+MODEL_KEYS = tuple(k for name in ("Model", "Context", "Scaling") for k in section_keys(name) if k != "preset")
+SCALING_PARAM_KEYS = section_keys("Scaling")[1:]
+# Inputs only some pages read (page.setup(..., uses=...)): the sidebar shows them, and links carry them, there only.
+OPTIONAL_KEYS = (*section_keys("Positions drawn"), *section_keys("q and k"))
+
+# --------------------------------------------------------------------------------------------- the URL edge
+# Names of older links, read as the state name they meant. Written links use the state names.
+URL_ALIASES = {
+    "d": "head_dim", "prf": "partial_rotary_factor", "theta": "rope_theta", "scaling": "rope_type",
+    "orig": "original_max_position_embeddings", "target": "max_position_embeddings",
+    "low": "low_freq_factor", "high": "high_freq_factor", "bfast": "beta_fast", "bslow": "beta_slow",
+    "mscale_all": "mscale_all_dim", "L": "window",
+    # page lengths that now follow the target context: Men et al.'s context, Precision's largest position
+    "ctx": "max_position_embeddings", "maxpos": "max_position_embeddings",
+}
+# "alpha" was NTK's factor; read only when the link's rope_type is ntk (it changed nothing otherwise)
+NTK_ALPHA = "alpha"
+# Page parameters that became the shared context and have no exact meaning now: read and dropped.
+RETIRED = ("maxdist",)
+VALUE_ALIASES = {"rope_type": {"none": "default"}}
+
+
+def canonical_query(raw: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """A link's parameters under the state names. Returns (query, name as given for each state name)."""
+    out: dict[str, list[str]] = {}
+    given: dict[str, str] = {}
+    kind = raw.get("rope_type", raw.get("scaling", [""]))[-1]
+    for key, items in raw.items():
+        if key in RETIRED:
+            continue
+        if key == NTK_ALPHA:
+            if VALUE_ALIASES["rope_type"].get(kind, kind) != "ntk":
+                continue
+            name = "factor"
+        else:
+            name = URL_ALIASES.get(key, key)
+        if name in out and key != name:  # the state name wins over an alias given beside it
+            continue
+        aliases = VALUE_ALIASES.get(name, {})
+        out[name] = [aliases.get(v, v) for v in items]
+        given[name] = key
+    return out, given
+
+
+# --------------------------------------------------------------------------------------------- values ↔ RopeConfig
 
 def defaults() -> Values:
     return {s.key: s.default for s in SHARED}
 
 
 def values_from_config(cfg: RopeConfig) -> Values:
-    """The slider values that reproduce a RopeConfig (as far as sliders can)."""
-    method = METHOD_OF_TYPE.get(cfg.rope_type, "none")
-    base = defaults()
+    """The model's state values that reproduce a RopeConfig (as far as the controls can)."""
     out = {
-        "d": cfg.head_dim,
-        "prf": round(cfg.partial_rotary_factor, 6),
+        "head_dim": cfg.head_dim,
+        "partial_rotary_factor": round(cfg.partial_rotary_factor, 6),
         "layout": cfg.layout,
-        "theta": float(cfg.rope_theta),
-        "scaling": method,
+        "rope_theta": float(cfg.rope_theta),
+        "rope_type": cfg.rope_type,
+        "low_freq_factor": float(cfg.low_freq_factor),
+        "high_freq_factor": float(cfg.high_freq_factor),
+        "beta_fast": float(cfg.beta_fast),
+        "beta_slow": float(cfg.beta_slow),
         "truncate": bool(cfg.truncate),
         "mscale": float(cfg.mscale or 0.0),
-        "mscale_all": float(cfg.mscale_all_dim or 0.0),
-        "low": float(cfg.low_freq_factor),
-        "high": float(cfg.high_freq_factor),
-        "bfast": float(cfg.beta_fast),
-        "bslow": float(cfg.beta_slow),
+        "mscale_all_dim": float(cfg.mscale_all_dim or 0.0),
+        "factor": float(cfg.factor) if cfg.rope_type != "default" else SPEC["factor"].default,
     }
-    if method == "ntk":
-        out["alpha"] = float(cfg.factor)
-    elif method != "none":
-        out["factor"] = float(cfg.factor)
-    # the context the model was trained on (for dynamic NTK: max_position_embeddings, as HF reads it)
-    out["orig"] = int(cfg.max_position_embeddings if method == "dynamic" else cfg.original_context)
-    for k in ("factor", "alpha"):
-        out.setdefault(k, base[k])
-    out.setdefault("orig", base["orig"])
+    if cfg.rope_type == "dynamic":
+        # transformers reads dynamic NTK's trained context from max_position_embeddings; it runs at any length
+        out["original_max_position_embeddings"] = int(cfg.max_position_embeddings)
+        out["max_position_embeddings"] = int(cfg.max_position_embeddings * cfg.factor)
+    else:
+        out["original_max_position_embeddings"] = int(cfg.original_context)
+        out["max_position_embeddings"] = int(cfg.max_position_embeddings)
     return out
-
-
-@lru_cache(maxsize=64)
-def preset_values(preset_slug: str) -> Values:
-    return values_from_config(rope_core.preset_config(preset_slugs()[preset_slug]))
 
 
 def effective_prf(head_dim: int, prf: float) -> tuple[float, str | None]:
@@ -170,62 +235,153 @@ def effective_prf(head_dim: int, prf: float) -> tuple[float, str | None]:
     frac = target / head_dim
     if int(head_dim * frac) != target:  # guard the float product against rounding down
         frac = (target + 0.5) / head_dim
-    return frac, (f"Partial rotary fraction {prf:g} × head dim {head_dim} rotates {rotary} features; the rotated "
+    return frac, (f"partial_rotary_factor {prf:g} × head_dim {head_dim} rotates {rotary} features; the rotated "
                   f"part must be an even number from 2 to {head_dim}, so {target} features are rotated.")
 
 
-def config_from_values(values: Values, base: RopeConfig | None = None) -> RopeConfig:
-    """Build the RopeConfig the sliders describe (raises ValueError if invalid).
+def config_from_values(values: Values, base: RopeConfig | None = None, rope_type: str | None = None) -> RopeConfig:
+    """The RopeConfig the values describe (raises ValueError if invalid).
 
-    `base` (a preset or a pasted config) supplies what sliders cannot: LongRoPE factor
-    lists, an explicit attention_factor, max_position_embeddings.
+    `base` (a preset or a pasted config) supplies what the controls cannot: LongRoPE factor lists, an explicit
+    attention_factor. `rope_type` overrides the values' one (Context extension builds every method this way).
     """
     base = base or RopeConfig()
-    method = values["scaling"]
-    d = int(values["d"])
-    prf, _ = effective_prf(d, float(values["prf"]))
+    kind = rope_type or values["rope_type"]
+    d = int(values["head_dim"])
+    prf, _ = effective_prf(d, float(values["partial_rotary_factor"]))
+    original = int(values["original_max_position_embeddings"])
+    target = int(values["max_position_embeddings"])
     changes = dict(
-        head_dim=d,
-        partial_rotary_factor=prf,
-        layout=values["layout"],
-        rope_theta=float(values["theta"]),
-        rope_type=ROPE_TYPE[method],
+        head_dim=d, partial_rotary_factor=prf, layout=values["layout"], rope_theta=float(values["rope_theta"]),
+        rope_type=kind, factor=1.0 if kind == "default" else float(values["factor"]),
     )
-    if method == "ntk":
-        changes["factor"] = float(values["alpha"])
-    elif method == "none":
-        changes["factor"] = 1.0
+    if kind == "llama3":  # each method's own parameters only: the others stay the base's
+        changes.update(low_freq_factor=float(values["low_freq_factor"]),
+                       high_freq_factor=float(values["high_freq_factor"]))
+    if kind == "yarn":
+        changes.update(beta_fast=float(values["beta_fast"]), beta_slow=float(values["beta_slow"]),
+                       truncate=bool(values["truncate"]), mscale=float(values["mscale"]) or None,
+                       mscale_all_dim=float(values["mscale_all_dim"]) or None)
+    if kind == "dynamic":  # transformers: dynamic NTK's trained context is max_position_embeddings
+        changes.update(max_position_embeddings=original, original_max_position_embeddings=None)
     else:
-        changes["factor"] = float(values["factor"])
-    orig = int(values["orig"])
-    if method == "dynamic":
-        changes["max_position_embeddings"] = orig
-    elif method in ("yarn", "llama3", "longrope"):
-        changes["original_max_position_embeddings"] = orig
-        same_as_base = base.rope_type == ROPE_TYPE[method] and base.original_context == orig
-        if method == "longrope":
-            # LongRoPE's factor is max_position_embeddings / original (Phi-3 keeps it that way)
-            if not same_as_base:
-                changes["max_position_embeddings"] = int(orig * (base.max_position_embeddings / base.original_context))
-        elif not same_as_base or base.factor != changes["factor"]:
-            changes["max_position_embeddings"] = int(orig * changes["factor"])
-    if method == "yarn":
-        changes.update(
-            beta_fast=float(values["bfast"]),
-            beta_slow=float(values["bslow"]),
-            truncate=bool(values["truncate"]),
-            mscale=float(values["mscale"]) or None,
-            mscale_all_dim=float(values["mscale_all"]) or None,
-        )
-    if method == "llama3":
-        changes.update(low_freq_factor=float(values["low"]), high_freq_factor=float(values["high"]))
-    if base.rope_type != changes["rope_type"]:
+        # yarn, llama3 and longrope name their trained context; for the others it is max_position_embeddings
+        named = kind in ("yarn", "llama3", "longrope") or original != target
+        changes.update(max_position_embeddings=target, original_max_position_embeddings=original if named else None)
+    if base.rope_type != kind:
         # an explicit attention factor or factor lists belong to the base's own method
-        changes.setdefault("attention_factor", None)
-        if method != "longrope":
+        changes["attention_factor"] = None
+        if kind != "longrope":
             changes.update(short_factor=None, long_factor=None)
     return dataclasses.replace(base, **changes)
 
 
+def context_mismatch(values: Values) -> str | None:
+    """A sentence when factor ≠ target ÷ original context (the factor then is not what the lengths say)."""
+    if values["rope_type"] == "default":
+        return None
+    original = int(values["original_max_position_embeddings"])
+    target = int(values["max_position_embeddings"])
+    factor = float(values["factor"])
+    if abs(target / original - factor) <= 1e-9 * factor:
+        return None
+    return (f"factor {factor:g} is not target ÷ original context = {target:,} ÷ {original:,} = "
+            f"×{target / original:.4g}.")
+
+
+def agreeing_target(values: Values) -> int:
+    """The target context that agrees with factor: original × factor, within the control's range."""
+    want = int(round(int(values["original_max_position_embeddings"]) * float(values["factor"])))
+    return min(max(want, CONTEXTS[0]), CONTEXT_MAX)
+
+
+def out_of_range_notes(cfg: RopeConfig) -> list[str]:
+    """Fields of this config outside the controls' ranges: the pages show the clamped value."""
+    values = dict(defaults(), **values_from_config(cfg))
+    notes = []
+    for key in MODEL_KEYS:
+        spec = SPEC[key]
+        if spec.kind not in ("int", "float", "grid") or not spec.visible(values):
+            continue
+        lo, hi = spec.bounds(values)
+        if not lo <= float(values[key]) <= hi:
+            notes.append(f"{key} = {values[key]:g} is outside the app's range ({spec.range_text(values)}); "
+                         f"the pages show {spec.clamp(values[key], values):g}.")
+    return notes
+
+
+def n_pairs_of(values: Values) -> int:
+    """Pairs of the model the values describe (the default config's if they are invalid)."""
+    try:
+        d = int(values["head_dim"])
+        return RopeConfig(head_dim=d, partial_rotary_factor=effective_prf(d, float(values["partial_rotary_factor"]))[0]
+                          ).n_pairs
+    except (ValueError, KeyError, TypeError):
+        return RopeConfig().n_pairs
+
+
+def last_position(values: Values) -> int:
+    """The largest position of the target context: max_position_embeddings − 1."""
+    return int(values["max_position_embeddings"]) - 1
+
+
+# "m" means the same on the Rotation and Rotation matrix pages, so both use this one spec.
+POSITION_SPEC = ParamSpec(
+    "m", "Position m", "int", 3,
+    "The token position m: every pair i has turned by the angle m·θ_i (0 to the target context − 1).",
+    lo=0, hi=last_position, step=1)
+
+
 def theta_label(v: float) -> str:
     return human(v)
+
+
+COMPARED = ("default", "linear", "ntk", "dynamic", "yarn", "llama3")
+
+
+def method_configs(values: Values, current: RopeConfig) -> tuple[dict[str, RopeConfig], list[str]]:
+    """Every scaling method applied to the same model with the values' factor, context and parameters (the
+    Context extension page), keyed by rope_type; LongRoPE when `current` has factor lists. Returns the valid
+    configs and one message per method that is not valid here (e.g. NTK needs a rotary dim ≥ 4)."""
+    out: dict[str, RopeConfig] = {}
+    problems: list[str] = []
+    kinds = COMPARED + (("longrope",) if current.short_factor is not None else ())
+    for kind in kinds:
+        try:
+            out[kind] = config_from_values(values, current, rope_type=kind)
+        except ValueError as err:
+            problems.append(f"{ROPE_TYPE_LABELS[kind]} left out: {err}.")
+    return out, problems
+
+
+# --------------------------------------------------------------------------------------------- controls a view ignores
+NO_ORIGINAL = ("default", "linear", "ntk")  # rope_types whose frequencies do not read the original context
+SEQ_LEN_TYPES = ("dynamic", "longrope")  # rope_types whose frequencies depend on the length run at
+ATTENTION_FACTOR_KEYS = ("mscale", "mscale_all_dim")
+
+
+def unused(values: Values, *, target: str = "read", original_drawn: bool = False, attention_factor: bool = True,
+           **reasons: str) -> dict[str, str]:
+    """The model's controls that cannot change a view, each with the reason (drawn disabled).
+
+    target: "read" (the view's lengths follow it), "seq_len" (only dynamic NTK's and LongRoPE's seq_len),
+    "unread" (the view draws the heatmap window instead). original_drawn: the view marks the original context.
+    attention_factor: False where YaRN's attention factor cannot show (frequencies, angles, pure rotations).
+    reasons: more state keys → why (e.g. layout="…").
+    """
+    kind = values.get("rope_type", "default")
+    out: dict[str, str] = {}
+    if not original_drawn and kind in NO_ORIGINAL:
+        out["original_max_position_embeddings"] = f"rope_type {kind} does not read the original context"
+    if target == "unread":
+        out["max_position_embeddings"] = "this view draws the heatmap window of positions, not the target context"
+    elif target == "seq_len" and kind not in SEQ_LEN_TYPES:
+        out["max_position_embeddings"] = ("here the target context is only the seq_len of dynamic NTK and LongRoPE; "
+                                          "it bounds the position sliders")
+    if not attention_factor:
+        for key in ATTENTION_FACTOR_KEYS:
+            out[key] = "it sets YaRN's attention factor, which does not change frequencies or angles"
+    elif not float(values.get("mscale") or 0.0):
+        out["mscale_all_dim"] = "transformers uses it only together with mscale: set mscale first"
+    out.update(reasons)
+    return out

@@ -94,17 +94,21 @@ class ParamSpec:
             return _num(value)
         return str(value)
 
-    def parse(self, raw: str, values: Values) -> tuple[Any, str | None]:
+    def parse(self, raw: str, values: Values, name: str | None = None) -> tuple[Any, str | None]:
         """Parse one URL string. Returns (value, warning); never raises.
 
-        An unusable value falls back to the default; an out-of-range number is clamped.
+        An unusable value falls back to the default; an out-of-range number is clamped. `name`: the parameter
+        as the link spelled it (an older alias), named in the warning beside the state name.
         """
         shown = _safe(raw)
         allowed = self.range_text(values)
 
         def reject(why: str, value: Any = None) -> tuple[Any, str]:
             value = self.default if value is None else value
-            return value, (f"URL parameter `{self.key}` ({self.label}): {why} `{shown}`; "
+            called = f"`{name}` (= `{self.key}`)" if name and name != self.key else f"`{self.key}`"
+            if self.label != self.key:
+                called += f" ({self.label})"
+            return value, (f"URL parameter {called}: {why} `{shown}`; "
                            f"allowed: {allowed}. Using {self.to_url(value)}.")
 
         if len(raw) > MAX_RAW_CHARS:
@@ -181,12 +185,14 @@ def _safe(raw: str) -> str:
 
 
 def parse_query(raw: dict[str, list[str]], specs: Sequence[ParamSpec], values: Values,
-                ignore: Sequence[str] = ()) -> tuple[Values, list[str]]:
+                ignore: Sequence[str] = (), names: dict[str, str] | None = None) -> tuple[Values, list[str]]:
     """Apply URL values onto `values` (in spec order, so bounds see earlier values).
 
-    raw maps each key to all its values (repeated keys keep every occurrence).
-    Returns the new values and the warnings to show. Unknown keys are reported once.
+    raw maps each key to all its values (repeated keys keep every occurrence); names: how the link spelled each
+    key (an alias), for the warnings. Returns the new values and the warnings to show. Unknown keys are
+    reported once.
     """
+    names = names or {}
     values = dict(values)
     warnings: list[str] = []
     known = {s.key for s in specs}
@@ -197,14 +203,16 @@ def parse_query(raw: dict[str, list[str]], specs: Sequence[ParamSpec], values: V
         if not items:
             continue
         if len(items) > 1:
-            warnings.append(f"URL parameter `{spec.key}` appears {len(items)} times; using the last one.")
-        value, warn = spec.parse(items[-1], values)
+            called = names.get(spec.key, spec.key)
+            alias = f" (= `{spec.key}`)" if called != spec.key else ""
+            warnings.append(f"URL parameter `{called}`{alias} appears {len(items)} times; using the last one.")
+        value, warn = spec.parse(items[-1], values, names.get(spec.key))
         values[spec.key] = value
         if warn:
             warnings.append(warn)
-    unknown = [k for k in raw if k not in known and k not in ignore]
+    unknown = [names.get(k, k) for k in raw if k not in known and k not in ignore]
     if unknown:
-        names = ", ".join(f"`{_safe(k)}`" for k in unknown[:5])
+        listed = ", ".join(f"`{_safe(k)}`" for k in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        warnings.append(f"Ignored unknown URL parameter(s) {names}{more}.")
+        warnings.append(f"Ignored unknown URL parameter(s) {listed}{more}.")
     return values, warnings

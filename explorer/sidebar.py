@@ -15,6 +15,7 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment, ntk_note
 
 from explorer import configjson, controls, fmt
+from explorer.frames import models
 from explorer.params import VIEW, ParamSpec, Values, human, parse_query
 
 VALUES = "_rope_values"
@@ -33,6 +35,10 @@ WRITTEN = "_rope_url_written"
 PASTED = "_rope_pasted"  # {"name": str, "config": RopeConfig, "raw": dict} from the Models page
 DRAWN_ON = "_rope_sidebar_page"  # the page whose run last drew the sidebar widgets
 IGNORED_QUERY_KEYS = ("embed", "embed_options")
+CONFIG = "config"  # URL parameter: a pasted config.json's RoPE keys (configjson.encode_config), preset "pasted"
+# Sections of the sidebar that describe the model (every page); "Positions drawn" and "q and k" are drawn only
+# on the pages that read them (page.setup(uses=...)).
+MODEL_SECTIONS = ("Model", "Context", "Scaling")
 
 
 @dataclass
@@ -41,8 +47,9 @@ class SidebarResult:
     config: RopeConfig
     warnings: list[str] = field(default_factory=list)
     preset_status: str = ""
-    in_page: dict[str, ParamSpec] = field(default_factory=dict)  # controls the page draws itself (views)
+    in_page: dict[str, ParamSpec] = field(default_factory=dict)  # controls the page draws itself
     fresh: bool = False  # the first run of this page since another page drew the sidebar
+    link: dict[str, str] = field(default_factory=dict)  # the URL's parameters for this view
 
 
 def _preset_spec() -> ParamSpec:
@@ -73,12 +80,21 @@ def _base_config(values: Values) -> RopeConfig | None:
     return None
 
 
+@lru_cache(maxsize=32)
+def _reference(base: RopeConfig) -> Values:
+    """The model's values of a preset or pasted config: read once per config, not once per use."""
+    return controls.values_from_config(base)
+
+
+def _preset_values(values: Values) -> Values:
+    base = _base_config(values)
+    return dict(_reference(base)) if base is not None else {}
+
+
 def _baseline(values: Values, specs: Sequence[ParamSpec]) -> Values:
     """What a value is compared with to decide whether the URL must carry it."""
     out = {s.key: s.default for s in specs}
-    base = _base_config(values)
-    if base is not None:
-        out.update(controls.values_from_config(base))
+    out.update(_preset_values(values))
     return out
 
 
@@ -88,9 +104,7 @@ def _raw_query() -> dict[str, list[str]]:
 
 
 def _apply_preset(values: Values) -> None:
-    base = _base_config(values)
-    if base is not None:
-        values.update(controls.values_from_config(base))
+    values.update(_preset_values(values))
 
 
 def _specs(page_specs: Sequence[ParamSpec]) -> list[ParamSpec]:
@@ -105,9 +119,9 @@ def _history_navigation() -> bool:
 
 
 def _read_url(specs: Sequence[ParamSpec], current: Values | None, whole: bool = False) -> tuple[Values, list[str]]:
-    """The values a link asks for. A link without parameters keeps the session's values (a page switch), unless
+    """The values a link asks for. A link without parameters keeps the session's model (a page switch), unless
     `whole`: Back or Forward to an entry without parameters, which was the default view."""
-    raw = _raw_query()
+    raw, given = controls.canonical_query(_raw_query())
     values = dict(current) if current else {}
     if not raw and not whole:
         for s in specs:
@@ -115,19 +129,39 @@ def _read_url(specs: Sequence[ParamSpec], current: Values | None, whole: bool = 
         return values, []
     # a URL describes the whole view: what it leaves out is the default (or the preset's value)
     values.update({s.key: s.default for s in specs})
+    warnings: list[str] = []
+    if CONFIG in raw:  # a pasted config.json travels in the link: it is the preset "pasted"
+        warnings += _read_linked_config(raw.pop(CONFIG)[-1])
+        if PASTED in st.session_state:
+            raw.setdefault("preset", [controls.PASTED])
     # the preset first: the other values are read relative to it
     preset_raw = {k: v for k, v in raw.items() if k == "preset"}
-    warnings: list[str] = []
     if preset_raw and preset_raw["preset"][-1] == controls.PASTED and PASTED not in st.session_state:
         preset_raw = {}
         warnings.append("This link names a pasted config.json, which lives only in the session that pasted it; "
                         "paste it on the Models page to see it. Using the link's other values.")
-    values, more = parse_query(preset_raw, specs[:1], values)
+    values, more = parse_query(preset_raw, [_preset_spec()], values)  # options now include a linked config
     warnings += more
     _apply_preset(values)
     rest = {k: v for k, v in raw.items() if k != "preset"}
-    values, more = parse_query(rest, specs[1:], values, ignore=(*IGNORED_QUERY_KEYS, "preset"))
+    values, more = parse_query(rest, specs[1:], values, ignore=(*IGNORED_QUERY_KEYS, "preset"), names=given)
     return values, warnings + more
+
+
+def _read_linked_config(token: str) -> list[str]:
+    """Make a link's config token the session's pasted config; the warnings if it cannot be used."""
+    pasted = st.session_state.get(PASTED)
+    if pasted is not None and pasted.get("token") == token:
+        return []
+    mapping, problems = configjson.decode_config(token)
+    if mapping is None:
+        return [f"URL parameter `{CONFIG}` (a pasted config.json): {p}" for p in problems]
+    try:
+        parsed = models.parse_config_json(json.dumps(mapping))
+    except models.ConfigError as err:
+        return [f"URL parameter `{CONFIG}` (a pasted config.json): {m}" for m in err.messages]
+    st.session_state[PASTED] = {"name": parsed.name, "config": parsed.config, "raw": parsed.raw, "token": token}
+    return []
 
 
 def _to_widget(spec: ParamSpec, value: Any) -> Any:
@@ -150,16 +184,18 @@ def _on_change(key: str) -> None:
 _UNSET = object()
 
 
-def _widget(spec: ParamSpec, values: Values, fresh: bool) -> None:
+def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> None:
+    """Draw one control where the caller is writing. disabled: why it cannot change this view (shown as help)."""
     wkey = "w_" + spec.key
     value = spec.clamp(values[spec.key], values)
     values[spec.key] = value
     shown = _to_widget(spec, value)
     # Set only when it changed, or on the first run of a page (widget ids include the page): a value set
-    # from the script is re-sent with the widget and re-rendered by the browser (~25 ms a run for 21 widgets).
+    # from the script is re-sent with the widget and re-rendered by the browser.
     if fresh or st.session_state.get(wkey, _UNSET) != shown:
         st.session_state[wkey] = shown
-    common = dict(key=wkey, help=spec.help, on_change=_on_change, args=(spec.key,))
+    help_text = f"{spec.help}\n\n**Disabled here:** {disabled}." if disabled else spec.help
+    common = dict(key=wkey, help=help_text, on_change=_on_change, args=(spec.key,), disabled=bool(disabled))
     if spec.kind in ("int", "float"):
         lo, hi = spec.bounds(values)
         if lo == hi:  # a one-value range cannot be a slider
@@ -183,19 +219,19 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool) -> None:
 
 
 def _build_config(values: Values) -> tuple[RopeConfig, list[str]]:
+    """The one RopeConfig of this run, and why it differs from the values, if it does."""
     base = _base_config(values)
-    _, prf_note = controls.effective_prf(int(values["d"]), float(values["prf"]))
+    _, prf_note = controls.effective_prf(int(values["head_dim"]), float(values["partial_rotary_factor"]))
     notes = [prf_note] if prf_note else []
     try:
         return controls.config_from_values(values, base), notes
     except ValueError as err:
         msg = f"{err}"
-    if values["scaling"] == "longrope":
+    if values["rope_type"] == "longrope":
         msg = ("LongRoPE needs per-pair factor lists, which only a preset (Phi-3) or a pasted config.json provide, "
                f"and their length must be rotary_dim/2 ({msg})")
-    fallback = dict(values, scaling="none")
     try:
-        cfg = controls.config_from_values(fallback, base)
+        cfg = controls.config_from_values(values, base, rope_type="default")
     except ValueError:
         cfg = RopeConfig()
     return cfg, notes + [f"{msg}. Showing rope_type default (no scaling) instead."]
@@ -203,13 +239,10 @@ def _build_config(values: Values) -> tuple[RopeConfig, list[str]]:
 
 def _status(values: Values) -> str:
     preset = values.get("preset", "custom")
-    if preset == "custom":
-        return "custom"
-    base = _base_config(values)
-    if base is None:
+    ref = _preset_values(values)
+    if preset == "custom" or not ref:
         return "custom"
     name = _preset_label(preset)
-    ref = controls.values_from_config(base)
     changed = [k for k in controls.MODEL_KEYS if k in ref and not _same(values.get(k), ref[k])]
     return f"custom (from {name})" if changed else name
 
@@ -229,6 +262,8 @@ def _url_params(values: Values, specs: Sequence[ParamSpec], shown) -> dict[str, 
         if s.key == "preset":
             if values["preset"] != "custom":
                 out["preset"] = values["preset"]
+            if values["preset"] == controls.PASTED and st.session_state.get(PASTED, {}).get("token"):
+                out[CONFIG] = st.session_state[PASTED]["token"]
             continue
         if not _same(values[s.key], baseline[s.key]):
             out[s.key] = s.to_url(values[s.key])
@@ -236,17 +271,26 @@ def _url_params(values: Values, specs: Sequence[ParamSpec], shown) -> dict[str, 
 
 
 def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool = False,
-           inputs: Sequence[str] = ()) -> SidebarResult:
-    """Draw the sidebar; `all_scaling` shows every scaling method's parameters, not just the selected one's;
-    `inputs`: which of controls.INPUT_KEYS the page reads (the others are hidden and left out of the link)."""
+           uses: Sequence[str] = (), inert: dict[str, str] | None = None) -> SidebarResult:
+    """Draw the sidebar (the model, shared by every page) and return the run's values and RopeConfig.
+
+    all_scaling: show every scaling method's parameters, not just the selected one's. uses: which of
+    controls.OPTIONAL_KEYS the page reads (the others are hidden and left out of the link). inert: shared
+    controls that cannot change what the page shows now, each with the reason (drawn disabled).
+    Page-specific controls (page_specs) are not drawn here: the page draws them beside its view picker.
+    """
     specs = _specs(page_specs)
+    own = {s.key for s in page_specs}
     fresh = st.session_state.get(DRAWN_ON) != page_id
     st.session_state[DRAWN_ON] = page_id
     current = st.session_state.get(VALUES)
     raw = {k: v[-1] for k, v in _raw_query().items()}
     warnings: list[str] = []
-    # Back or Forward to an entry without parameters means the defaults; a page switch without them keeps the values
+    # Back or Forward to an entry without parameters means the defaults; a page switch without them keeps the model
     history = _history_navigation()
+    if current is not None and fresh:
+        # a page switch drops the previous page's own parameters (its view, its position m, …)
+        current = {k: v for k, v in current.items() if k in controls.SPEC}
     if current is None or ((raw or history) and raw != st.session_state.get(WRITTEN)):
         values, warnings = _read_url(specs, current, whole=history)
     else:
@@ -254,74 +298,80 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
         for s in specs:
             values.setdefault(s.key, s.default)
     st.session_state[VALUES] = values
+    specs[0] = _preset_spec()  # a link may have brought a pasted config
+    inert = inert(values) if callable(inert) else (inert or {})
+    uses = uses(values) if callable(uses) else uses
 
     def shown(s: ParamSpec) -> bool:
-        if s.key in controls.INPUT_KEYS:
-            return s.key in inputs
+        if s.key in controls.OPTIONAL_KEYS:
+            return s.key in uses
+        if s.key in own:
+            return s.visible(values)
         return s.visible(values) or (all_scaling and s.key in controls.SCALING_PARAM_KEYS)
 
-    sb = st.sidebar
-    with sb:
-        st.subheader("Model")
-        for s in specs[:5]:
-            _widget(s, values, fresh)
-        status = _status(values)
-        if status != "custom":
-            st.caption(f"Preset: **{status}**")
-        base = _base_config(values)
-        if base is not None and values["preset"] != controls.PASTED:
-            note = rope_core.PRESETS[controls.preset_slugs()[values["preset"]]].note
-            if note:
-                st.caption(fmt.note(note))
-        st.subheader("Context shown")
-        for s in specs[5:7]:
-            _widget(s, values, fresh)
-        st.subheader("Scaling")
-        for s in specs[7:18]:
-            if shown(s):
-                _widget(s, values, fresh)
-        used = [s for s in specs[18:21] if shown(s)]
-        if used:
-            st.subheader("q, k and heads" if "heads" in inputs else "q and k")
-            for s in used:
-                _widget(s, values, fresh)
-        in_sidebar = [s for s in page_specs if s.widget != VIEW]
-        if in_sidebar:
-            st.subheader("This page")
-            for s in in_sidebar:
-                if shown(s):
-                    _widget(s, values, fresh)
+    preset_spec = specs[0]
+    with st.sidebar:
+        for name, section in controls.SECTIONS.items():
+            drawn = [preset_spec if s.key == "preset" else s for s in section if s.key == "preset" or shown(s)]
+            if not drawn:
+                continue
+            st.subheader(name)
+            for s in drawn:
+                _widget(s, values, fresh, inert.get(s.key))
+            if name == "Model":
+                _preset_caption(values)
 
+    for s in page_specs:  # bounds may have moved with the model (m < target context)
+        values[s.key] = s.clamp(values[s.key], values)
     cfg, cfg_warnings = _build_config(values)
     warnings += cfg_warnings
     params = _url_params(values, specs, shown)
     st.query_params.from_dict(params)
     st.session_state[WRITTEN] = params
-    with sb:
-        _share_box(cfg, params, page_id)
     return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values),
-                         in_page={s.key: s for s in page_specs if s.widget == VIEW}, fresh=fresh)
+                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params)
+
+
+def _preset_caption(values: Values) -> None:
+    status = _status(values)
+    if status != "custom":
+        st.caption(f"Preset: **{status}**")
+    preset = values.get("preset", "custom")
+    if preset in controls.preset_slugs():
+        note = rope_core.PRESETS[controls.preset_slugs()[preset]].note
+        if note:
+            st.caption(fmt.note(note))
 
 
 def draw_in_page(spec: ParamSpec, values: Values, fresh: bool) -> Any:
-    """Draw a control the page places itself (a view picker) where the page is writing; return its value."""
+    """Draw a page's own control (its view picker, its position, …) where the page is writing; return its value."""
     _widget(spec, values, fresh)
     return values[spec.key]
+
+
+def set_values(changes: Values) -> None:
+    """Change state values from a button's callback (e.g. make the target context agree with factor)."""
+    values = st.session_state[VALUES]
+    values.update(changes)
 
 
 SHARE_KEY = "share_open"
 
 
-def _share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
-    """The link, config.json fragment and rope_core snippet, sent only while the expander is open (lazy, as
-    page.how_computed): 7 elements fewer to redraw on every slider move."""
-    with st.expander("Share and copy", icon=":material/share:", key=SHARE_KEY, on_change="rerun") as box:
+def share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
+    """One click near the top: the link, config.json fragment and rope_core snippet at the page's width.
+    Sent only while open (every element costs each slider move)."""
+    with st.popover("Share", icon=":material/share:", key=SHARE_KEY, on_change="rerun") as box:
         if not box.open:
             return
         base = st.context.url or f"/{page_id}"
         link = base + ("?" + urlencode(params) if params else "")
         st.caption("Link to exactly this view (copy button at the right):")
         st.code(link, language=None, wrap_lines=True)
+        pasted = st.session_state.get(PASTED)
+        if params.get("preset") == controls.PASTED and pasted and not pasted.get("token"):
+            st.warning(f"The pasted config does not travel in this link: {pasted.get('link_problem')}",
+                       icon=":material/warning:")
         st.caption("config.json fragment, transformers v4 form (rope_scaling):")
         st.code(json.dumps(hf_fragment(cfg, "v4"), indent=2), language="json")
         st.caption("The same in the v5 form (rope_parameters):")
@@ -360,7 +410,12 @@ def use_pasted_config(name: str, config: RopeConfig, raw: dict) -> bool:
         st.error(message, icon=":material/error:")
     if problems:
         return False
-    st.session_state[PASTED] = {"name": name, "config": config, "raw": raw}
+    try:  # the link carries it, if it fits
+        token, link_problem = configjson.encode_config(raw), None
+    except ValueError as err:
+        token, link_problem = None, str(err)
+    st.session_state[PASTED] = {"name": name, "config": config, "raw": raw, "token": token,
+                                "link_problem": link_problem}
     values = st.session_state.get(VALUES)
     if values is None:
         values = st.session_state[VALUES] = controls.defaults()

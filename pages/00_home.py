@@ -1,10 +1,10 @@
 import streamlit as st
 
-from explorer import nav, page
-from explorer import fmt
+from explorer import controls, fmt, nav, page
 from explorer.frames import home
 
-p = page.setup("home")
+p = page.setup("home", inert=lambda v: controls.unused(
+    v, layout="Home's figures do not depend on which features form a pair"))
 cfg = p.config
 st.title("RoPE Explorer")
 st.markdown(
@@ -23,19 +23,22 @@ st.latex(
     r"\begin{pmatrix} x_{a_i} \\ x_{b_i} \end{pmatrix},\qquad \theta_i = b^{-2i/d}"
 )
 
-s = home.summary(cfg, p.context)
+s = home.summary(cfg, p.target)
 st.subheader(f"Current configuration: {p.preset_status}")
 row = page.metric_row()
 row.metric("Rotated pairs", f"{s['pairs']}", help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}")
 row.metric("Shortest wavelength", f"{fmt.tokens(s['shortest'])} tokens", help="2π/θ_0, the fastest pair")
 row.metric("Longest wavelength", f"{fmt.tokens(s['longest'])} tokens", help="2π/θ_{d/2−1}, the slowest pair")
 row.metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
-           help=f"pairs whose wavelength is at most the context shown, offset + length = {fmt.exact(p.context)}")
+           help=f"pairs whose wavelength is at most the target context, {fmt.exact(p.target)}")
 row = page.metric_row()
 row.metric("Scaling method", cfg.rope_type)
 row.metric("Attention factor", f"{s['attention_factor']:.6g}")
+row.metric("Mean wavelength stretch", f"× {s['mean_stretch']:.6g}",
+           help="θ_i / θ'_i averaged over the pairs: unscaled over scaled frequency, at the target context")
 row.metric("rope_theta", fmt.theta(cfg.rope_theta), help=f"{cfg.rope_theta:,.10g}")
-row.metric("Layout", cfg.layout)
+row.metric("Target context", fmt.context(p.target),
+           help=f"max_position_embeddings = {p.target:,}; trained on {fmt.exact(p.original)}")
 
 st.subheader("Pages")
 for info in nav.PAGES[1:]:  # one element per page: each costs the browser a little on every rerun

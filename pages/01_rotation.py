@@ -1,22 +1,28 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import rotation
 from explorer.params import ParamSpec
 
-PAIR = ParamSpec("pair", "Pair index i", "int", 0,
-                 "Which 2-D pair of q's features to draw: pair 0 turns fastest, the last pair slowest.",
-                 lo=0, hi=lambda v: rotation.n_pairs_of(v) - 1, step=1,
+PAIR = ParamSpec("pair", "Pair index i", "int", 8,
+                 "Which 2-D pair of q's features to draw: pair 0 turns fastest (1 rad/token for every rope_theta), "
+                 "the last pair slowest.",
+                 lo=0, hi=lambda v: controls.n_pairs_of(v) - 1, step=1,
                  show_if=lambda v: v.get("view") in ("plane", "angle"))
 WRAP = ParamSpec("wrap", "Wrap the angle", "bool", False,
                  "Show where the hand points, the angle reduced to (−π, π], instead of the running total m·θ_i.",
                  show_if=lambda v: v.get("view") == "angle")
 VIEWS = page.view_spec({"plane": "Plane", "speeds": "Fast, middle, slow", "angle": "Angle vs position"})
 
-p = page.setup("rotation", [PAIR, rotation.POSITION_SPEC, WRAP, VIEWS], inputs=("content", "seed"))
+def _inert(v) -> dict[str, str]:
+    angle = v.get("view") == "angle"
+    return controls.unused(v, target="read" if angle else "seq_len", attention_factor=not angle)
+
+
+p = page.setup("rotation", [VIEWS, PAIR, controls.POSITION_SPEC, WRAP], uses=("content", "seed"), inert=_inert)
 cfg = p.config
 m = int(p["m"])
-ctx = p.context
+ctx = p.target
 
 st.title("Rotation: each pair is a clock hand")
 st.markdown(
@@ -107,5 +113,6 @@ page.how_computed(
     "- The dashed circle is the same rotation at fractional positions over one wavelength 2π/θ_i "
     "(`rope_core.wavelengths`); the orange arc runs from position 0 to m.\n"
     "- Angles: `rope_core.angles(cfg, positions)` = outer(positions, θ), with θ_i = `rope_core.inv_freq(cfg)` "
-    "= rope_theta^(−2i/d) before scaling. Dynamic NTK and LongRoPE use the context shown (offset + L) as seq_len."
+    "= rope_theta^(−2i/d) before scaling. Dynamic NTK and LongRoPE use the target context as seq_len; the angle "
+    "chart runs over the whole target context."
 )

@@ -1,14 +1,14 @@
 import streamlit as st
 
-from explorer import charts, page
-from explorer import fmt
+from explorer import charts, controls, fmt, page
 from explorer.frames import frequencies
 
 VIEWS = page.view_spec({"freq": "θ_i", "wavelength": "Wavelength", "turns": "Turns"})
 
-p = page.setup("frequencies", [VIEWS])
+p = page.setup("frequencies", [VIEWS], inert=lambda v: controls.unused(
+    v, attention_factor=False, layout="the frequency spectrum does not depend on the pair layout"))
 cfg = p.config
-ctx = p.context
+ctx = p.target
 
 st.title("Frequencies")
 st.markdown(
@@ -26,7 +26,7 @@ row.metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
 row.metric("Shortest wavelength (tokens)", fmt.tokens(facts["shortest"]))
 row.metric("Longest wavelength (tokens)", fmt.tokens(facts["longest"]))
 row.metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
-           help=f"pairs whose wavelength is at most the context shown, offset + L = {fmt.exact(ctx)}")
+           help=f"pairs whose wavelength is at most the target context, {fmt.exact(ctx)}")
 
 view = p.view()
 
@@ -39,14 +39,14 @@ common = dict(color="frequencies", color_title="frequencies", color_sort=order, 
 
 def freq_view() -> None:
     method_note = (f"{frequencies.scaled_label(cfg)} against the same head without scaling; dynamic NTK and "
-                   f"LongRoPE use the context shown ({fmt.context(ctx)}) as seq_len." if scaled else None)
+                   f"LongRoPE use the target context ({fmt.context(ctx)}) as seq_len." if scaled else None)
     chart = charts.line(spec, "pair", "theta", title="θ_i per pair", subtitle=method_note,
                         y_title="θ_i (radians per token, log scale)", **common)
     charts.show(chart, spec, "theta_per_pair")
 
 
 def wavelength_view() -> None:
-    rules = [(float(ctx), f"context shown: {fmt.context(ctx)}")]
+    rules = [(float(ctx), f"target context: {fmt.context(ctx)}")]
     if scaled:
         rules.append((float(cfg.original_context), f"original context: {fmt.context(cfg.original_context)}"))
     chart = charts.line(spec, "pair", "wavelength", title="Wavelength 2π/θ_i per pair",
@@ -57,7 +57,7 @@ def wavelength_view() -> None:
 
 def turns_view() -> None:
     chart = charts.line(spec, "pair", "turns", title=f"Turns each pair completes within {fmt.context(ctx)} tokens",
-                        subtitle="context · θ_i / 2π: the angle at position offset + L, in turns.",
+                        subtitle="target context · θ_i / 2π: the angle at that position, in turns.",
                         y_title="turns within the context (log scale)", rules_y=[(1.0, "one full turn")], **common)
     charts.show(chart, spec, "turns_per_pair")
 
@@ -65,10 +65,10 @@ def turns_view() -> None:
 {"freq": freq_view, "wavelength": wavelength_view, "turns": turns_view}[view]()
 
 page.how_computed(
-    "- θ_i: `rope_core.inv_freq(cfg, seq_len=offset + L)`, θ_i = rope_theta^(−2i/d) for i = 0 … d/2 − 1 "
+    "- θ_i: `rope_core.inv_freq(cfg, seq_len=max_position_embeddings)`, θ_i = rope_theta^(−2i/d) for i = 0 … d/2 − 1 "
     "(d = rotary dim), then changed by the scaling method; the original is `inv_freq` of the same head "
     "without scaling.\n"
     "- Wavelength: `rope_core.wavelengths(θ)` = 2π/θ_i, tokens per full turn.\n"
-    "- Turns: `rope_core.angles(cfg, [offset + L])` / 2π; a pair turns fully when its wavelength ≤ the context "
+    "- Turns: `rope_core.angles(cfg, [max_position_embeddings])` / 2π; a pair turns fully when its wavelength ≤ the context "
     "(`rope_core.spectrum.spectrum_summary`)."
 )

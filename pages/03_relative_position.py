@@ -1,11 +1,17 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import relative
 
 SPECS = [page.view_spec({"matrix": "Score over m, n", "delta": "Score against m − n"})]
 
-p = page.setup("relative_position", SPECS, inputs=("content", "seed"))
+def _inert(v) -> dict[str, str]:
+    shift = {} if v.get("view") != "delta" or v.get("rope_type") in controls.SEQ_LEN_TYPES else {
+        "offset": "scores against m − n do not depend on where the positions start (the point of this page)"}
+    return controls.unused(v, target="unread", **shift)
+
+
+p = page.setup("relative_position", SPECS, uses=("window", "offset", "content", "seed"), inert=_inert)
 cfg = p.config
 st.title("Relative position")
 st.markdown(
@@ -18,7 +24,7 @@ view = p.view()
 
 
 def matrix_view() -> None:
-    grid = relative.score_grid(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
+    grid = relative.score_grid(cfg, p.window, p["offset"], p["content"], p["seed"])
     row = page.metric_row()
     row.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
                help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
@@ -27,7 +33,7 @@ def matrix_view() -> None:
                help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
 
     frame = grid["frame"]
-    note = charts.downsample_note(grid["stride"], p.seq_len)
+    note = charts.downsample_note(grid["stride"], p.window)
     chart = charts.heatmap(
         frame, "n", "m", "score", step=grid["stride"],
         title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=note or None,
@@ -38,10 +44,10 @@ def matrix_view() -> None:
 
 
 def delta_view() -> None:
-    dist, dstride = relative.score_by_distance(cfg, p.seq_len, p["offset"], p["content"], p["seed"])
+    dist, dstride = relative.score_by_distance(cfg, p.window, p["offset"], p["content"], p["seed"])
     chart = charts.line(
         dist, "m_minus_n", "score", title="Score against m − n",
-        subtitle=charts.downsample_note(dstride, 2 * p.seq_len - 1, "distances") or None,
+        subtitle=charts.downsample_note(dstride, 2 * p.window - 1, "distances") or None,
         x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],
     )
     charts.show(chart, dist, "score_vs_distance")

@@ -1,28 +1,34 @@
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import decay
-from explorer.params import POW2_CONTEXTS, ParamSpec, human
-
-MAX_DIST_GRID = tuple(int(m * 10**e) for e in range(1, 6) for m in (1, 2, 2.5, 4, 5, 8)) + (1_000_000,)
+from explorer.params import human
 
 SPECS = [
-    ParamSpec("maxdist", "Max distance", "grid", 4000,
-              "Largest relative distance m − n drawn on the curves below (log-spaced sampling beyond 2,000 points).",
-              lo=MAX_DIST_GRID[0], hi=MAX_DIST_GRID[-1], options=MAX_DIST_GRID,
-              show_if=lambda v: v.get("view") != "heatmap"),
-    ParamSpec("ctx", "Context for Men et al.'s bound", "grid", 32768,
-              "Context length L for which B(m) ≥ 0 must hold at every distance m < L (Men et al. 2024).",
-              lo=POW2_CONTEXTS[0], hi=POW2_CONTEXTS[-1], options=POW2_CONTEXTS,
-              show_if=lambda v: v.get("view") == "men"),
     page.view_spec({"heatmap": "Over positions m, n", "theta": "Against distance, several θ",
                     "bound": "RoFormer bound", "men": "B(m) and the smallest base",
                     "random": "Random q and k"}),
 ]
 
-p = page.setup("distance_decay", SPECS, inputs=("content", "seed"))
+CORRELATION_VIEWS = ("heatmap", "theta", "bound", "men")
+
+
+def _uses(values) -> tuple[str, ...]:
+    view = values.get("view", "heatmap")
+    return {"heatmap": ("window", "offset"), "random": ("content", "seed")}.get(view, ())
+
+
+def _inert(values) -> dict[str, str]:
+    view = values.get("view", "heatmap")
+    layout = ({"layout": "the correlation of a vector with itself does not depend on the pair layout"}
+              if view in CORRELATION_VIEWS else {})
+    return controls.unused(values, target="unread" if view == "heatmap" else "read",
+                           attention_factor=view == "random", **layout)
+
+
+p = page.setup("distance_decay", SPECS, uses=_uses, inert=_inert)
 cfg = p.config
-max_dist = int(p["maxdist"])
+max_dist = p.target  # distances up to the target context
 
 st.title("Distance decay")
 st.markdown(
@@ -36,18 +42,18 @@ view = p.view()
 
 def heatmap_view() -> None:
     st.subheader("Correlation of RoPE-encoded vectors")
-    grid = decay.correlation_grid(cfg, p.seq_len, p["offset"])
+    grid = decay.correlation_grid(cfg, p.window, p["offset"])
     frame = grid["frame"]
     chart = charts.heatmap(
         frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1),
         title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
-        subtitle=charts.downsample_note(grid["stride"], p.seq_len) or None,
+        subtitle=charts.downsample_note(grid["stride"], p.window) or None,
         x_title="key position n", y_title="query position m", z_title="correlation",
         tooltip=["m", "n", "m_minus_n", "correlation"],
     )
     charts.show(chart, frame, "correlation_heatmap")
     st.caption("Constant along every diagonal: the correlation depends on m − n only. Pick another view above "
-               "for the same quantity against distance, over up to 10⁶ tokens.")
+               "for the same quantity against distance, up to the target context.")
 
 
 def sampling_note(exact: bool) -> str:
@@ -63,7 +69,7 @@ def x_scale(exact: bool) -> str | None:
 
 def theta_view() -> None:
     st.subheader(f"Correlation against distance (current rope_theta: {human(cfg.rope_theta)})")
-    corr, exact = decay.correlation_by_theta(cfg, max_dist, p.context)
+    corr, exact = decay.correlation_by_theta(cfg, max_dist, p.target)
     labels = [label for label, _ in decay.theta_variants(cfg)]
     chart = charts.line(
         corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
@@ -79,7 +85,7 @@ def theta_view() -> None:
 
 def bound_view() -> None:
     st.subheader("RoFormer's long-term decay bound")
-    bound, exact = decay.roformer_bound(cfg, max_dist, p.context)
+    bound, exact = decay.roformer_bound(cfg, max_dist, p.target)
     chart = charts.line(
         bound, "distance", "bound", title="RoFormer relative upper bound (1/(d/2))·Σⱼ |Sⱼ|",
         subtitle=[sampling_note(exact), "Sⱼ = sum of exp(i(m−n)θₖ) over k < j; the score is at most max|hᵢ₊₁ − hᵢ| · (d/2) · this."],
@@ -92,7 +98,7 @@ def bound_view() -> None:
 
 def men_view() -> None:
     st.subheader("Men et al.: B(m) and the smallest base for a context")
-    ctx = int(p["ctx"])
+    ctx = p.target
     men = decay.men_curve(cfg, max_dist)
     first = men["first_negative"]
     rules_x = [(float(first), f"first B < 0: m = {first:,}")] if first is not None else []
@@ -117,8 +123,7 @@ def men_view() -> None:
         "Men et al. (2024) show that for i.i.d. q and k, the gap between the attention a token pays to a similar "
         "token and to a random one at distance m is proportional to B(m); they require B(m) ≥ 0 for every m within "
         "the context, which gives a lower bound on the base. The set of admissible bases is not monotone: a base "
-        "slightly above the smallest one can fail again. The context is 'Context for Men et al.'s bound' in the "
-        "sidebar."
+        "slightly above the smallest one can fail again. The context is the target context in the sidebar."
     )
     with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {ctx:,}…"):
         min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
@@ -144,7 +149,7 @@ def random_view() -> None:
         "carry semantics.",
         icon=":material/info:",
     )
-    score, exact = decay.random_score(cfg, max_dist, p.context, p["content"], p["seed"])
+    score, exact = decay.random_score(cfg, max_dist, p.target, p["content"], p["seed"])
     chart = charts.line(
         score, "distance", "score", title=f"Score of the sidebar's q and k ({p['content']}) against distance",
         subtitle=[sampling_note(exact), "One sample, not an expectation: switch 'Content of q and k' to compare."],

@@ -1,19 +1,20 @@
 import streamlit as st
 
-from explorer import charts, page
-from explorer.frames import matrix, rotation
+from explorer import charts, controls, page
+from explorer.frames import matrix
 from explorer.params import ParamSpec
 
 N_SPEC = ParamSpec("n", "Position n", "int", 7,
-                   "The second position n, for the identities R(m)R(n) = R(m+n) and ⟨R(m)q, R(n)k⟩ (0 to offset + L − 1).",
-                   lo=0, hi=rotation.last_position, step=1)
+                   "The second position n, for the identities R(m)R(n) = R(m+n) and ⟨R(m)q, R(n)k⟩ (0 to the target context − 1).",
+                   lo=0, hi=controls.last_position, step=1)
 WINDOW = ParamSpec("win", "First pair shown", "int", 0,
                    f"R(m) has more than {matrix.WINDOW_PAIRS} pairs here: the heatmap shows the rows and columns of "
                    f"{matrix.WINDOW_PAIRS} pairs starting at this one.",
-                   lo=0, hi=lambda v: max(0, rotation.n_pairs_of(v) - matrix.WINDOW_PAIRS), step=1,
-                   show_if=lambda v: rotation.n_pairs_of(v) > matrix.WINDOW_PAIRS)
+                   lo=0, hi=lambda v: max(0, controls.n_pairs_of(v) - matrix.WINDOW_PAIRS), step=1,
+                   show_if=lambda v: controls.n_pairs_of(v) > matrix.WINDOW_PAIRS)
 
-p = page.setup("rotation_matrix", [rotation.POSITION_SPEC, N_SPEC, WINDOW], inputs=("content", "seed"))
+p = page.setup("rotation_matrix", [controls.POSITION_SPEC, N_SPEC, WINDOW], uses=("content", "seed"),
+               inert=lambda v: controls.unused(v, target="seq_len", attention_factor=False))
 cfg = p.config
 m, n = int(p["m"]), int(p["n"])
 
@@ -24,7 +25,8 @@ st.markdown(
     "them live, with R built in float64 and in float32."
 )
 
-win = matrix.matrix_window(cfg, m, int(p["win"]), p.context)
+p.controls()
+win = matrix.matrix_window(cfg, m, int(p["win"]), p.target)
 d = cfg.rotary_dim
 if cfg.layout == "half":
     shape = "pairs (i, i + d/2): the cos diagonal plus ∓sin bands d/2 off it (block-diagonal after reordering)"

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import sinusoidal
 
 PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws four of them, two to a row
@@ -10,7 +10,16 @@ PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws fou
 SPECS = [page.view_spec({"additive": "Sinusoidal scores", "rope": "RoPE scores", "spread": "Diagonal spread",
                          "terms": "Four additive terms"})]
 
-p = page.setup("rope_vs_sinusoidal", SPECS, inputs=("content", "seed"))
+NOT_ROPE = "the four additive terms do not involve RoPE"
+
+
+def _inert(v) -> dict[str, str]:
+    if v.get("view") == "terms":
+        return {k: NOT_ROPE for k in controls.MODEL_KEYS if k != "head_dim"}
+    return controls.unused(v, target="unread")
+
+
+p = page.setup("rope_vs_sinusoidal", SPECS, uses=("window", "offset", "content", "seed"), inert=_inert)
 cfg = p.config
 
 st.title("RoPE against sinusoidal")
@@ -22,12 +31,12 @@ st.markdown(
 )
 view = p.view()
 
-res = sinusoidal.comparison(cfg, p.seq_len, p["offset"], p["content"], p["seed"], PER_AXIS)
+res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
 stride = res["stride"]
 
 
 def heatmap_note() -> str | None:
-    return charts.downsample_note(stride, p.seq_len) or None
+    return charts.downsample_note(stride, p.window) or None
 
 
 def score_view(key: str) -> None:

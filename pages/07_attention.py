@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, page
+from explorer import charts, controls, page
 from explorer.frames import attention
 from explorer.params import ParamSpec
 
@@ -14,7 +14,8 @@ SPECS = [
     page.view_spec({"head1": "Head 1: with / without RoPE", "heads": "Every head"}),
 ]
 
-p = page.setup("attention", SPECS, inputs=("content", "seed", "heads"))
+p = page.setup("attention", SPECS, uses=("window", "offset", "content", "seed", "heads"),
+               inert=lambda v: controls.unused(v, target="unread"))
 cfg = p.config
 causal = bool(p["causal"])
 heads = int(p["heads"])
@@ -27,14 +28,14 @@ st.markdown(
 )
 view = p.view()
 
-args = (cfg, p.seq_len, p["offset"], p["content"], p["seed"], heads, causal)
+args = (cfg, p.window, p["offset"], p["content"], p["seed"], heads, causal)
 mask_note = "causal mask" if causal else "no mask"
 
 
 def binning_note(stride: int) -> list[str]:
     if stride <= 1:
         return ["Cell = the attention weight of one key. Log colour scale; masked cells are blank."]
-    return [f"Rows: one query in every {stride} of {p.seq_len:,}. Keys: bins of {stride}, after softmax over full rows.",
+    return [f"Rows: one query in every {stride} of {p.window:,}. Keys: bins of {stride}, after softmax over full rows.",
             "Cell = mean weight per key of its bin that the query may see (bin mass ÷ visible keys), so a bin the",
             "mask cuts short reads like the others. Log colour; masked cells blank."]
 

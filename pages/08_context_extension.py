@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -13,17 +14,30 @@ from rope_core.hf_export import ntk_note
 from rope_core.planner import pitfalls
 from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
 
-TARGETS = tuple(2**k for k in range(9, 23))  # 512 … 4,194,304 tokens
 PAGE_SPECS = [
-    ParamSpec("target", "Target context", "grid", 16384,
-              "The longer context the model should now handle; every method is judged at this length (log scale).",
-              lo=TARGETS[0], hi=TARGETS[-1], options=TARGETS),
     page.view_spec({"stretch": "Stretch per pair", "ood": "Out of distribution",
                     "longrange": "Decay at long range", "yarnattn": "YaRN attention factor", "plan": "Plan"}),
 ]
 
-p = page.setup("context_extension", PAGE_SPECS, all_scaling=True)
-original, target, factor = int(p["orig"]), int(p["target"]), float(p["factor"])
+
+YARN_ATTENTION = "YaRN's attention factor depends on factor, mscale and mscale_all_dim only"
+
+
+def _inert(values) -> dict[str, str]:
+    view = values.get("view", "stretch")
+    out = controls.unused(values, original_drawn=True, attention_factor=view in ("ood", "yarnattn"),
+                          layout="the frequencies do not depend on which features form a pair")
+    if values.get("rope_type") != "longrope":
+        out["rope_type"] = "this page compares every method on the same model, whichever is selected"
+    if view == "yarnattn":
+        out.update({k: YARN_ATTENTION for k in controls.MODEL_KEYS
+                    if k not in ("preset", "factor", "mscale", "mscale_all_dim", "original_max_position_embeddings",
+                                 "max_position_embeddings", "rope_type") and k not in out})
+    return out
+
+
+p = page.setup("context_extension", PAGE_SPECS, all_scaling=True, inert=_inert)
+original, target, factor = p.original, p.target, p.factor
 st.title("Context extension")
 st.markdown(
     f"A model trained on L0 = {fmt.context(original)} positions has only seen angles m·θ_i up to (L0 − 1)·θ_i. "
@@ -33,24 +47,26 @@ st.markdown(
     "decay at long range and YaRN's attention factor, one chart at a time; the plan view gives the config block "
     "to paste for the target."
 )
+page.context_agreement(p)
 view = p.view()
 
-methods, problems = ext.build_methods(p.config, p.values, original, target)
-methods = tuple(methods)
+configs, problems = controls.method_configs(p.values, p.config)
+methods = tuple(ext.build_methods(configs, target))
 by_type = {m.config.rope_type: m for m in methods}
 for msg in problems:
     st.warning(msg, icon=":material/warning:")
 if target <= original:
-    st.info(f"The target ({fmt.context(target)}) is not longer than the original context ({fmt.context(original)}): "
-            "nothing can go out of "
-            "distribution. Pick a longer target under “This page” in the sidebar.", icon=":material/info:")
+    st.info(f"The target context ({fmt.context(target)}) is not longer than the original context ({fmt.context(original)}): nothing can "
+            "go out of distribution. Pick a longer target context in the sidebar.", icon=":material/info:")
 
+row = page.metric_row()
+row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
+row.metric("factor", f"{factor:g}", help="rope_scaling.factor: linear, NTK (its α), dynamic, YaRN, Llama 3")
 st.caption(
-    f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{fmt.theta(p.config.rope_theta)}**, original "
-    f"context L0 **{fmt.context(original)}**, target **{fmt.context(target)}**. Parameters in use (from the sidebar): factor **{factor:g}** (linear, dynamic, YaRN, Llama 3) · NTK α "
-    f"**{float(p['alpha']):g}** · Llama 3 low/high_freq_factor **{float(p['low']):g}/{float(p['high']):g}** · YaRN "
-    f"beta_fast/slow **{float(p['bfast']):g}/{float(p['bslow']):g}**. On this page the sidebar shows every method's "
-    "parameters, whichever method is selected."
+    f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{fmt.theta(p.config.rope_theta)}**, original context "
+    f"L0 **{fmt.context(original)}**, target **{fmt.context(target)}**. Method parameters (from the sidebar, every method's shown on this "
+    f"page): Llama 3 low/high_freq_factor **{float(p['low_freq_factor']):g}/{float(p['high_freq_factor']):g}** · "
+    f"YaRN beta_fast/slow **{float(p['beta_fast']):g}/{float(p['beta_slow']):g}**."
     + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
        " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json).")
 )
@@ -62,7 +78,6 @@ order = [m.label for m in methods]
 def stretch_view() -> None:
     st.subheader("What each method does to each pair")
     row = page.metric_row()
-    row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
     if "ntk" in by_type:
         ntk_theta = rope_core.ntk_base(by_type["ntk"].config)
         row.metric("NTK-aware base θ'", fmt.theta(ntk_theta),
@@ -79,13 +94,13 @@ def stretch_view() -> None:
                    help="Pairs up to low keep θ_i; pairs from high on are divided by factor; in between the ramp is "
                         "linear in the pair index i, as in transformers and the official YaRN code. The paper's γ is "
                         "linear in r = L0/λ_i instead (see the note under the chart).")
-    ratio = ext.ratio_frame(ext.base_model(p.config, original), methods)
+    ratio = ext.ratio_frame(ext.base_model(p.config), methods)
     chart = charts.line(
         ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
         log_x=True, log_y=True, rules_x=rules_ctx,
         title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
-        subtitle="1 = pair untouched; factor = pair fully interpolated (PI, YaRN, Llama 3); NTK-aware reaches α at the "
-                 "last pair. Dynamic NTK is taken at the target length, where its stretch can exceed factor.",
+        subtitle="1 = pair untouched; factor = pair fully interpolated (PI, YaRN, Llama 3; NTK-aware only at its last "
+                 "pair). Dynamic NTK is taken at the target length, where its stretch can exceed factor.",
         x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
         tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
     )
@@ -106,7 +121,7 @@ def stretch_view() -> None:
 
 def ood_view() -> None:
     st.subheader("What goes out of distribution")
-    ood = ext.ood_frame(ext.base_model(p.config, original), methods, original, target)
+    ood = ext.ood_frame(ext.base_model(p.config), methods, original, target)
     chart = charts.line_marked(
         ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
         color_sort=[*order, ext.TRAINING], dash="positions", points=True, log_x=True, log_y=True,
@@ -176,7 +191,9 @@ def plan_view() -> None:
     with st.spinner("Planning…"):
         # the methods this model can take (the warnings above name the others)
         usable = tuple(m for m in planner.METHODS if m in by_type)
-        rows = planner.plans(ext.base_model(p.config, original), target, check_men, usable)
+        base = dataclasses.replace(ext.base_model(p.config), original_max_position_embeddings=None,
+                                   max_position_embeddings=original)
+        rows = planner.plans(base, target, check_men, usable)
     st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "
                f"with factor = target ÷ L0 = {target / original:g} (static NTK: α = that). Paste one block into the "
                "model's config.json: the v4 form for transformers 4.x, the v5 form for 5.x (both load in 5.x).")
@@ -203,8 +220,9 @@ def plan_view() -> None:
  "plan": plan_view}[view]()
 
 page.how_computed(
-    "- Each method is `dataclasses.replace` of the sidebar's model (scaling removed, trained on L0 = original "
-    "context) with that method's `rope_type` and parameters; LongRoPE is the current config itself.\n"
+    "- Each method is the sidebar's model with that method's `rope_type`, the sidebar's factor and the method's "
+    "parameters (`explorer.controls.method_configs`), trained on L0 = original context; LongRoPE is the current "
+    "config itself.\n"
     "- Stretch: `rope_core.inv_freq(base) / rope_core.inv_freq(method, seq_len)`, seq_len = target for dynamic NTK "
     "and LongRoPE (which then uses long_factor), None otherwise; x is `rope_core.wavelengths` = 2π/θ_i.\n"
     "- Out of distribution: `rope_core.ood_angles(method, L0, target, seq_len)` gives per pair the largest angle "

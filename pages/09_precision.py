@@ -1,21 +1,28 @@
 import streamlit as st
 
-from explorer import charts, page
-from explorer import fmt
+from explorer import charts, controls, fmt, page
 from explorer.frames import precision
 from explorer.params import ParamSpec, human
 
-MAXPOS = ParamSpec("maxpos", "Largest position", "grid", 1_000_000,
-                   "The largest position on the charts (positions are log-spaced from 1 to it).",
-                   lo=100, hi=1_000_000, options=precision.MAXPOS_GRID)
 DTYPE = ParamSpec("dtype", "Angle dtype", "choice", "all",
                   "The dtype m·θ_i is computed in (position and θ_i cast to it, multiplied in it); all overlays them.",
                   options=("all", *precision.DTYPES), widget="radio")
 VIEWS = page.view_spec({"angleerr": "Angle error", "cossin": "cos/sin error", "perpair": "Per pair"})
 
-p = page.setup("precision", [MAXPOS, DTYPE, VIEWS])
+WORST_PAIRS = "the largest error comes from the fastest pairs, which Llama 3 scaling leaves as they are"
+
+
+def _inert(v) -> dict[str, str]:
+    view = v.get("view", "angleerr")
+    llama = {k: WORST_PAIRS for k in ("factor", "low_freq_factor", "high_freq_factor")
+             } if view != "perpair" and v.get("rope_type") == "llama3" else {}
+    return controls.unused(v, original_drawn=view != "perpair", attention_factor=False,
+                           layout="an angle's rounding does not depend on which features form the pair", **llama)
+
+
+p = page.setup("precision", [VIEWS, DTYPE], inert=_inert)
 cfg = p.config
-maxpos = int(p["maxpos"])
+maxpos = p.target  # the largest position of the target context
 dtypes = precision.DTYPES if p["dtype"] == "all" else (p["dtype"],)
 
 st.title("Precision")
@@ -32,13 +39,13 @@ facts = precision.dtype_facts(dtypes)
 def all_exact_note(curves: dict) -> None:
     if curves["angle"].empty:
         st.info(f"Every angle error is exactly 0 here: θ_i and the positions up to {maxpos:,} are stored exactly in "
-                "the chosen dtype(s). Raise the largest position or the head dim to see rounding.")
+                "the chosen dtype(s). Raise the target context or the head dim to see rounding.")
 
 
 def angle_view() -> None:
     curves = precision.error_by_position(cfg, maxpos, dtypes)
     all_exact_note(curves)
-    rules_x = [(float(p.context), f"context shown: {fmt.context(p.context)}")]
+    rules_x = [(float(p.original), f"original context: {fmt.context(p.original)}")]
     if "float16" in dtypes:
         rules_x.append((65504.0, "float16 max 65,504"))
     dropped = ("Error 0 (exact) is not drawn on the log axis. float16's largest value is 65,504: positions "
@@ -72,6 +79,7 @@ def cossin_view() -> None:
         x_title="position m (tokens, log scale)", y_title="rotated-pair error (log scale)",
         log_x=True, log_y=True, color="dtype", color_title="angle dtype", color_sort=list(dtypes),
         color_domain=list(dtypes), rules_y=[(floor, f"{bf} storage rounding {floor:.3g}")],
+        rules_x=[(float(p.original), f"original context: {p.original:,}")],
         tooltip=["dtype", "position", "rotation_error", "rotation_worst_pair", "rotation_worst_pair_angle_error_rad"],
     )
     charts.show(chart, curves["frame"], "rotation_error_vs_position")
@@ -81,7 +89,7 @@ def pair_view() -> None:
     by_pair = precision.error_by_pair(cfg, maxpos, dtypes)
     if by_pair["plotted"].empty:
         st.info(f"Every angle error at position {maxpos:,} is exactly 0 here: θ_i and the position are stored exactly "
-                "in the chosen dtype(s). Raise the largest position or the head dim to see rounding.")
+                "in the chosen dtype(s). Raise the target context or the head dim to see rounding.")
     chart = charts.line(
         by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
         subtitle=["Fast pairs (large angles) lose the most radians. All pairs share one bound on the relative "
@@ -110,5 +118,5 @@ page.how_computed(
     "the product.\n"
     "- `rope_core.phase_error.rotation_error` = 2|sin(Δφ/2)|, the distance between (cos φ', sin φ') and "
     "(cos φ, sin φ); `largest_exact_integer` = 2^(mantissa bits + 1), `unit_roundoff` = eps/2.\n"
-    f"- θ_i: `rope_core.inv_freq(cfg)` at initialisation. Largest position: {human(maxpos)}."
+    f"- θ_i: `rope_core.inv_freq(cfg)` at initialisation. Largest position: the target context, {human(maxpos)}."
 )

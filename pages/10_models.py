@@ -5,7 +5,7 @@ import streamlit as st
 
 import rope_core
 from rope_core.hf_export import hf_fragment, ntk_note
-from explorer import charts, page, sidebar
+from explorer import charts, controls, page, sidebar
 from explorer.frames import models
 from explorer.params import ParamSpec
 
@@ -15,7 +15,10 @@ PAGE_SPECS = [
 ]
 APPLIED = "_models_applied"  # {"paste" | "upload": digest of the last config.json put into the sidebar}
 
-p = page.setup("models", PAGE_SPECS)
+# the table and chart show every preset's own config: the sidebar's model is what a pasted config.json becomes
+INERT = {k: "this page shows every preset's own config, not the sidebar's model" for k in controls.MODEL_KEYS}
+INERT["preset"] = "this page lists every preset; a config.json pasted below becomes the sidebar's model"
+p = page.setup("models", PAGE_SPECS, inert=INERT)
 st.title("Models")
 st.markdown(
     "Real models' RoPE settings, read from their config.json by `rope_core.RopeConfig.from_hf_config`. "
@@ -42,6 +45,7 @@ st.dataframe(
     },
 )
 
+p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
     spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,
@@ -94,7 +98,7 @@ for source, (box, item) in inputs.items():
         if sidebar.use_pasted_config(parsed.name, parsed.config, parsed.raw):
             st.rerun()
     with box:
-        for note in parsed.notes:
+        for note in [*parsed.notes, *controls.out_of_range_notes(parsed.config)]:
             st.warning(note, icon=":material/warning:")
         cfg = parsed.config
         st.markdown(f"Understood **{parsed.name}**: {cfg.n_pairs} pairs, rope_type `{cfg.rope_type}`, "

@@ -341,22 +341,3 @@ def record_page_specs() -> None:
 
     render._records_specs = True
     sidebar.render = render
-
-
-def values_for(query: dict[str, str]) -> dict:
-    """The sidebar's values for these URL values (controls known to controls.defaults(); no preset)."""
-    from explorer import controls
-
-    values = dict(controls.defaults())
-    for k, v in query.items():
-        if k not in values:
-            continue
-        values[k] = type(values[k])(float(v)) if isinstance(values[k], (int, float)) else v
-    return values
-
-
-def config_for(query: dict[str, str]):
-    """The RopeConfig the sidebar builds from these URL values (shared controls only, no preset)."""
-    from explorer import controls
-
-    return controls.config_from_values(values_for(query))

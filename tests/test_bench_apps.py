@@ -22,7 +22,7 @@ def _wavelengths(at: AppTest) -> list[float]:
 def test_trivial_page_draws_one_chart_that_follows_its_slider():
     at = _run("trivial_app.py")
     before = _wavelengths(at)
-    at.select_slider(key="w_theta").set_value(500000.0).run()
+    at.select_slider(key="w_rope_theta").set_value(500000.0).run()
     after = _wavelengths(at)
     assert len(before) == len(after) == 64
     assert after[-1] > before[-1]
@@ -32,11 +32,11 @@ def test_frame_reference_has_the_app_frame_and_the_trivial_chart():
     at = _run("frame_app.py")
     # the app's shared sidebar (not the trivial page's lone slider), URL sync and closing expander
     sidebar_keys = {w.key for w in at.sidebar if getattr(w, "key", None)}
-    assert {"w_theta", "w_d", "w_L", "w_offset", "w_scaling"} <= sidebar_keys, sidebar_keys
+    assert {"w_rope_theta", "w_head_dim", "w_max_position_embeddings", "w_rope_type"} <= sidebar_keys, sidebar_keys
     assert [e.label for e in at.main.expander] == ["How this is computed"]
     trivial = _wavelengths(_run("trivial_app.py"))
     assert _wavelengths(at) == trivial
-    at.select_slider(key="w_theta").set_value(500000.0).run()
+    at.select_slider(key="w_rope_theta").set_value(500000.0).run()
     assert not at.exception
-    assert at.query_params.get("theta") == "500000", dict(at.query_params)
+    assert at.query_params.get("rope_theta") == "500000", dict(at.query_params)
     assert _wavelengths(at)[-1] > trivial[-1]

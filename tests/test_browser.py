@@ -39,8 +39,9 @@ pytestmark = pytest.mark.skipif(
 
 PAGE_IDS = [p.url_path for p in PAGES]
 CHARTLESS = {"home"}  # Home is text, metrics and links (issue 3, page 1)
-LINK = {"theta": "500000", "d": "64", "L": "300"}
-SHOWN = {"rope_theta (base)": "500k", "Head dim": "64", "Sequence length": "300"}
+LINK = {"theta": "500000", "d": "64", "target": "65536"}  # today's short link names
+SHOWN = {"rope_theta (base)": "500k", "head_dim": "64", "Target context (run at)": "65.54k"}
+WRITTEN = {"rope_theta": "500000", "head_dim": "64", "max_position_embeddings": "65536"}  # rewritten as config names
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
@@ -121,7 +122,7 @@ def test_cold_deep_link(page_id, new_page, servers):
             expect(slider(page, label), f"{page_id}: sidebar slider {label!r}").to_have_attribute(
                 "aria-valuetext", text)
         q = query_of(page)
-        assert {k: q.get(k) for k in LINK} == {k: [v] for k, v in LINK.items()}, page.url
+        assert q == {k: [v] for k, v in WRITTEN.items()}, page.url
         ARTIFACTS.mkdir(exist_ok=True)
         # Streamlit scrolls inside its main container, so "full page" is the viewport: make it tall
         page.set_viewport_size({"width": VIEWPORT["width"], "height": 2400})
@@ -139,29 +140,27 @@ def test_cold_deep_link(page_id, new_page, servers):
             assert f"URL parameter {key} " in text or f"URL parameter `{key}`" in text, text
         injected = bad.evaluate("() => [...document.scripts].some(s => s.textContent.includes('alert(1)'))")
         assert not injected, "the link's <script> text reached the DOM as a script"
-        expect(slider(bad, "Head dim")).to_have_attribute("aria-valuetext", "62")
-        # the last of the repeated L wins, clamped to its min
-        expect(slider(bad, "Sequence length")).to_have_attribute("aria-valuetext", "2")
+        expect(slider(bad, "head_dim")).to_have_attribute("aria-valuetext", "62")
 
 
 def test_slider_moves_url_and_values_survive_navigation(new_page, servers):
     with servers.fresh(prefetch=False) as server:
         page = new_page()
-        page.goto(f"{server.url}/relative_position?{urlencode(LINK)}")
+        page.goto(f"{server.url}/relative_position?{urlencode(LINK)}&L=300&view=delta")
         wait_idle(page)
         assert_healthy(page, "relative_position", "start")
 
-        # keyboard on the sequence length slider: 300 -> 301, and the URL follows
-        thumb = slider(page, "Sequence length")
+        # keyboard on the heatmap window slider: 300 -> 301, and the URL follows
+        thumb = slider(page, "Heatmap window (positions)")
         thumb.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("L") == ["301"], timeout=90_000)
+        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("window") == ["301"], timeout=90_000)
         wait_idle(page)
-        expect(slider(page, "Sequence length")).to_have_attribute("aria-valuetext", "301")
+        expect(slider(page, "Heatmap window (positions)")).to_have_attribute("aria-valuetext", "301")
         # the log-scale theta select_slider: 500k -> the next stop, 600k
         slider(page, "rope_theta (base)").focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("theta") == ["600000"], timeout=90_000)
+        page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("rope_theta") == ["600000"], timeout=90_000)
         wait_idle(page)
         assert_healthy(page, "relative_position", "after moving sliders")
 
@@ -171,10 +170,12 @@ def test_slider_moves_url_and_values_survive_navigation(new_page, servers):
         page.wait_for_url(lambda url: urlparse(url).path == "/frequencies", timeout=90_000)
         wait_idle(page)
         assert_healthy(page, "frequencies", "after navigation")
-        for label, text in (("Sequence length", "301"), ("rope_theta (base)", "600k"), ("Head dim", "64")):
+        for label, text in (("rope_theta (base)", "600k"), ("head_dim", "64")):
             expect(slider(page, label), f"frequencies: {label}").to_have_attribute("aria-valuetext", text)
+        # the model travels; Relative position's own view and its heatmap window do not (no warning either)
         q = query_of(page)
-        assert (q.get("L"), q.get("theta"), q.get("d")) == (["301"], ["600000"], ["64"]), page.url
+        assert q == {"rope_theta": ["600000"], "head_dim": ["64"], "max_position_embeddings": ["65536"]}, page.url
+        assert page.get_by_test_id("stAlert").count() == 0
 
 
 def test_back_and_forward_restore_the_view_each_entry_links_to(new_page, servers):
@@ -188,10 +189,10 @@ def test_back_and_forward_restore_the_view_each_entry_links_to(new_page, servers
         for theta in ("12500", "15000"):
             slider(page, "rope_theta (base)").focus()
             page.keyboard.press("ArrowRight")
-            page.wait_for_url(lambda url, t=theta: query_of_url(url).get("theta") == [t], timeout=90_000)
+            page.wait_for_url(lambda url, t=theta: query_of_url(url).get("rope_theta") == [t], timeout=90_000)
             wait_idle(page)
         page.go_back()
-        page.wait_for_url(lambda url: query_of_url(url).get("theta") == ["12500"], timeout=90_000)
+        page.wait_for_url(lambda url: query_of_url(url).get("rope_theta") == ["12500"], timeout=90_000)
         wait_idle(page)
         expect(slider(page, "rope_theta (base)")).to_have_attribute("aria-valuetext", "12.5k")
         page.go_back()
@@ -201,7 +202,7 @@ def test_back_and_forward_restore_the_view_each_entry_links_to(new_page, servers
         assert not query_of(page), f"the URL was rewritten to {page.url}: Back did not reach the default view"
         assert_healthy(page, "frequencies", "after Back")
         page.go_forward()
-        page.wait_for_url(lambda url: query_of_url(url).get("theta") == ["12500"], timeout=90_000)
+        page.wait_for_url(lambda url: query_of_url(url).get("rope_theta") == ["12500"], timeout=90_000)
         wait_idle(page)
         expect(slider(page, "rope_theta (base)")).to_have_attribute("aria-valuetext", "12.5k")
 
@@ -228,7 +229,7 @@ def test_heatmap_hover_reads_out_the_exact_cell(new_page, servers):
             if theta != 10000.0:
                 slider(page, "rope_theta (base)").focus()
                 page.keyboard.press("ArrowRight")
-                page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("theta") == ["12500"],
+                page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("rope_theta") == ["12500"],
                                   timeout=90_000)
                 wait_idle(page)
             text = _hover_readout(page, *spot)
@@ -317,3 +318,23 @@ def test_a_pasted_hostile_config_gets_a_message_and_the_server_memory_stays_flat
             growth[name] = _server_kb(server, "VmHWM") - before
         assert_healthy(page, "models", "after the pastes", server)
         assert growth["hostile"] <= growth["normal"] + 16 * 1024, growth
+
+
+def test_cold_link_with_a_pasted_config_reproduces_the_model(new_page, servers):
+    """A pasted config.json travels in its link (config=): the first request to a sleeping app opens that model."""
+    from pathlib import Path
+
+    from explorer import configjson
+
+    mapping, _ = configjson.read_config_text(Path("/work/shared/reference/phi-3.5-mini-instruct.rope.json").read_text())
+    token = configjson.encode_config(mapping)
+    with servers.fresh() as server:
+        page = new_page()
+        page.goto(f"{server.url}/context_extension?preset=pasted&config={token}")
+        wait_idle(page)
+        assert_healthy(page, "context_extension", "pasted config link", server)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("pasted: phi3")
+        expect(slider(page, "head_dim")).to_have_attribute("aria-valuetext", "96")
+        assert "URL parameter" not in " ".join(page.get_by_test_id("stAlert").all_inner_texts())
+        assert query_of(page).get("config") == [token], page.url

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from rope_core import RopeConfig
+
 from apptest_utils import (assert_raster_shows, assert_unknown_view_falls_back, assert_view_shows,
-                           assert_views_switch_by_click, chart_titled, charts, values_for, view_case_fixture)
+                           assert_views_switch_by_click, chart_titled, charts, view_case_fixture)
 from explorer import charts as chart_lib
 
 CASES = {
@@ -18,6 +20,17 @@ VIEWS = {  # view → the title of its one chart
     "heads": "Every head with RoPE",
 }
 PANELS = ("with RoPE", "without RoPE")  # the head-1 chart's facets, left to right
+# what each case's link means, written out: (model, window, offset, content, seed, heads)
+EXPECTED = {
+    "defaults": (RopeConfig(), 256, 0, "random", 0, 4),
+    "heavy": (RopeConfig(head_dim=512), 8192, 100000, "random", 0, 16),
+    "small": (RopeConfig(head_dim=2, rope_theta=10.0), 2, 0, "random", 0, 1),
+    "no_mask": (RopeConfig(), 1000, 5, "ones", 0, 3),
+}
+
+
+def expected_for(query):
+    return next(EXPECTED[name] for name, q in CASES.items() if q == query)
 
 
 case = view_case_fixture("attention", CASES)
@@ -36,15 +49,13 @@ def full_views(case, view):
     pixel, hover cells value by value)."""
     import pandas as pd
 
-    from explorer import controls
     from explorer.frames import attention
 
     query, opened = case
     at = opened(view)
-    values = values_for(query)
-    cfg = controls.config_from_values(values)
-    heads, causal = int(values["heads"]), query.get("causal", "1") != "0"
-    args = (cfg, int(values["L"]), int(values["offset"]), values["content"], int(values["seed"]), heads, causal)
+    cfg, window, offset, content, seed, heads = expected_for(query)
+    causal = query.get("causal", "1") != "0"
+    args = (cfg, window, offset, content, seed, heads, causal)
     if view == "head1":
         frames = (attention.attention_view(*args, chart_lib.MAX_AXIS, True, 1)["frame"],
                   attention.attention_view(*args, chart_lib.MAX_AXIS, False, 1)["frame"])
@@ -150,18 +161,15 @@ def test_shift_by_the_offset_does_not_change_attention(case):
 def test_every_head_matches_naive_rotate_then_dot_attention(case):
     """The page's fast path (g_h(m − n) per head) against rope_core.attention_rows, which rotates every key."""
     import rope_core
-    from explorer import controls
     from explorer.frames.common import make_qk
 
     query, _ = case
-    values = values_for(query)
-    cfg = controls.config_from_values(values)
-    L, offset, heads = int(values["L"]), int(values["offset"]), int(values["heads"])
+    cfg, L, offset, content, seed, heads = expected_for(query)
     if L * cfg.head_dim * heads > 2_000_000:  # the naive reference is slow at the heavy case
         return
     causal = query.get("causal", "1") != "0"
-    x, _ = make_qk(cfg.head_dim, values["content"], int(values["seed"]))
-    w_q, w_k = rope_core.random_projections(np.random.default_rng(int(values["seed"])), heads, cfg.head_dim,
+    x, _ = make_qk(cfg.head_dim, content, seed)
+    w_q, w_k = rope_core.random_projections(np.random.default_rng(seed), heads, cfg.head_dim,
                                             cfg.head_dim)
     df = full_views(case, "heads")[0]
     positions = offset + np.arange(L, dtype=np.float64)

@@ -67,9 +67,27 @@ def test_page_wide_prose_shows_in_every_view():
 
 def test_metrics_belong_to_the_stretch_view():
     labels = {m.label for m in default_page("stretch").metric}
-    assert {"Target ÷ original", "NTK-aware base θ'", "Dynamic NTK base at target", "YaRN ramp (pairs)"} <= labels
-    for view in ("ood", "longrange", "yarnattn"):
-        assert not default_page(view).metric, view
+    assert {"NTK-aware base θ'", "Dynamic NTK base at target", "YaRN ramp (pairs)"} <= labels
+    for view in ("ood", "longrange", "yarnattn"):  # the context model's two numbers are page-wide
+        assert {m.label for m in default_page(view).metric} == {"Target ÷ original", "factor"}, view
+
+
+def test_llama_3_1_sets_both_contexts_and_says_that_factor_is_not_their_ratio():
+    """Llama-3.1-8B's config.json: original_max_position_embeddings 8192, max_position_embeddings 131072, factor 8."""
+    at = run_page("context_extension", {"preset": "llama-3.1-8b"})
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Target ÷ original"] == "× 16" and shown["factor"] == "8"
+    assert any("factor 8 is not target ÷ original context = 131,072 ÷ 8,192 = ×16" in i.value for i in at.info)
+    at.button(key="agree_target").click().run()
+    assert at.session_state["_rope_values"]["max_position_embeddings"] == 65536
+    assert {m.label: m.value for m in at.metric}["Target ÷ original"] == "× 8"
+    assert not at.info and at.query_params.get("max_position_embeddings") == "65536"
+
+
+def test_agreeing_factor_and_contexts_say_nothing():
+    at = default_page("stretch")  # 4,096 → 32,768 at factor 8
+    assert not any("disagree" in i.value for i in at.info)
 
 
 def test_summary_table_belongs_to_the_ood_view():
@@ -128,7 +146,7 @@ def test_ntk_stretch_grows_to_alpha_at_the_slowest_pair():
     _, df = chart(default_page("stretch"), "Wavelength stretch")
     ntk = by_method(df, "NTK-aware")
     assert ntk["ratio"].iloc[0] == pytest.approx(1.0)
-    assert ntk["ratio"].iloc[-1] == pytest.approx(4.0, rel=1e-12)  # α^(d/(d−2)·(d−2)/d) = α
+    assert ntk["ratio"].iloc[-1] == pytest.approx(8.0, rel=1e-12)  # α^(d/(d−2)·(d−2)/d) = α = factor
     assert np.all(np.diff(ntk["ratio"]) > 0)
 
 
@@ -138,20 +156,20 @@ def test_ood_flags_match_rope_core():
     expected = {
         "default (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
         "linear / PI": (RopeConfig(**base, rope_type="linear", factor=8.0, max_position_embeddings=32768), None),
-        "NTK-aware": (RopeConfig(**base, rope_type="ntk", factor=4.0, max_position_embeddings=4096), None),
+        "NTK-aware": (RopeConfig(**base, rope_type="ntk", factor=8.0, max_position_embeddings=32768), None),
         "dynamic NTK (at target)": (RopeConfig(**base, rope_type="dynamic", factor=8.0,
-                                               max_position_embeddings=4096), 16384),
+                                               max_position_embeddings=4096), 32768),
         "YaRN": (RopeConfig(**base, rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
                             max_position_embeddings=32768), None),
         "Llama 3": (RopeConfig(**base, rope_type="llama3", factor=8.0, original_max_position_embeddings=4096,
                                max_position_embeddings=32768), None),
     }
     for label, (cfg, seq_len) in expected.items():
-        res = rope_core.ood_angles(cfg, 4096, 16384, seq_len=seq_len)
+        res = rope_core.ood_angles(cfg, 4096, 32768, seq_len=seq_len)
         got = by_method(df, label)
         np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
         np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
-    # without scaling, 4× the training length pushes the slow pairs out; linear interpolation fixes all of them
+    # without scaling, 8× the training length pushes the slow pairs out; linear interpolation fixes all of them
     assert by_method(df, "default (original)")["ood"].sum() > 0
     assert by_method(df, "linear / PI")["ood"].sum() == 0
     train = by_method(df, "training (original RoPE)")
@@ -161,7 +179,7 @@ def test_ood_flags_match_rope_core():
 def test_decay_is_correlation_of_each_method():
     _, df = chart(default_page("longrange"), "Correlation of RoPE-encoded vectors")
     none = df[df["method"] == "default (original)"].sort_values("distance")
-    assert none["distance"].min() == 1 and none["distance"].max() == 16383
+    assert none["distance"].min() == 1 and none["distance"].max() == 32767
     assert np.all(none["distance"] == np.round(none["distance"]))
     np.testing.assert_allclose(none["correlation"], rope_core.correlation(RopeConfig(), none["distance"].to_numpy()),
                                rtol=1e-12, atol=1e-15)
@@ -218,7 +236,7 @@ def test_extremes_render_without_exception(query, view):
 
 def test_rotary_dim_two_leaves_ntk_out_with_a_message():
     at = run_page("context_extension", {"d": "2", "view": "stretch"})
-    assert "NTK-aware left out" in warnings_text(at)
+    assert "NTK-aware (static) left out" in warnings_text(at)
     _, df = chart(at, "Wavelength stretch")
     assert "NTK-aware" not in set(df["method"])
 
@@ -233,7 +251,7 @@ def test_target_not_longer_than_original_says_so():
 def test_bad_target_in_url_warns_with_the_range():
     at = run_page("context_extension", {"target": "abc"})
     text = warnings_text(at)
-    assert "target" in text and "512" in text and "4194304" in text
+    assert "`target` (= `max_position_embeddings`)" in text and "128" in text and "4194304" in text
 
 
 def test_longrope_only_with_factor_lists():

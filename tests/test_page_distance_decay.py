@@ -8,17 +8,23 @@ import pyarrow as pa
 import pytest
 
 import rope_core
+from rope_core import RopeConfig
 from apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
                            chart_titled, run_page, view_case_fixture, warnings_text)
-from explorer import controls
 from explorer.frames import decay
 
 DEFAULT = {}
-HEAVY = {"d": "512", "L": "8192", "offset": "100000", "maxdist": "1000000", "ctx": "1048576"}
-SMALL = {"d": "2", "L": "2", "theta": "10", "maxdist": "10", "ctx": "256"}
+HEAVY = {"d": "512", "L": "8192", "offset": "100000", "target": "1048576"}
+SMALL = {"d": "2", "L": "2", "theta": "10", "target": "128"}
 CASES = {"defaults": DEFAULT, "heavy": HEAVY, "small": SMALL}
-
-PAGE_DEFAULTS = {"maxdist": 4000, "ctx": 32768}
+# each case's model and target context, written out: the curves reach the target context, and Men et al.'s
+# bound is checked within it
+CONFIGS = {
+    "defaults": RopeConfig(original_max_position_embeddings=4096, max_position_embeddings=32768),
+    "heavy": RopeConfig(head_dim=512, original_max_position_embeddings=4096, max_position_embeddings=1048576),
+    "small": RopeConfig(head_dim=2, rope_theta=10.0, original_max_position_embeddings=4096,
+                        max_position_embeddings=128),
+}
 VIEWS = {  # view → the title of its one chart
     "heatmap": "over positions m, n",
     "theta": "Correlation against distance",
@@ -29,15 +35,11 @@ VIEWS = {  # view → the title of its one chart
 
 
 def config_for(query):
-    values = controls.defaults()
-    for key, raw in query.items():
-        if key in values:
-            values[key] = type(values[key])(float(raw)) if not isinstance(values[key], str) else raw
-    return controls.config_from_values(values)
+    return next(CONFIGS[name] for name, q in CASES.items() if q == query)
 
 
-def page_value(query, key):
-    return int(float(query.get(key, PAGE_DEFAULTS[key])))
+def target_of(query):
+    return config_for(query).max_position_embeddings
 
 
 def chart_frames(at, title):
@@ -68,10 +70,11 @@ def test_each_view_draws_its_one_bounded_chart(case, view):
 
 
 def page_controls_follow_the_view(at, view):
-    """The heatmap does not use the max distance: its slider is hidden there; only B(m) uses the context."""
-    sliders = [s.label for s in at.sidebar.select_slider]
-    assert any(label.startswith("Max distance") for label in sliders) == (view != "heatmap"), (view, sliders)
-    assert any(label.startswith("Context for Men") for label in sliders) == (view == "men"), (view, sliders)
+    """Only the heatmap draws a window of positions; only the random score reads q and k and the pair layout."""
+    sliders = {s.key for s in at.sidebar.slider}
+    assert ("w_window" in sliders and "w_offset" in sliders) == (view == "heatmap"), (view, sliders)
+    assert ("w_seed" in sliders) == (view == "random"), (view, sliders)
+    assert at.sidebar.radio(key="w_layout").disabled == (view != "random")
 
 
 def test_the_default_view_is_the_heatmap_and_a_click_switches_view_and_url():
@@ -102,14 +105,12 @@ def test_correlation_curves_start_at_one_and_include_the_current_theta(case):
     at = opened("theta")
     cfg = config_for(query)
     _, df = chart_titled(at, "Correlation against distance")
-    assert df["distance"].min() == 0 and df["distance"].max() == page_value(query, "maxdist")
+    assert df["distance"].min() == 0 and df["distance"].max() == target_of(query)
     for label, group in df.groupby("rope_theta"):
         assert group.loc[group["distance"] == 0, "correlation"].item() == pytest.approx(1.0, abs=1e-12)
     current = df[df["rope_theta"] == decay.CURRENT]
     assert len(current) > 0
-    L = int(query.get("L", 256))
-    offset = int(query.get("offset", 0))
-    expected = rope_core.correlation(cfg, current["distance"].to_numpy(), seq_len=offset + L)
+    expected = rope_core.correlation(cfg, current["distance"].to_numpy(), seq_len=target_of(query))
     np.testing.assert_allclose(current["correlation"], expected, rtol=0, atol=1e-12)
     assert {"1k", "10k", "500k", "1M"} <= {s.split(" ")[0] for s in df["rope_theta"]}
 
@@ -121,7 +122,7 @@ def test_roformer_bound_is_d_over_4_plus_half_at_distance_zero(case):
     _, df = chart_titled(at, "RoFormer")
     assert df.loc[df["distance"] == 0, "bound"].item() == pytest.approx(cfg.rotary_dim / 4 + 0.5, abs=1e-9)
     np.testing.assert_allclose(df["bound"], rope_core.roformer_bound(cfg, df["distance"].to_numpy(),
-                                                                      seq_len=int(query.get("offset", 0)) + int(query.get("L", 256))),
+                                                                      seq_len=target_of(query)),
                                rtol=0, atol=1e-9)
 
 
@@ -129,7 +130,7 @@ def test_men_b_and_its_first_crossing_come_from_rope_core(case):
     query, opened = case
     at = opened("men")
     cfg = config_for(query)
-    maxdist = page_value(query, "maxdist")
+    maxdist = target_of(query)
     frames = chart_frames(at, "B(m) = ")
     data = max(frames, key=len)
     np.testing.assert_allclose(data["B"], rope_core.men_b(cfg, data["m"].to_numpy()), rtol=0, atol=1e-9)
@@ -148,7 +149,7 @@ def test_smallest_theta_for_the_context(case):
     query, opened = case
     at = opened("men")
     cfg = config_for(query)
-    ctx = page_value(query, "ctx")
+    ctx = target_of(query)
     shown = metric(at, "Smallest rope_theta")
     try:
         expected = rope_core.men_min_theta(cfg.rotary_dim, ctx)
@@ -160,7 +161,7 @@ def test_smallest_theta_for_the_context(case):
 
 
 def test_one_pair_has_no_admissible_base_and_says_why():
-    at = run_page("distance_decay", {"d": "2", "ctx": "1048576", "view": "men"})
+    at = run_page("distance_decay", {"d": "2", "ctx": "1048576", "view": "men"})  # today's link form
     assert not at.exception
     assert metric(at, "Smallest rope_theta") == "none"
     assert "No base keeps B ≥ 0" in warnings_text(at)

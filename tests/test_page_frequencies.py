@@ -6,24 +6,22 @@ import numpy as np
 import pytest
 
 import rope_core
+from rope_core import RopeConfig
 
 from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
-                                 chart_titled, config_for, open_view, run_page)
+                                 chart_titled, open_view, run_page)
 
-HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
-SMALLEST = {"d": "2", "L": "2", "theta": "10"}
+HEAVY = {"d": "512", "target": "4194304", "theta": "100000000"}
+SMALLEST = {"d": "2", "target": "128", "theta": "10"}
 # view -> (title of its one chart at the defaults, the column it plots); the first view is the default
 VIEWS = {
     "freq": ("θ_i per pair", "theta"),
     "wavelength": ("Wavelength 2π/θ_i per pair", "wavelength"),
-    "turns": ("Turns each pair completes within 256 tokens", "turns"),
+    "turns": ("Turns each pair completes within 32,768 tokens", "turns"),
 }
 TITLES = {view: title for view, (title, _) in VIEWS.items()}
 METRICS = ["Pairs", "Shortest wavelength (tokens)", "Longest wavelength (tokens)",
            "Pairs turning fully in the context"]
-
-
-_config = config_for
 
 
 def _view(query, view):
@@ -46,24 +44,25 @@ def _check(query, cfg, context, label="default (no scaling)"):
 
 
 def test_defaults_match_rope_core_and_the_context_rule_is_drawn():
-    cfg = _config({})
-    _check({}, cfg, 256)
+    cfg = RopeConfig()  # the lengths do not change unscaled frequencies: the context is the target, 32,768
+    _check({}, cfg, 32768)
     _, df = chart_titled(_view({}, "turns"), "Turns each pair completes")
     assert set(df["frequencies"]) == {"default (no scaling)"}
-    assert df["turns"].iloc[0] == pytest.approx(256 / (2 * np.pi))  # θ_0 = 1
-    assert df["full_turn"].sum() == rope_core.spectrum_summary(cfg, 256)["full_turns"]
+    assert df["turns"].iloc[0] == pytest.approx(32768 / (2 * np.pi))  # θ_0 = 1
+    assert df["full_turn"].sum() == rope_core.spectrum_summary(cfg, 32768)["full_turns"]
     spec, _ = chart_titled(_view({}, "wavelength"), "Wavelength 2π/θ_i per pair")
     assert len(spec["layer"]) == 2  # the line and the context rule
 
 
 def test_scaling_overlays_original_and_scaled_frequencies():
     query = {"scaling": "yarn", "factor": "8"}
-    cfg = _config(query)
-    _check(query, cfg, 256, label="scaled: YaRN")
-    _check(query, cfg.__class__(head_dim=128), 256)
+    cfg = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                     max_position_embeddings=32768)
+    _check(query, cfg, 32768, label="scaled: yarn")
+    _check(query, RopeConfig(head_dim=128), 32768)
     _, df = chart_titled(_view(query, "freq"), "θ_i per pair")
     orig = df[df["frequencies"] == "default (no scaling)"].sort_values("pair")["theta"].to_numpy()
-    scaled = df[df["frequencies"] == "scaled: YaRN"].sort_values("pair")["theta"].to_numpy()
+    scaled = df[df["frequencies"] == "scaled: yarn"].sort_values("pair")["theta"].to_numpy()
     assert scaled[0] == orig[0]  # fast pairs are kept
     assert scaled[-1] == pytest.approx(orig[-1] / 8)  # slow pairs are interpolated by the factor
     spec, _ = chart_titled(_view(query, "wavelength"), "Wavelength 2π/θ_i per pair")
@@ -71,32 +70,34 @@ def test_scaling_overlays_original_and_scaled_frequencies():
 
 
 def test_dynamic_ntk_changes_frequencies_only_beyond_the_original_context():
-    inside = run_page("frequencies", {"scaling": "dynamic", "orig": "4096"})
+    inside = run_page("frequencies", {"scaling": "dynamic", "orig": "4096", "target": "4096"})
     _, df = chart_titled(inside, "θ_i per pair")
     a = df.pivot(index="pair", columns="frequencies", values="theta")
     np.testing.assert_allclose(a.iloc[:, 0], a.iloc[:, 1], rtol=1e-15)
-    query = {"scaling": "dynamic", "orig": "256", "L": "8192"}
-    _check(query, _config(query), 8192, label="scaled: dynamic NTK")
+    query = {"scaling": "dynamic", "orig": "256", "target": "8192"}
+    # transformers reads dynamic NTK's trained context from max_position_embeddings; it runs at the target
+    _check(query, RopeConfig(rope_type="dynamic", factor=8.0, max_position_embeddings=256), 8192,
+           label="scaled: dynamic")
     _, df = chart_titled(_view(query, "freq"), "θ_i per pair")
     b = df.pivot(index="pair", columns="frequencies", values="theta")
-    assert b["scaled: dynamic NTK"].iloc[-1] < b["default (no scaling)"].iloc[-1]
+    assert b["scaled: dynamic"].iloc[-1] < b["default (no scaling)"].iloc[-1]
 
 
 def test_heaviest_settings():
-    cfg = _config(HEAVY)
+    cfg = RopeConfig(head_dim=512, rope_theta=1e8)
     assert cfg.n_pairs == 256
-    _check(HEAVY, cfg, 108192)
+    _check(HEAVY, cfg, 4194304)
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_heaviest_settings_stay_bounded_in_every_view(view):
-    titles = {**TITLES, "turns": "Turns each pair completes within 108,192 tokens"}
+    titles = {**TITLES, "turns": "Turns each pair completes within 4,194,304 tokens"}
     assert_view_shows(_view(HEAVY, view), view, titles[view], exact=True)  # at most MAX_ROWS = 20,000 rows
 
 
 def test_smallest_settings_single_pair_theta_one():
-    cfg = _config(SMALLEST)
-    _check(SMALLEST, cfg, 2)
+    cfg = RopeConfig(head_dim=2, rope_theta=10.0)
+    _check(SMALLEST, cfg, 128)
     _, df = chart_titled(_view(SMALLEST, "wavelength"), "Wavelength 2π/θ_i per pair")
     assert len(df) == 1 and df["wavelength"].iloc[0] == pytest.approx(2 * np.pi)
     # one pair: the shortest and the longest wavelength are one number, written one way
@@ -116,10 +117,10 @@ def test_each_view_draws_exactly_its_one_chart(view):
 
 def test_clicking_the_view_picker_switches_the_chart_and_the_url():
     def other_settings_carry_over(at, view):
-        assert at.query_params["L"] == "1024", dict(at.query_params)
+        assert at.query_params["max_position_embeddings"] == "1024", dict(at.query_params)
 
     titles = {**TITLES, "turns": "Turns each pair completes within 1k tokens"}
-    assert_views_switch_by_click("frequencies", titles, {"L": "1024"}, clicks=["turns", "wavelength", "freq"],
+    assert_views_switch_by_click("frequencies", titles, {"target": "1024"}, clicks=["turns", "wavelength", "freq"],
                                  exact=True, also=other_settings_carry_over)
 
 

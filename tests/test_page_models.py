@@ -57,7 +57,8 @@ def keep_pasted_preset(at):
     st.session_state, which is empty outside a script run, so AppTest cannot map the value "pasted" to
     its label "pasted: <name>". Selecting the label itself sends the same option back."""
     sel = at.sidebar.selectbox(key="w_preset")
-    sel.set_value(f"pasted: {at.session_state['_rope_pasted']['name']}")
+    if not sel.disabled:  # disabled on the Models page, which lists every preset
+        sel.set_value(f"pasted: {at.session_state['_rope_pasted']['name']}")
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,7 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
     pasted = at.session_state["_rope_pasted"]
     assert pasted["name"] == "mytest" and pasted["config"] == rope_core.RopeConfig.from_hf_config(raw)
     values = at.session_state["_rope_values"]
-    assert values["preset"] == "pasted" and values["theta"] == 123456.0 and values["scaling"] == "llama3"
+    assert values["preset"] == "pasted" and values["rope_theta"] == 123456.0 and values["rope_type"] == "llama3"
     # what was understood: the parsed config as a config.json fragment
     fragments = [json.loads(c.value) for c in at.code if c.language == "json"]
     assert len(fragments) == 2  # transformers' v4 and v5 forms, each reading back to the pasted config
@@ -156,10 +157,10 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
     assert any(np.allclose(g.sort_values("pair")["theta"], expected, rtol=1e-12)
                for _, g in df.groupby("frequencies")), "Frequencies must use the pasted rope_theta"
     assert at.session_state["_rope_values"]["preset"] == "pasted"
-    assert not at.sidebar.code, "the share box's content is sent only while it is open"
+    assert not at.code, "the share box's content is sent only while it is open"
     at.session_state[sidebar.SHARE_KEY] = True
     at.run()
-    assert any("123456" in c.value for c in at.sidebar.code), "the sidebar's config.json fragment"
+    assert any("123456" in c.value for c in at.main.code), "the share box's config.json fragment"
 
 
 def test_config_outside_the_sidebar_ranges_is_accepted_with_a_note():
@@ -179,11 +180,11 @@ def test_head_dim_beyond_the_apps_limit_is_refused_naming_the_range():
 
 def test_repasting_the_same_text_does_not_override_later_sidebar_edits():
     at = paste(run_page("models"), json.dumps(LLAMA31))
-    assert at.session_state["_rope_values"]["theta"] == 500000.0
-    at.session_state["_rope_values"]["theta"] = 10000.0
+    assert at.session_state["_rope_values"]["rope_theta"] == 500000.0
+    at.session_state["_rope_values"]["rope_theta"] = 10000.0
     keep_pasted_preset(at)
     at.run()
-    assert at.session_state["_rope_values"]["theta"] == 10000.0
+    assert at.session_state["_rope_values"]["rope_theta"] == 10000.0
 
 
 def test_parsed_name_is_sanitised():

@@ -4,20 +4,19 @@ import numpy as np
 import pytest
 
 import rope_core
+from rope_core import RopeConfig
 
 from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
-                                 chart_titled, config_for, open_view, run_page)
+                                 chart_titled, open_view, run_page)
 
-HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
-SMALLEST = {"d": "2", "L": "2", "theta": "10"}
+HEAVY = {"d": "512", "target": "4194304", "theta": "100000000"}
+SMALLEST = {"d": "2", "theta": "10"}
+MILLION = {"maxpos": "1000000"}  # today's link form of the largest position: now the target context
 VIEWS = {  # view → the title of its one chart
     "angleerr": "Error of the angle m·θ_i against float64",
     "cossin": "Resulting error of cos/sin",
     "perpair": "Angle error per pair at position",
 }
-
-
-_config = config_for
 
 
 def _opened(view: str, **query):
@@ -49,10 +48,18 @@ def test_an_unknown_view_in_the_url_warns_and_shows_the_default():
     assert_unknown_view_falls_back("precision", VIEWS)
 
 
-def test_defaults_all_dtypes_to_one_million():
+def test_defaults_reach_the_target_context():
     at = run_page("precision")
     assert not at.exception
-    cfg = _config({})
+    df = _curves(at, RopeConfig(), 32768)
+    assert df["position"].max() == 32768
+
+
+def test_all_dtypes_to_one_million():
+    at = run_page("precision", MILLION)
+    assert not at.exception
+    assert at.session_state["_rope_values"]["max_position_embeddings"] == 1_000_000
+    cfg = RopeConfig()
     df = _curves(at, cfg, 1_000_000)
     assert set(df["dtype"]) == {"bfloat16", "float16", "float32"}
     assert df["position"].max() == 1_000_000
@@ -67,8 +74,8 @@ def test_defaults_all_dtypes_to_one_million():
 
 
 def test_defaults_rotated_pair_error_is_the_worst_chord():
-    cfg = _config({})
-    _, rot = chart_titled(_opened("cossin"), "Resulting error of cos/sin")
+    cfg = RopeConfig()
+    _, rot = chart_titled(_opened("cossin", **MILLION), "Resulting error of cos/sin")
     np.testing.assert_allclose(rot["rotation_error"],
                                2 * np.abs(np.sin(rot["rotation_worst_pair_angle_error_rad"] / 2)), rtol=1e-12)
     for dt, rows in rot.groupby("dtype"):  # the worst pair's chord is the largest over all pairs
@@ -78,8 +85,8 @@ def test_defaults_rotated_pair_error_is_the_worst_chord():
 
 
 def test_defaults_angle_error_per_pair_at_one_million():
-    cfg = _config({})
-    _, pairs = chart_titled(_opened("perpair"), "Angle error per pair at position 1,000,000")
+    cfg = RopeConfig()
+    _, pairs = chart_titled(_opened("perpair", **MILLION), "Angle error per pair at position 1,000,000")
     rows = pairs[pairs["dtype"] == "float32"].sort_values("pair")
     want = rope_core.angle_error(cfg, [1e6], "float32")[0]
     np.testing.assert_array_equal(rows["angle_error_rad"], want[want > 0])
@@ -87,9 +94,9 @@ def test_defaults_angle_error_per_pair_at_one_million():
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
 def test_one_dtype_at_the_smallest_max_position(dtype):
-    at = run_page("precision", {"dtype": dtype, "maxpos": "100"})
+    at = run_page("precision", {"dtype": dtype, "target": "128"})
     assert not at.exception
-    df = _curves(at, _config({}), 100)
+    df = _curves(at, RopeConfig(), 128)
     assert set(df["dtype"]) == {dtype}
 
 
@@ -98,23 +105,23 @@ def test_heaviest_settings(view):
     at = _opened(view, **HEAVY)
     assert_view_shows(at, view, VIEWS[view])  # at most MAX_ROWS = 20,000 rows
     if view == "angleerr":
-        df = _curves(at, _config(HEAVY), 1_000_000)
+        df = _curves(at, RopeConfig(head_dim=512, rope_theta=1e8), 4194304)
         assert len(df) > 300
 
 
 def test_smallest_settings_single_pair_theta_one_is_exact_at_small_positions():
-    at = run_page("precision", {**SMALLEST, "maxpos": "100"})
+    at = run_page("precision", {**SMALLEST, "target": "128"})
     assert not at.exception
-    # θ_0 = 1 and positions ≤ 100 are exact in every dtype: no error to draw
+    # θ_0 = 1 and positions ≤ 128 are exact in every dtype: no error to draw
     assert any("exactly 0" in i.value for i in at.info)
-    at = run_page("precision", SMALLEST)
-    df = _curves(at, _config(SMALLEST), 1_000_000)
+    at = run_page("precision", {**SMALLEST, **MILLION})
+    df = _curves(at, RopeConfig(head_dim=2, rope_theta=10.0), 1_000_000)
     assert df[df["dtype"] == "bfloat16"]["position"].min() > 256  # bfloat16 holds integers up to 256
 
 
 @pytest.mark.parametrize("view", ["cossin", "perpair"])
 def test_the_other_views_say_why_their_chart_is_empty_too(view):
-    at = _opened(view, **SMALLEST, maxpos="100")
+    at = _opened(view, **SMALLEST, target="128")
     chart_titled(at, VIEWS[view])
     assert any("exactly 0" in i.value for i in at.info)
     assert not any("exactly 0" in i.value for i in _opened(view).info)  # rounding at the defaults: no note

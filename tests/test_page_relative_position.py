@@ -4,14 +4,22 @@ import numpy as np
 import pytest
 
 import rope_core
+from rope_core import RopeConfig
 from apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
-                           chart_titled, config_for, values_for, view_case_fixture)
+                           chart_titled, view_case_fixture)
 from explorer.frames.common import make_qk
 
 CASES = {
     "defaults": {},
     "heavy": {"d": "512", "L": "8192", "offset": "100000"},
     "yarn_interleaved": {"layout": "interleaved", "scaling": "yarn", "factor": "64", "theta": "10", "offset": "300"},
+}
+# each case's model, written out (the default contexts: original 4,096, target 32,768)
+CONFIGS = {
+    "defaults": RopeConfig(),
+    "heavy": RopeConfig(head_dim=512),
+    "yarn_interleaved": RopeConfig(layout="interleaved", rope_type="yarn", factor=64.0, rope_theta=10.0,
+                                   original_max_position_embeddings=4096, max_position_embeddings=32768),
 }
 VIEWS = {  # view → the title of its one chart
     "matrix": "⟨RoPE(q, m), RoPE(k, n)⟩",
@@ -57,10 +65,10 @@ def test_the_score_against_distance_is_the_naive_score_and_the_matrix_diagonal(c
     deltas = line["m_minus_n"].to_numpy()
     assert deltas.min() == -(L - 1) and deltas.max() <= L - 1 and np.all(np.diff(deltas) > 0)
     # rotate q at n + Δ and k at n, then the dot product: the naive way, at positions of the page's range
-    values = values_for(query)
-    q, k = make_qk(config_for(query).head_dim, values["content"], int(values["seed"]))
+    cfg = next(CONFIGS[name] for name, q in CASES.items() if q == query)
+    q, k = make_qk(cfg.head_dim, "random", 0)
     n = offset + L - 1
-    naive = rope_core.scores_absolute(q, k, config_for(query), n + deltas, [n], seq_len=offset + L)[:, 0]
+    naive = rope_core.scores_absolute(q, k, cfg, n + deltas, [n], seq_len=offset + L)[:, 0]
     scale = max(1.0, np.abs(naive).max())
     np.testing.assert_allclose(line["score"].to_numpy(), naive, rtol=0, atol=1e-9 * scale)
     # where the two views sample the same m − n, the line is the matrix's (constant) diagonal

@@ -6,7 +6,8 @@ import pytest
 import rope_core
 from apptest_utils import (assert_one_chart, assert_unknown_view_falls_back, assert_view_shows,
                            assert_views_switch_by_click, chart_titled, raster_of, run_page, view_case_fixture)
-from explorer import controls, raster
+from explorer import raster
+from rope_core import RopeConfig
 from explorer.frames.common import make_qk
 
 CASES = {
@@ -24,12 +25,13 @@ VIEWS = {  # view → the title of its one chart
 TERMS = ("content · content", "content · position", "position · content", "position · position")
 
 
+# each case's model, written out
+CONFIGS = {"defaults": RopeConfig(), "heavy": RopeConfig(head_dim=512), "small": RopeConfig(head_dim=2, rope_theta=10.0),
+           "ones_interleaved": RopeConfig(layout="interleaved")}
+
+
 def config_for(query):
-    values = controls.defaults()
-    for key, raw in query.items():
-        if key in values:
-            values[key] = raw if isinstance(values[key], str) else type(values[key])(float(raw))
-    return controls.config_from_values(values)
+    return next(CONFIGS[name] for name, q in CASES.items() if q == query)
 
 
 def spread_per_diagonal(df, column):

@@ -7,19 +7,22 @@ import rope_core
 from rope_core import RopeConfig
 
 from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
-                                 chart_titled, config_for, open_view, run_page, warnings_text)
+                                 chart_titled, open_view, run_page, warnings_text)
 from explorer.frames.common import make_qk
 
-HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
-SMALLEST = {"d": "2", "L": "2", "theta": "10"}
+HEAVY = {"d": "512", "target": "4194304", "theta": "100000000"}
+SMALLEST = {"d": "2", "target": "128", "theta": "10"}
+# the configs these links describe, written out (the default model: original context 4,096, target 32,768)
+HEAVY_CONFIG = RopeConfig(head_dim=512, rope_theta=1e8, original_max_position_embeddings=4096,
+                          max_position_embeddings=4194304)
+SMALLEST_CONFIG = RopeConfig(head_dim=2, rope_theta=10.0, original_max_position_embeddings=4096,
+                             max_position_embeddings=128)
+DEFAULT_CONFIG = RopeConfig(original_max_position_embeddings=4096, max_position_embeddings=32768)
 # view -> the title of its one chart (the first view is the default)
-VIEWS = {"plane": "Pair 0 of RoPE(q, p) for p = 0..3", "speeds": "Pairs 0, 32, 63 at positions 0..3",
+VIEWS = {"plane": "Pair 8 of RoPE(q, p) for p = 0..3", "speeds": "Pairs 0, 32, 63 at positions 0..3",
          "angle": "Angle m·θ_i against position"}
 METRICS = ["θ_i (rad/token)", "Wavelength 2π/θ_i (tokens)", "Angle m·θ_i (rad)", "Turns m·θ_i / 2π",
            "Length of the hand"]
-
-
-_config = config_for
 
 
 def _check_plane(df, cfg, pair, m, content="random", seed=0, af=1.0):
@@ -48,13 +51,16 @@ def _check_plane(df, cfg, pair, m, content="random", seed=0, af=1.0):
     assert dots.min() == 0 and dots.max() == m and len(dots) <= 49
 
 
-def test_defaults_draw_pair_0_on_its_circle_turned_by_m_theta():
+def test_defaults_draw_pair_8_on_its_circle_turned_by_m_theta():
     at = run_page("rotation")
     assert not at.exception
-    cfg = RopeConfig()
-    _, df = chart_titled(at, "Pair 0 of RoPE(q, p)")
-    _check_plane(df, cfg, 0, 3)
-    assert np.allclose(df[df["kind"] == "vector"]["angle_rad"], [0.0, 3.0])  # θ_0 = 1 rad/token
+    _, df = chart_titled(at, "Pair 8 of RoPE(q, p)")
+    _check_plane(df, DEFAULT_CONFIG, 8, 3)
+    # θ_8 = 10000^(−16/128): the default pair moves with rope_theta (pair 0 turns at 1 rad/token for every base)
+    assert np.allclose(df[df["kind"] == "vector"]["angle_rad"], [0.0, 3 * 10000 ** (-16 / 128)], rtol=1e-12)
+    other = run_page("rotation", {"theta": "500000"})
+    _, moved = chart_titled(other, "Pair 8 of RoPE(q, p)")
+    assert np.allclose(moved[moved["kind"] == "vector"]["angle_rad"], [0.0, 3 * 500000 ** (-16 / 128)], rtol=1e-12)
 
 
 def test_small_multiples_show_fast_middle_slow_pairs_each_on_its_own_circle():
@@ -76,34 +82,34 @@ def test_last_pair_and_last_position_at_default_context():
 
 
 def test_out_of_range_pair_and_position_are_clamped_with_a_warning():
-    at = run_page("rotation", {"pair": "64", "m": "256"})
+    at = run_page("rotation", {"pair": "64", "m": "32768"})
     assert not at.exception
     text = warnings_text(at)
     assert "`pair`" in text and "`m`" in text
     _, df = chart_titled(at, "Pair 63 of RoPE(q, p)")
-    _check_plane(df, RopeConfig(), 63, 255)
+    _check_plane(df, DEFAULT_CONFIG, 63, 32767)
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_heaviest_settings_stay_bounded_in_every_view(view):
-    titles = {"plane": "Pair 255 of RoPE(q, p) for p = 0..108191", "speeds": "Pairs 0, 128, 255 at positions 0..108191",
-              "angle": VIEWS["angle"]}
-    at = open_view("rotation", view, {**HEAVY, "pair": "255", "m": "108191"})
+    titles = {"plane": "Pair 255 of RoPE(q, p) for p = 0..4194303",
+              "speeds": "Pairs 0, 128, 255 at positions 0..4194303", "angle": VIEWS["angle"]}
+    at = open_view("rotation", view, {**HEAVY, "pair": "255", "m": "4194303"})
     assert_view_shows(at, view, titles[view], exact=True)  # at most MAX_ROWS = 20,000 rows
 
 
 def test_heaviest_settings_plane_is_exact():
-    at = run_page("rotation", {**HEAVY, "pair": "255", "m": "108191"})
+    at = run_page("rotation", {**HEAVY, "pair": "255", "m": "4194303"})
     assert not at.exception
     _, df = chart_titled(at, "Pair 255 of RoPE(q, p)")
-    _check_plane(df, _config(HEAVY), 255, 108191)
+    _check_plane(df, HEAVY_CONFIG, 255, 4194303)
 
 
 def test_heaviest_settings_angle_curves_are_exact():
-    at = open_view("rotation", "angle", {**HEAVY, "pair": "255", "m": "108191"})
-    cfg = _config(HEAVY)
+    at = open_view("rotation", "angle", {**HEAVY, "pair": "255", "m": "4194303"})
+    cfg = HEAVY_CONFIG
     _, curves = chart_titled(at, "Angle m·θ_i against position")
-    assert curves["position"].max() <= 108191 and curves.groupby("pair").size().max() <= 1000
+    assert curves["position"].max() <= 4194303 and curves.groupby("pair").size().max() <= 1000
     for pair in (0, 128, 255):
         rows = curves[curves["pair"].str.startswith(f"pair {pair} ")]
         np.testing.assert_allclose(rows["angle_rad"], rope_core.angles(cfg, rows["position"])[:, pair], rtol=1e-12)
@@ -112,7 +118,7 @@ def test_heaviest_settings_angle_curves_are_exact():
 def test_smallest_settings_one_pair_positions_0_and_1():
     at = run_page("rotation", {**SMALLEST, "m": "1"})
     assert not at.exception
-    cfg = _config(SMALLEST)
+    cfg = SMALLEST_CONFIG
     assert cfg.n_pairs == 1
     _, df = chart_titled(at, "Pair 0 of RoPE(q, p)")
     _check_plane(df, cfg, 0, 1)
@@ -126,8 +132,9 @@ def test_yarn_radius_includes_the_attention_factor():
     query = {"scaling": "yarn", "factor": "16", "pair": "10", "m": "50"}
     at = run_page("rotation", query)
     assert not at.exception
-    cfg = _config(query)
-    af = rope_core.attention_factor(cfg, 256)
+    cfg = RopeConfig(rope_type="yarn", factor=16.0, original_max_position_embeddings=4096,
+                     max_position_embeddings=32768)
+    af = rope_core.attention_factor(cfg, 32768)
     assert af == pytest.approx(0.1 * np.log(16) + 1)
     _, df = chart_titled(at, "Pair 10 of RoPE(q, p)")
     _check_plane(df, cfg, 10, 50, af=af)
@@ -138,13 +145,13 @@ def test_interleaved_layout_and_ones_content_use_features_2i_2i_plus_1():
     at = run_page("rotation", query)
     assert not at.exception
     _, df = chart_titled(at, "Pair 5 of RoPE(q, p)")
-    _check_plane(df, _config(query), 5, 7, content="ones")
+    _check_plane(df, RopeConfig(layout="interleaved"), 5, 7, content="ones")
     ring = df[df["kind"] == "ring"]
     np.testing.assert_allclose(np.hypot(ring["x"], ring["y"]), np.sqrt(2), rtol=1e-12)
 
 
 def test_angle_chart_unwrapped_is_m_theta_and_wrapped_is_measured_mod_2pi():
-    at = run_page("rotation", {"pair": "5", "view": "angle"})
+    at = run_page("rotation", {"pair": "5", "view": "angle", "target": "256"})
     assert not at.exception
     cfg = RopeConfig()
     _, curves = chart_titled(at, "Angle m·θ_i against position")

@@ -5,14 +5,16 @@ import pandas as pd
 import pytest
 
 import rope_core
+from rope_core import RopeConfig
 
-from tests.apptest_utils import assert_raster_shows, chart_titled, config_for, raster_of, run_page, warnings_text
+from tests.apptest_utils import assert_raster_shows, chart_titled, raster_of, run_page, warnings_text
 
-HEAVY = {"d": "512", "L": "8192", "offset": "100000", "theta": "100000000"}
-SMALLEST = {"d": "2", "L": "2", "theta": "10"}
-
-
-_config = config_for
+HEAVY = {"d": "512", "target": "4194304", "theta": "100000000"}
+SMALLEST = {"d": "2", "target": "128", "theta": "10"}
+# the models these links describe, written out (R(m) does not depend on the contexts of an unscaled model)
+DEFAULT_CONFIG = RopeConfig()
+HEAVY_CONFIG = RopeConfig(head_dim=512, rope_theta=1e8)
+SMALLEST_CONFIG = RopeConfig(head_dim=2, rope_theta=10.0)
 
 
 def _heatmap(at, cfg, m):
@@ -41,7 +43,7 @@ def _table(at):
 def test_defaults_full_matrix_and_identities_hold_to_float64_rounding():
     at = run_page("rotation_matrix")
     assert not at.exception
-    cfg = _config({})
+    cfg = DEFAULT_CONFIG
     df = _heatmap(at, cfg, 3)
     assert len(df) == 128 * 128
     # block structure of the half layout: nonzero only on the diagonal and at distance d/2
@@ -60,7 +62,7 @@ def test_defaults_full_matrix_and_identities_hold_to_float64_rounding():
 def test_position_zero_gives_the_identity_exactly():
     at = run_page("rotation_matrix", {"m": "0", "n": "0"})
     assert not at.exception
-    df = _heatmap(at, _config({}), 0)
+    df = _heatmap(at, DEFAULT_CONFIG, 0)
     assert ((df["row"] == df["col"]) == (df["value"] == 1.0)).all()
     table = _table(at)
     for identity in ("RᵀR = I", "det R = 1", "R(m)R(n) = R(m+n)", "R(m)R(−m) = I", "‖R x‖ = ‖x‖"):
@@ -68,10 +70,10 @@ def test_position_zero_gives_the_identity_exactly():
 
 
 def test_heaviest_settings_show_a_window_and_errors_grow_only_with_rounding_of_the_angle():
-    m = n = 108191
+    m = n = 4194303
     at = run_page("rotation_matrix", {**HEAVY, "m": str(m), "n": str(n)})
     assert not at.exception
-    cfg = _config(HEAVY)
+    cfg = HEAVY_CONFIG
     df = _heatmap(at, cfg, m)
     assert len(df) == 140 * 140
     assert set(df["row"]) == set(range(70)) | set(range(256, 326))  # pairs 0..69, both halves
@@ -85,7 +87,7 @@ def test_window_control_at_its_last_pair_interleaved():
     query = {**HEAVY, "layout": "interleaved", "win": "186"}
     at = run_page("rotation_matrix", query)
     assert not at.exception
-    df = _heatmap(at, _config(query), 3)
+    df = _heatmap(at, RopeConfig(head_dim=512, rope_theta=1e8, layout="interleaved"), 3)
     assert set(df["row"]) == set(range(372, 512))  # pairs 186..255 are features 2i, 2i+1
     over = run_page("rotation_matrix", {**query, "win": "187"})
     assert "`win`" in warnings_text(over)
@@ -94,7 +96,7 @@ def test_window_control_at_its_last_pair_interleaved():
 def test_smallest_settings_two_by_two_rotation():
     at = run_page("rotation_matrix", {**SMALLEST, "m": "1", "n": "1"})
     assert not at.exception
-    df = _heatmap(at, _config(SMALLEST), 1).set_index(["row", "col"])["value"]
+    df = _heatmap(at, SMALLEST_CONFIG, 1).set_index(["row", "col"])["value"]
     assert df[(0, 0)] == pytest.approx(np.cos(1.0)) and df[(1, 1)] == pytest.approx(np.cos(1.0))
     assert df[(0, 1)] == pytest.approx(-np.sin(1.0)) and df[(1, 0)] == pytest.approx(np.sin(1.0))
     assert (_table(at)["float64 error"] < 1e-12).all()

@@ -32,7 +32,6 @@ from tests.apptest_utils import (
     PAGE_SPECS,
     chart_payloads,
     charts,
-    config_for,
     exceptions,
     open_url,
     page_file,
@@ -44,10 +43,21 @@ from tests.apptest_utils import (
 PAGE_IDS = [p.url_path for p in PAGES]
 CHARTLESS = {"home"}  # Home is text, metrics and links (issue 3, page 1)
 CHARTLESS_VIEWS = {("context_extension", "plan")}  # the planner: a table and config blocks
-# The q/k inputs each page reads (explorer.controls.INPUT_KEYS): shown there and nowhere else
-PAGE_INPUTS = {**{p: {"content", "seed"} for p in ("rotation", "relative_position", "distance_decay",
-                                                    "rotation_matrix", "rope_vs_sinusoidal")},
-               "attention": {"content", "seed", "heads"}}
+# The optional inputs each page reads (explorer.controls.OPTIONAL_KEYS: heatmap window and offset, q and k, heads):
+# shown there and nowhere else. Distance decay's depend on the view.
+HEATMAP_INPUTS = {"window", "offset", "content", "seed"}
+PAGE_INPUTS = {"rotation": {"content", "seed"}, "rotation_matrix": {"content", "seed"},
+               "relative_position": HEATMAP_INPUTS, "rope_vs_sinusoidal": HEATMAP_INPUTS,
+               "attention": HEATMAP_INPUTS | {"heads"}}
+DECAY_INPUTS = {"heatmap": {"window", "offset"}, "random": {"content", "seed"}}
+MODEL_SLIDERS = {"w_head_dim", "w_partial_rotary_factor", "w_rope_theta", "w_original_max_position_embeddings",
+                 "w_max_position_embeddings"}
+
+
+def expected_inputs(at, page_id: str) -> set[str]:
+    if page_id == "distance_decay":
+        return DECAY_INPUTS.get(at.session_state["_rope_values"].get("view", "heatmap"), set())
+    return PAGE_INPUTS.get(page_id, set())
 SHARED = controls.SHARED
 SPEC = {s.key: s for s in SHARED}
 NUMERIC = ("int", "float", "grid")
@@ -79,10 +89,10 @@ def check(at, page_id: str, where: str = "") -> None:
     assert sorted(i.get("page_name", "") for i in registered if "url_pathname" in i) == sorted(
         p.title for p in PAGES), f"{label}: st.navigation did not register the app's pages"
     keys = {w.key for w in [*at.sidebar.slider, *at.sidebar.select_slider]}
-    assert {"w_d", "w_prf", "w_theta", "w_L", "w_offset"} <= keys, f"{label}: the shared sidebar is missing: {keys}"
-    inputs = {k for k in controls.INPUT_KEYS if f"w_{k}" in {w.key for w in [*at.sidebar.slider, *at.sidebar.radio]}}
-    assert inputs == PAGE_INPUTS.get(page_id, set()), f"{label}: sidebar inputs {inputs}, the page reads " \
-                                                      f"{PAGE_INPUTS.get(page_id, set())}"
+    assert MODEL_SLIDERS <= keys, f"{label}: the shared sidebar is missing: {keys}"
+    inputs = {k for k in controls.OPTIONAL_KEYS if f"w_{k}" in {w.key for w in [*at.sidebar.slider, *at.sidebar.radio]}}
+    assert inputs == expected_inputs(at, page_id), f"{label}: sidebar inputs {inputs}, the page reads " \
+                                                   f"{expected_inputs(at, page_id)}"
     payloads = chart_payloads(at)
     chartless = page_id in CHARTLESS or (page_id, at.query_params.get("view")) in CHARTLESS_VIEWS
     if chartless:
@@ -132,7 +142,7 @@ def shared_cases(page_id: str) -> list[tuple[str, dict]]:
     """Both ends of every shared control, one at a time; every choice; every method with its parameters."""
     cases: list[tuple[str, dict]] = []
     for s in SHARED[1:]:
-        if s.show_if is not None or s.key == "scaling":
+        if s.show_if is not None or s.key == "rope_type":
             continue  # the scaling method and its parameters: below
         if s.kind in NUMERIC:
             lo, hi = ends(s, DEFAULTS)
@@ -141,13 +151,13 @@ def shared_cases(page_id: str) -> list[tuple[str, dict]]:
             cases += [(f"{s.key}={o}", {s.key: o}) for o in s.options if o != s.default]
         elif s.kind == "bool":
             cases.append((f"{s.key}={_q(s, not s.default)}", {s.key: _q(s, not s.default)}))
-    for method in controls.METHODS[1:]:  # each method, with all of its parameters at their low / high ends
-        own = [s for s in SHARED if s.show_if is not None and s.show_if({"scaling": method})]
+    for method in controls.ROPE_TYPES[1:]:  # each method, with all of its parameters at their low / high ends
+        own = [s for s in SHARED if s.show_if is not None and s.show_if({"rope_type": method})]
         for end in (0, 1):
-            case = {"scaling": method}
+            case = {"rope_type": method}
             for s in own:
                 case[s.key] = _q(s, bool(end)) if s.kind == "bool" else _q(s, ends(s, DEFAULTS)[end])
-            cases.append((f"scaling={method},params-{'lo' if end == 0 else 'hi'}", case))
+            cases.append((f"rope_type={method},params-{'lo' if end == 0 else 'hi'}", case))
     cases += [(f"preset={slug}", {"preset": slug}) for slug in controls.preset_slugs()]
     return cases
 
@@ -157,7 +167,7 @@ URL_CASES = [(page_id, cid, case) for page_id in PAGE_IDS for cid, case in share
 
 def extreme_case(page_id: str, end: int) -> dict:
     """Every numeric control (shared and page-specific) at one end at once; the heaviest one uses YaRN."""
-    case = {"scaling": "yarn" if end else "none"}
+    case = {"rope_type": "yarn" if end else "default"}
     values = dict(DEFAULTS)
     for s in (*SHARED[1:], *page_specs(page_id)):
         if s.kind in NUMERIC:
@@ -181,13 +191,14 @@ def test_through_entrypoint(page_id):
 
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_through_own_url(page_id):
-    at = open_url(page_id, {"theta": "500000", "d": "64", "L": "300"})
+    """Today's short link names still open the view; the link is rewritten in the config.json names."""
+    at = open_url(page_id, {"theta": "500000", "d": "64", "target": "65536"})
     check(at, page_id, "own URL")
     assert not at.warning, [w.value for w in at.warning]
-    assert at.sidebar.slider(key="w_d").value == 64
-    assert at.sidebar.slider(key="w_L").value == 300
-    assert at.sidebar.select_slider(key="w_theta").value == 500000.0
-    assert {k: at.query_params.get(k) for k in ("theta", "d", "L")} == {"theta": "500000", "d": "64", "L": "300"}
+    assert at.sidebar.slider(key="w_head_dim").value == 64
+    assert at.sidebar.select_slider(key="w_max_position_embeddings").value == 65536
+    assert at.sidebar.select_slider(key="w_rope_theta").value == 500000.0
+    assert dict(at.query_params) == {"rope_theta": "500000", "head_dim": "64", "max_position_embeddings": "65536"}
 
 
 # ------------------------------------------------------------------------------------------------- extremes
@@ -239,12 +250,13 @@ def test_every_view_with_all_controls_at_one_end(page_id, end):
 
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_every_slider_widget_at_both_ends(page_id):
-    """Every slider and select_slider in the sidebar, found on the page, moved to its min and max."""
+    """Every enabled slider and select_slider (sidebar and page), found on the page, moved to its min and max."""
     at = open_url(page_id)
     check(at, page_id, "defaults")
     specs = {s.key: s for s in (*SHARED, *page_specs(page_id))}
-    keys = [w.key for w in at.sidebar.slider] + [w.key for w in at.sidebar.select_slider]
-    assert len(keys) >= 5, keys
+    keys = [w.key for w in [*at.slider, *at.select_slider] if not w.disabled]
+    # Models shows every preset's own config: the sidebar's model is drawn, disabled with the reason
+    assert len(keys) >= 4 or (page_id == "models" and all(w.disabled for w in at.sidebar.slider)), keys
     for wkey in keys:
         assert wkey.removeprefix("w_") in specs, f"{page_id}: sidebar widget {wkey!r} is not a ParamSpec (not in URLs)"
     failures = []
@@ -286,7 +298,7 @@ def test_every_slider_widget_at_both_ends(page_id):
 
 
 def _find(at, wkey: str):
-    for w in [*at.sidebar.slider, *at.sidebar.select_slider]:
+    for w in [*at.slider, *at.select_slider]:
         if w.key == wkey:
             return w
     return None
@@ -339,7 +351,7 @@ def test_hostile_url(page_id, case_id):
     for key in named:
         assert f"`{key}`" in text, f"{page_id} {case_id}: no warning names `{key}`:\n{text}"
     if case_id == "pasted-preset-elsewhere":
-        assert "pasted" in text and at.sidebar.slider(key="w_d").value == 64, text
+        assert "pasted" in text and at.sidebar.slider(key="w_head_dim").value == 64, text
     assert "<script" not in text and "<img" not in text
     # the bad values are not written back into the URL
     for k, v in at.query_params.items():
@@ -350,70 +362,81 @@ def test_hostile_url(page_id, case_id):
 
 def test_value_set_on_one_page_persists_on_every_other():
     at = run_page("relative_position")
-    at.sidebar.slider(key="w_d").set_value(64).run()
-    at.sidebar.select_slider(key="w_theta").set_value(500000.0).run()
-    assert {k: at.query_params.get(k) for k in ("d", "theta")} == {"d": "64", "theta": "500000"}
+    at.sidebar.slider(key="w_head_dim").set_value(64).run()
+    at.sidebar.select_slider(key="w_rope_theta").set_value(500000.0).run()
+    assert dict(at.query_params) == {"head_dim": "64", "rope_theta": "500000"}
     for info in PAGES:
         at.switch_page(page_file(info.url_path)).run()
         check(at, info.url_path, "after switching page")
-        assert at.sidebar.slider(key="w_d").value == 64, info.url_path
-        assert at.sidebar.select_slider(key="w_theta").value == 500000.0, info.url_path
-        assert at.query_params.get("d") == "64" and at.query_params.get("theta") == "500000", dict(at.query_params)
+        assert at.sidebar.slider(key="w_head_dim").value == 64, info.url_path
+        assert at.sidebar.select_slider(key="w_rope_theta").value == 500000.0, info.url_path
+        # the model travels; the previous page's own parameters do not
+        assert dict(at.query_params) == {"head_dim": "64", "rope_theta": "500000"}, dict(at.query_params)
+
+
+def test_a_page_switch_drops_the_previous_pages_own_parameters():
+    at = run_page("frequencies", {"view": "wavelength", "theta": "500000"})
+    assert dict(at.query_params) == {"view": "wavelength", "rope_theta": "500000"}
+    at.switch_page(page_file("relative_position")).run()
+    check(at, "relative_position", "after Frequencies [wavelength]")
+    assert not at.warning, [w.value for w in at.warning]
+    assert dict(at.query_params) == {"rope_theta": "500000"}
+    assert at.button_group[0].value == "matrix"
+    # and back: Frequencies opens at its default view, not the one it had before
+    at.switch_page(page_file("frequencies")).run()
+    assert dict(at.query_params) == {"rope_theta": "500000"} and at.button_group[0].value == "freq"
 
 
 def test_url_carries_non_defaults_and_drops_defaults():
     at = run_page("relative_position")
     assert dict(at.query_params) == {}
-    at.sidebar.slider(key="w_L").set_value(300).run()
+    at.sidebar.slider(key="w_window").set_value(300).run()
     at.sidebar.slider(key="w_offset").set_value(17).run()
-    assert dict(at.query_params) == {"L": "300", "offset": "17"}
-    at.sidebar.slider(key="w_L").set_value(256).run()
+    assert dict(at.query_params) == {"window": "300", "offset": "17"}
+    at.sidebar.slider(key="w_window").set_value(256).run()
     assert dict(at.query_params) == {"offset": "17"}
-    at.sidebar.selectbox(key="w_scaling").set_value("yarn").run()
-    assert at.query_params.get("scaling") == "yarn" and "factor" not in at.query_params  # factor at default
+    at.sidebar.selectbox(key="w_rope_type").set_value("yarn").run()
+    assert at.query_params.get("rope_type") == "yarn" and "factor" not in at.query_params  # factor at default
     at.sidebar.slider(key="w_factor").set_value(16.0).run()
     assert at.query_params.get("factor") == "16"
-    at.sidebar.selectbox(key="w_scaling").set_value("none").run()
+    at.sidebar.selectbox(key="w_rope_type").set_value("default").run()
     assert dict(at.query_params) == {"offset": "17"}, "a hidden method parameter must leave the URL"
-
-
-def _preset_with_non_default_theta() -> tuple[str, str]:
-    for slug, name in controls.preset_slugs().items():
-        if controls.preset_values(slug)["theta"] != DEFAULTS["theta"]:
-            return slug, name
-    raise AssertionError("no preset with a non-default rope_theta")
 
 
 def _sidebar_captions(at) -> str:
     return "\n".join(c.value for c in at.sidebar.caption)
 
 
+# Llama-3.1-8B's config.json (meta-llama/Llama-3.1-8B): what its preset must set, written out by hand
+LLAMA31 = {"head_dim": 128, "partial_rotary_factor": 1.0, "layout": "half", "rope_theta": 500000.0,
+           "rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": 8192,
+           "max_position_embeddings": 131072, "low_freq_factor": 1.0, "high_freq_factor": 4.0}
+
+
 def test_preset_sets_values_and_editing_shows_custom():
-    slug, name = _preset_with_non_default_theta()
-    expected = controls.preset_values(slug)
+    slug, name = "llama-3.1-8b", "Llama-3.1-8B"
     at = run_page("frequencies")
     at.sidebar.selectbox(key="w_preset").set_value(slug).run()
     check(at, "frequencies", f"preset {slug}")
     values = at.session_state["_rope_values"]
-    for k in controls.MODEL_KEYS:
-        assert _same(values[k], expected[k]), (k, values[k], expected[k])
-    assert at.sidebar.slider(key="w_d").value == expected["d"]
-    assert at.sidebar.select_slider(key="w_theta").value == expected["theta"]
+    assert {k: values[k] for k in LLAMA31} == LLAMA31
+    assert at.sidebar.slider(key="w_head_dim").value == 128
+    assert at.sidebar.select_slider(key="w_rope_theta").value == 500000.0
+    assert at.sidebar.select_slider(key="w_max_position_embeddings").value == 131072
     assert f"Preset: **{name}**" in _sidebar_captions(at)
     assert dict(at.query_params) == {"preset": slug}, "a preset's own values are not repeated in the URL"
 
-    new_theta = 10.0 if expected["theta"] != 10.0 else 100.0
-    at.sidebar.select_slider(key="w_theta").set_value(new_theta).run()
+    at.sidebar.select_slider(key="w_rope_theta").set_value(10.0).run()
     check(at, "frequencies", "preset edited")
     assert f"custom (from {name})" in _sidebar_captions(at)
-    assert at.query_params.get("preset") == slug and at.query_params.get("theta") == _q(SPEC["theta"], new_theta)
+    assert dict(at.query_params) == {"preset": slug, "rope_theta": "10"}
 
     # the edited link reproduces the same state in a new session, on another page
     other = open_url("relative_position", dict(at.query_params))
     check(other, "relative_position", "edited preset link")
     assert f"custom (from {name})" in _sidebar_captions(other)
-    assert other.sidebar.select_slider(key="w_theta").value == new_theta
-    assert other.sidebar.slider(key="w_d").value == expected["d"]
+    assert other.sidebar.select_slider(key="w_rope_theta").value == 10.0
+    assert other.sidebar.slider(key="w_head_dim").value == 128
 
 
 # ------------------------------------------------------------------------------------------------- data
@@ -459,7 +482,7 @@ def test_pages_get_the_configuration_the_sidebar_shows(d, prf):
     rotary = max(2, rotary - rotary % 2)
     pairs = next(m for m in at.metric if m.label == "Rotated pairs")
     assert pairs.value == str(rotary // 2), (
-        f"d={d}, prf={prf}: the sidebar shows head dim {at.sidebar.slider(key='w_d').value} but the page got "
+        f"d={d}, prf={prf}: the sidebar shows head dim {at.sidebar.slider(key='w_head_dim').value} but the page got "
         f"{pairs.value} rotated pairs ({pairs.proto.help}); expected {rotary // 2}. Warnings: "
         f"{[w.value for w in at.warning]}")
 
@@ -475,7 +498,7 @@ def test_moving_rope_theta_changes_chart_data_only(page_id, end):
         specs = []
         for theta in ("12500", "15000"):
             case = {} if end is None else extreme_case(page_id, end)
-            case["theta"] = theta
+            case["rope_theta"] = theta
             if view is not None:
                 case["view"] = view
             rerun_with_url(at, full_url(page_id, case))
@@ -495,19 +518,20 @@ def test_share_box_sends_its_content_only_while_open_and_it_rebuilds_the_view():
     query = {"theta": "500000", "d": "64", "scaling": "yarn", "factor": "4", "view": "wavelength"}
     at = open_url("frequencies", query)
     check(at, "frequencies", "share box closed")
-    assert not at.sidebar.code
+    assert not at.code
     at.session_state[sidebar.SHARE_KEY] = True
     at.run()
     check(at, "frequencies", "share box open")
-    link, v4, v5, snippet = (c.value for c in at.sidebar.code)
+    link, v4, v5, snippet = (c.value for c in at.main.code)
     assert urlsplit(link).path.endswith("/frequencies"), link
-    assert {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()} == dict(at.query_params) == query
-    cfg = config_for(query)
+    written = {"rope_theta": "500000", "head_dim": "64", "rope_type": "yarn", "factor": "4", "view": "wavelength"}
+    assert {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()} == dict(at.query_params) == written
+    cfg = rope_core.RopeConfig(head_dim=64, rope_theta=500000.0, rope_type="yarn", factor=4.0,
+                               original_max_position_embeddings=4096, max_position_embeddings=32768)
     assert json.loads(v4)["rope_scaling"]["rope_type"] == "yarn" and json.loads(v4)["rope_theta"] == 500000.0
     assert json.loads(v5)["rope_parameters"]["factor"] == 4.0
-    assert rope_core.RopeConfig.from_hf_config(json.loads(v4)) == rope_core.RopeConfig.from_hf_config(json.loads(v5))
-    assert rope_core.RopeConfig.from_hf_config(json.loads(v4)) == dataclasses.replace(
-        cfg, original_max_position_embeddings=cfg.original_context)
+    assert rope_core.RopeConfig.from_hf_config(json.loads(v4)) == rope_core.RopeConfig.from_hf_config(json.loads(v5)) \
+        == cfg
     scope: dict = {}
     exec(snippet, scope)  # the snippet rebuilds the same configuration and runs
     assert scope["cfg"] == cfg
@@ -536,3 +560,99 @@ def test_relative_position_derivation_is_sent_only_while_open():
     check(at, "relative_position", "derivation open")
     assert len(at.main.latex) == 2 and "R(n-m)" in at.main.latex[0].value
     assert any("(2i, 2i + 1)" in m.value for m in at.main.markdown)
+
+
+# ------------------------------------------------------------------------------------------------- pasted configs in links
+
+def test_a_pasted_config_travels_in_the_link_and_reproduces_the_view():
+    from explorer import configjson
+
+    from tests.test_page_models import paste
+
+    raw = {"model_type": "mytest", "head_dim": 64, "rope_theta": 123456.0, "max_position_embeddings": 65536,
+           "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 16384}}
+    at = paste(run_page("models"), json.dumps(raw))
+    assert at.session_state["_rope_values"]["preset"] == "pasted"
+    link = dict(at.query_params)
+    assert link["preset"] == "pasted" and configjson.decode_config(link["config"]) == (raw, [])
+    # a new visitor, another page: the link alone reproduces the model
+    other = open_url("frequencies", {**link, "view": "wavelength"})
+    check(other, "frequencies", "pasted config link")
+    assert not other.warning, [w.value for w in other.warning]
+    values = other.session_state["_rope_values"]
+    assert (values["preset"], values["head_dim"], values["rope_theta"], values["rope_type"], values["factor"],
+            values["original_max_position_embeddings"], values["max_position_embeddings"]) == (
+        "pasted", 64, 123456.0, "yarn", 4.0, 16384, 65536)
+    assert dict(other.query_params) == {**link, "view": "wavelength"}
+    assert "Preset: **pasted: mytest**" in _sidebar_captions(other)
+
+
+def test_phi_3_5_mini_with_its_96_longrope_factors_fits_in_a_link():
+    from pathlib import Path
+
+    from explorer import configjson
+
+    text = Path("/work/shared/reference/phi-3.5-mini-instruct.rope.json").read_text()
+    mapping, problems = configjson.read_config_text(text)
+    assert not problems
+    token = configjson.encode_config(mapping)
+    at = open_url("context_extension", {"config": token, "view": "stretch"})
+    check(at, "context_extension", "Phi-3.5 link")
+    assert not at.warning, [w.value for w in at.warning]
+    _, df = [c for c in charts(at)][0]
+    assert "LongRoPE" in set(df["method"])
+    assert at.session_state["_rope_values"]["rope_type"] == "longrope"
+
+
+@pytest.mark.parametrize("token", ["garbage", "1.", "1.!!!", "1." + "A" * 5000, "1.eJyrVkrLzClRslIqSa0oUqoFAB8aBC4"])
+def test_a_broken_config_in_a_link_warns_naming_the_parameter(token):
+    at = open_url("frequencies", {"config": token, "theta": "500000"})
+    check(at, "frequencies", "broken config link")
+    text = "\n".join(w.value for w in at.warning)
+    assert "URL parameter `config`" in text, text
+    assert at.session_state["_rope_values"]["preset"] == "custom"
+    assert at.session_state["_rope_values"]["rope_theta"] == 500000.0  # the link's other values still apply
+
+
+def test_a_linked_config_past_the_apps_limits_is_refused_before_anything_is_computed():
+    import base64
+    import zlib
+
+    text = json.dumps({"head_dim": 100000000, "rope_theta": 10000})
+    token = "1." + base64.urlsafe_b64encode(zlib.compress(text.encode())).decode().rstrip("=")
+    at = open_url("home", {"config": token})
+    check(at, "home", "huge head_dim link")
+    text = "\n".join(w.value for w in at.warning)
+    assert "URL parameter `config`" in text and "head_dim" in text and "512" in text, text
+    assert "_rope_pasted" not in at.session_state
+
+
+# Links as the app wrote them before the state took the config.json names: each still opens its view without a
+# warning, and means the state written out beside it.
+OLD_LINKS = [
+    ("context_extension", {"scaling": "llama3", "orig": "8192", "target": "131072", "low": "2", "high": "8",
+                           "view": "ood"},
+     {"rope_type": "llama3", "original_max_position_embeddings": 8192, "max_position_embeddings": 131072,
+      "low_freq_factor": 2.0, "high_freq_factor": 8.0, "view": "ood"}),
+    ("context_extension", {"scaling": "ntk", "alpha": "4"}, {"rope_type": "ntk", "factor": 4.0}),
+    ("distance_decay", {"maxdist": "4000", "ctx": "65536", "view": "men"},
+     {"max_position_embeddings": 65536, "view": "men"}),
+    ("precision", {"maxpos": "1000000", "dtype": "float32"}, {"max_position_embeddings": 1000000, "dtype": "float32"}),
+    ("relative_position", {"L": "300", "offset": "17", "prf": "0.5", "d": "64"},
+     {"window": 300, "offset": 17, "partial_rotary_factor": 0.5, "head_dim": 64}),
+    ("frequencies", {"scaling": "none", "theta": "500000", "view": "turns"},
+     {"rope_type": "default", "rope_theta": 500000.0, "view": "turns"}),
+    ("attention", {"scaling": "yarn", "bfast": "16", "bslow": "2", "mscale": "1", "mscale_all": "0.5",
+                   "heads": "3", "content": "ones", "seed": "5"},
+     {"rope_type": "yarn", "beta_fast": 16.0, "beta_slow": 2.0, "mscale": 1.0, "mscale_all_dim": 0.5, "heads": 3,
+      "content": "ones", "seed": 5}),
+]
+
+
+@pytest.mark.parametrize("page_id,link,state", OLD_LINKS, ids=[f"{p}-{'&'.join(q)}" for p, q, _ in OLD_LINKS])
+def test_todays_links_still_open_their_view(page_id, link, state):
+    at = open_url(page_id, link)
+    check(at, page_id, f"old link {link}")
+    assert not at.warning, [w.value for w in at.warning]
+    values = at.session_state["_rope_values"]
+    assert {k: values[k] for k in state} == state

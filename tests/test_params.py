@@ -329,7 +329,7 @@ def test_shared_specs_are_complete():
             assert list(s.options) == sorted(s.options) and s.lo <= s.options[0] and s.options[-1] <= s.hi
         if s.kind == "choice":
             assert s.default in s.options or s.key == "preset"
-    assert _valid(next(s for s in shared if s.key == "d"), 128)
+    assert _valid(next(s for s in shared if s.key == "head_dim"), 128)
 
 
 @settings(max_examples=300, deadline=None)
@@ -357,3 +357,43 @@ def test_shared_specs_hostile(raw):
         ok, _ = s.parse(raw, values)
         if _ is not None:
             assert f"`{s.key}`" in named
+
+
+# ---------------------------------------------------------------------------------------------- the URL edge
+# Today's link forms (short names, scaling=none, NTK's alpha, page lengths that became the target context), each
+# with the state it means, written out by hand.
+OLD_LINKS = [
+    ({"theta": ["500000"], "d": ["64"], "prf": ["0.5"], "L": ["300"]},
+     {"rope_theta": ["500000"], "head_dim": ["64"], "partial_rotary_factor": ["0.5"], "window": ["300"]}),
+    ({"scaling": ["none"]}, {"rope_type": ["default"]}),
+    ({"scaling": ["yarn"], "bfast": ["16"], "bslow": ["2"], "mscale_all": ["1"], "orig": ["8192"]},
+     {"rope_type": ["yarn"], "beta_fast": ["16"], "beta_slow": ["2"], "mscale_all_dim": ["1"],
+      "original_max_position_embeddings": ["8192"]}),
+    ({"scaling": ["llama3"], "low": ["2"], "high": ["8"], "target": ["131072"]},
+     {"rope_type": ["llama3"], "low_freq_factor": ["2"], "high_freq_factor": ["8"], "max_position_embeddings": ["131072"]}),
+    ({"scaling": ["ntk"], "alpha": ["4"]}, {"rope_type": ["ntk"], "factor": ["4"]}),
+    ({"scaling": ["yarn"], "alpha": ["4"]}, {"rope_type": ["yarn"]}),  # alpha changed nothing but NTK
+    ({"ctx": ["65536"], "view": ["men"], "maxdist": ["4000"]}, {"max_position_embeddings": ["65536"], "view": ["men"]}),
+    ({"maxpos": ["1000000"]}, {"max_position_embeddings": ["1000000"]}),
+    ({"preset": ["llama-3.1-8b"], "theta": ["10"], "rope_theta": ["20"]}, {"preset": ["llama-3.1-8b"], "rope_theta": ["20"]}),
+]
+
+
+@pytest.mark.parametrize("raw,state", OLD_LINKS)
+def test_old_link_names_read_as_the_config_names(raw, state):
+    from explorer import controls
+
+    query, given = controls.canonical_query(raw)
+    assert query == state
+    assert all(given[k] in raw for k in query)
+
+
+def test_an_alias_warning_names_the_parameter_as_the_link_spelled_it():
+    from explorer import controls
+
+    query, given = controls.canonical_query({"theta": ["nan"], "d": ["63"]})
+    values = {s.key: s.default for s in controls.SHARED}
+    _, warns = parse_query(query, controls.SHARED[1:], values, names=given)
+    text = " ".join(warns)
+    assert "`theta` (= `rope_theta`)" in text and "a number from 10 to 100000000" in text
+    assert "`d` (= `head_dim`)" in text and "even" in text

@@ -38,51 +38,17 @@ class Method:
     seq_len: int | None
 
 
-def base_model(cfg: RopeConfig, original: int) -> RopeConfig:
-    """The sidebar's model without any scaling, trained on `original` positions."""
-    return dataclasses.replace(
-        cfg, rope_type="default", factor=1.0, attention_factor=None, mscale=None, mscale_all_dim=None,
-        short_factor=None, long_factor=None, original_max_position_embeddings=None,
-        max_position_embeddings=int(original),
-    )
+def base_model(cfg: RopeConfig) -> RopeConfig:
+    """The model without any scaling: the frequencies it was trained with."""
+    return dataclasses.replace(cfg, rope_type="default", factor=1.0, attention_factor=None, mscale=None,
+                               mscale_all_dim=None, short_factor=None, long_factor=None)
 
 
-def build_methods(cfg: RopeConfig, values: dict, original: int, target: int) -> tuple[list[Method], list[str]]:
-    """Every method's RopeConfig from the sidebar values (dataclasses.replace on the base model).
-
-    Returns the methods that are valid here and one message per method that is not (e.g. NTK
-    needs a rotary dim ≥ 4, Llama 3 needs high_freq_factor > low_freq_factor).
-    """
-    base = base_model(cfg, original)
-    factor = float(values["factor"])
-    extended = int(original * factor)
-    own_af = cfg.attention_factor if cfg.rope_type == "yarn" else None
-    changes = {
-        "default": dict(),
-        "linear": dict(rope_type="linear", factor=factor),
-        "ntk": dict(rope_type="ntk", factor=float(values["alpha"])),
-        "dynamic": dict(rope_type="dynamic", factor=factor),
-        "yarn": dict(rope_type="yarn", factor=factor, original_max_position_embeddings=int(original),
-                     max_position_embeddings=extended, beta_fast=float(values["bfast"]),
-                     beta_slow=float(values["bslow"]), truncate=bool(values["truncate"]),
-                     mscale=float(values["mscale"]) or None, mscale_all_dim=float(values["mscale_all"]) or None,
-                     attention_factor=own_af),
-        "llama3": dict(rope_type="llama3", factor=factor, original_max_position_embeddings=int(original),
-                       max_position_embeddings=extended, low_freq_factor=float(values["low"]),
-                       high_freq_factor=float(values["high"])),
-    }
-    methods: list[Method] = []
-    problems: list[str] = []
-    for rope_type, change in changes.items():
-        try:
-            mcfg = dataclasses.replace(base, **change)
-        except ValueError as err:
-            problems.append(f"{LABELS[rope_type]} left out: {err}.")
-            continue
-        methods.append(Method(LABELS[rope_type], mcfg, int(target) if rope_type == "dynamic" else None))
-    if cfg.rope_type == "longrope" and cfg.short_factor is not None and cfg.long_factor is not None:
-        methods.append(Method(LABELS["longrope"], cfg, int(target)))
-    return methods, problems
+def build_methods(configs: dict[str, RopeConfig], target: int) -> list[Method]:
+    """Every method's config (explorer.controls.method_configs, keyed by rope_type) as the page compares them:
+    dynamic NTK and LongRoPE at seq_len = target, the others as built."""
+    return [Method(LABELS[kind], cfg, int(target) if kind in ("dynamic", "longrope") else None)
+            for kind, cfg in configs.items()]
 
 
 def _ratio(base: RopeConfig, m: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,13 +10,12 @@ from rope_core import RopeConfig
 from rope_core.spectrum import spectrum_summary
 
 from explorer.cache import cached
-from explorer.controls import METHOD_LABELS, METHOD_OF_TYPE
 
 ORIGINAL = "default (no scaling)"
 
 
 def scaled_label(cfg: RopeConfig) -> str:
-    return f"scaled: {METHOD_LABELS.get(METHOD_OF_TYPE.get(cfg.rope_type, ''), cfg.rope_type)}"
+    return f"scaled: {cfg.rope_type}"
 
 
 def _unscaled(cfg: RopeConfig) -> RopeConfig:

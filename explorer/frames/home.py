@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import rope_core
 from rope_core import RopeConfig
 
@@ -10,4 +12,9 @@ from explorer.cache import cached
 
 @cached
 def summary(cfg: RopeConfig, context: int) -> dict:
-    return rope_core.spectrum_summary(cfg, context)
+    """rope_core.spectrum_summary at the target context, plus the mean wavelength stretch θ_i / θ'_i over pairs
+    (1 without scaling): one figure that every scaling parameter moves."""
+    out = dict(rope_core.spectrum_summary(cfg, context))
+    unscaled = rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta)
+    out["mean_stretch"] = float(np.mean(unscaled / rope_core.inv_freq(cfg, seq_len=context)))
+    return out

@@ -11,7 +11,7 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 
-from explorer import configjson, controls
+from explorer import configjson
 from explorer.cache import cached
 from explorer import fmt
 
@@ -54,22 +54,6 @@ def _model_name(raw: dict) -> str:
     return "pasted config"
 
 
-def _sidebar_notes(cfg: RopeConfig) -> list[str]:
-    """Fields of this config outside the sidebar's ranges: the pages show the clamped value."""
-    values = controls.values_from_config(cfg)
-    specs = {s.key: s for s in controls.SHARED}
-    notes = []
-    for key in controls.MODEL_KEYS:
-        spec = specs[key]
-        if spec.kind not in ("int", "float", "grid") or not spec.visible(values):
-            continue
-        lo, hi = spec.bounds(values)
-        if not lo <= float(values[key]) <= hi:
-            notes.append(f"{spec.label} = {values[key]:g} is outside the sidebar's range ({spec.range_text(values)}); "
-                         f"the pages show {spec.clamp(values[key], values):g}.")
-    return notes
-
-
 def check_size(size: int) -> None:
     """Raise ConfigError for a config of more than 1 MB."""
     if size > MAX_BYTES:
@@ -103,7 +87,7 @@ def parse_config_json(data: str | bytes) -> Parsed:
     except (TypeError, OverflowError, RecursionError, AttributeError, KeyError) as err:
         raise ConfigError(f"Cannot use this config: a value has the wrong type or size "
                           f"({type(err).__name__}: {_quote(str(err), 200)}).") from None
-    return Parsed(_model_name(raw), cfg, raw, _sidebar_notes(cfg))
+    return Parsed(_model_name(raw), cfg, raw)
 
 
 def _scaling_text(cfg: RopeConfig) -> str:

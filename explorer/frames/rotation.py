@@ -12,36 +12,14 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 
-from explorer import controls
 from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
-from explorer.params import ParamSpec, Values
 
 RING_POINTS = 73  # points on the traced circle and on the swept arc: every 5° (0.1 px from a true circle of 220 px; each
 # point costs the browser ~25 µs per repaint)
 MAX_TOKENS = 48  # token dots per panel; more would hide the arrows
 MAX_CURVE = LINE_POINTS  # positions per pair on the angle chart (512, as every line chart: 1,000 was 3,000 line points)
-
-
-def n_pairs_of(values: Values) -> int:
-    """Pairs of the configuration the sliders describe (the default config's if they are invalid)."""
-    try:
-        return controls.config_from_values(dict(values, scaling="none")).n_pairs
-    except (ValueError, KeyError, TypeError):
-        return RopeConfig().n_pairs
-
-
-def last_position(values: Values) -> int:
-    """The largest position on screen: offset + L − 1."""
-    return int(values["offset"]) + int(values["L"]) - 1
-
-
-# "m" means the same on the Rotation and Rotation matrix pages, so both use this one spec.
-POSITION_SPEC = ParamSpec(
-    "m", "Position m", "int", 3,
-    "The token position m: every pair i has turned by the angle m·θ_i (from 0 to offset + L − 1).",
-    lo=0, hi=last_position, step=1)
 
 
 def highlight_pairs(n_pairs: int) -> list[tuple[int, str]]:
