@@ -279,11 +279,11 @@ def test_ood_table_fragments_load_back_to_each_methods_frequencies():
     rows = table.set_index("method")
     ntk = json.loads(rows.loc["NTK-aware", "config.json v5 (rope_parameters)"])
     assert ntk["rope_type"] == "default"
-    assert ntk["rope_theta"] == pytest.approx(1e4 * 4.0 ** (128 / 126), rel=1e-12)
+    assert ntk["rope_theta"] == pytest.approx(1e4 * 8.0 ** (128 / 126), rel=1e-12)  # α = the sidebar's factor 8
     assert "θ·α^(d/(d−2))" in rows.loc["NTK-aware", "note"]
     llama = json.loads(rows.loc["Llama 3", "config.json v4 (rope_theta, rope_scaling)"])
     assert llama["rope_scaling"]["rope_type"] == "llama3" and llama["rope_scaling"]["factor"] == 8.0
-    ntk_cfg = RopeConfig(head_dim=128, rope_theta=1e4, rope_type="ntk", factor=4.0)
+    ntk_cfg = RopeConfig(head_dim=128, rope_theta=1e4, rope_type="ntk", factor=8.0)
     for col in ("config.json v4 (rope_theta, rope_scaling)", "config.json v5 (rope_parameters)"):
         frag = json.loads(rows.loc["NTK-aware", col])
         frag = frag if "rope_scaling" in frag else {"rope_parameters": frag}
@@ -327,22 +327,21 @@ def test_plan_view_gives_each_methods_blocks_and_numbers():
 
     at = open_view("context_extension", "plan", DEFAULT)
     assert not at.exception and not charts(at)
-    assert set(at.dataframe[0].value["Men et al. at 16k"]) == {"not checked"}  # off until asked: it scans every m
+    assert set(at.dataframe[0].value["Men et al. at 32k"]) == {"not checked"}  # off until asked: it scans every m
     at.toggle(key="plan_men").set_value(True).run()
     assert not at.exception
     table = at.dataframe[0].value
-    expected = plan(RopeConfig(head_dim=128, rope_theta=1e4, max_position_embeddings=4096), 16384)
-    assert list(table["factor"]) == [4.0] * 5
+    expected = plan(RopeConfig(head_dim=128, rope_theta=1e4, max_position_embeddings=4096), 32768)
+    assert list(table["factor"]) == [8.0] * 5  # 32,768 / 4,096
     assert list(table["pairs out of distribution"]) == [f"{p.ood_pairs} of 64" for p in expected]
     np.testing.assert_allclose(table["attention factor"], [p.attention_factor for p in expected], rtol=1e-12)
     blocks = [json.loads(c.value) for c in at.code if c.language == "json"]
     assert blocks == [b for p in expected for b in (p.v4, p.v5)]
-    assert list(table["Men et al. at 16k"]) == [
+    assert list(table["Men et al. at 32k"]) == [
         "B ≥ 0 everywhere" if p.men_first_negative is None else f"B < 0 at m = {p.men_first_negative:,}"
         for p in expected]
-    # the sidebar's own llama3 block (factor 8) does not reach 16k from 4k as written
-    assert any("Pitfalls in the sidebar's configuration" in m.value for m in at.markdown)
-    assert "factor 8 but target ÷ original = 16,384 / 4,096 = 4" in warnings_text(at)
+    # the sidebar's own llama3 block: factor 8 = 32,768 / 4,096, original_max_position_embeddings written
+    assert any("Pitfalls in the sidebar's configuration" in m.value and "none found" in m.value for m in at.markdown)
 
 
 def test_plan_view_warns_about_a_presets_factor_that_does_not_reach_the_target():
