@@ -189,11 +189,11 @@ def plan_view() -> None:
                           help="B(m) ≥ 0 at every integer m below the target, with each method's frequencies there. "
                                "It scans every m up to the first negative: seconds at millions of positions.")
     with st.spinner("Planning…"):
-        # the methods this model can take (the warnings above name the others)
-        usable = tuple(m for m in planner.METHODS if m in by_type)
+        # the methods this model can take (the warnings above name the others), with the sidebar's parameters
+        templates = tuple(m.config for m in methods if m.config.rope_type in planner.METHODS)
         base = dataclasses.replace(ext.base_model(p.config), original_max_position_embeddings=None,
                                    max_position_embeddings=original)
-        rows = planner.plans(base, target, check_men, usable)
+        rows = planner.plans(base, target, check_men, templates)
     st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "
                f"with factor = target ÷ L0 = {target / original:g} (static NTK: α = that). Paste one block into the "
                "model's config.json: the v4 form for transformers 4.x, the v5 form for 5.x (both load in 5.x).")

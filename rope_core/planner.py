@@ -45,12 +45,17 @@ class MethodPlan:
     men_checked: bool = True
 
 
-def method_config(base: RopeConfig, rope_type: str, target: int) -> RopeConfig:
-    """base (its own scaling removed) extended to `target` with `rope_type`, factor = target / L0."""
+def method_config(base: RopeConfig, rope_type: str, target: int, template: RopeConfig | None = None) -> RopeConfig:
+    """base (its own scaling removed) extended to `target` with `rope_type`, factor = target / L0. template: a
+    config whose method parameters (beta_fast, beta_slow, truncate, mscale, mscale_all_dim, low_freq_factor,
+    high_freq_factor) are kept; factor and the contexts are the plan's."""
     original = base.original_context
-    plain = dataclasses.replace(base, rope_type="default", factor=1.0, attention_factor=None, mscale=None,
-                                mscale_all_dim=None, short_factor=None, long_factor=None,
-                                original_max_position_embeddings=None, max_position_embeddings=original)
+    keep = {} if template is None else {k: getattr(template, k) for k in (
+        "beta_fast", "beta_slow", "truncate", "mscale", "mscale_all_dim", "low_freq_factor", "high_freq_factor")}
+    fields = dict(rope_type="default", factor=1.0, attention_factor=None, mscale=None, mscale_all_dim=None,
+                  short_factor=None, long_factor=None, original_max_position_embeddings=None,
+                  max_position_embeddings=original)
+    plain = dataclasses.replace(base, **{**fields, **keep})
     s = max(float(target) / original, 1.0)
     if rope_type in ("linear", "ntk"):
         return dataclasses.replace(plain, rope_type=rope_type, factor=s)
@@ -69,9 +74,11 @@ def _at_target(cfg: RopeConfig, target: int) -> RopeConfig:
     return cfg
 
 
-def plan(base: RopeConfig, target: int, methods: tuple[str, ...] = METHODS, check_men: bool = True) -> list[MethodPlan]:
+def plan(base: RopeConfig, target: int, methods: tuple[str, ...] = METHODS, check_men: bool = True,
+         templates: Mapping[str, RopeConfig] | None = None) -> list[MethodPlan]:
     """Every method of `methods` on `base` at `target` (see the module docstring); Men et al.'s check only with
-    check_men. Raises ValueError for a target < 1 or a method the base cannot take (e.g. NTK with rotary dim 2)."""
+    check_men; templates: per rope_type, a config whose method parameters to keep (method_config).
+    Raises ValueError for a target < 1 or a method the base cannot take (e.g. NTK with rotary dim 2)."""
     target = int(target)
     if target < 1:
         raise ValueError(f"target must be >= 1, got {target}")
@@ -79,7 +86,7 @@ def plan(base: RopeConfig, target: int, methods: tuple[str, ...] = METHODS, chec
     plain = default_inv_freq(base.rotary_dim, base.rope_theta)
     out = []
     for rope_type in methods:
-        cfg = method_config(base, rope_type, target)
+        cfg = method_config(base, rope_type, target, (templates or {}).get(rope_type))
         seq = target if rope_type == "dynamic" else None
         ood = ood_angles(cfg, original, target, seq_len=seq)["ood"]
         short = inv_freq(cfg, original) if rope_type == "dynamic" else inv_freq(cfg)

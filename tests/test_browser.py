@@ -251,9 +251,11 @@ def test_numbers_read_one_way_and_attention_cells_are_per_key_at_both_ends(new_p
         page = new_page()
         for query, sliders, caption in (
             ({"orig": "128", "target": "4194304", "theta": "10", "view": "ood"},
-             {"Original context": "128", "rope_theta (base)": "10"}, "target **4M**"),
+             {"Original context (trained)": "128", "Target context (run at)": "4M", "rope_theta (base)": "10"},
+             "target **4M**"),
             ({"orig": "1048576", "target": "512", "theta": "100000000", "view": "ood"},
-             {"Original context": "1M", "rope_theta (base)": "100M"}, "original context L0 **1M**"),
+             {"Original context (trained)": "1M", "Target context (run at)": "512", "rope_theta (base)": "100M"},
+             "original context L0 **1M**"),
         ):
             page.goto(f"{server.url}/context_extension?{urlencode(query)}")
             wait_idle(page)

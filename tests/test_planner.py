@@ -141,3 +141,13 @@ def test_transformers_turns_equal_llama3_factors_into_a_hard_step_without_nan():
     ratio = plain / theirs
     assert np.all(np.isclose(ratio, 1.0, rtol=1e-6) | np.isclose(ratio, 8.0, rtol=1e-6))
     assert np.all(np.isclose(ratio[2 * np.pi / plain > 4096], 8.0, rtol=1e-6))
+
+
+def test_a_template_keeps_the_methods_parameters_but_not_its_factor_or_contexts():
+    template = RopeConfig(rope_type="yarn", factor=2.0, beta_fast=16.0, beta_slow=2.0, truncate=False,
+                          mscale=0.707, mscale_all_dim=1.0, original_max_position_embeddings=1024)
+    (p,) = plan(BASE, TARGET, methods=("yarn",), check_men=False, templates={"yarn": template})
+    assert (p.config.beta_fast, p.config.beta_slow, p.config.truncate) == (16.0, 2.0, False)
+    assert (p.config.mscale, p.config.mscale_all_dim) == (0.707, 1.0)
+    assert p.factor == 4.0 and p.config.original_max_position_embeddings == 4096
+    assert p.v4["rope_scaling"]["beta_fast"] == 16.0 and p.men_checked is False

@@ -16,8 +16,12 @@ from explorer.frames.extension import LABELS
 
 
 @cached
-def plans(base: RopeConfig, target: int, check_men: bool, methods: tuple[str, ...] = METHODS) -> tuple[MethodPlan, ...]:
-    return tuple(plan(base, target, methods=methods, check_men=check_men))
+def plans(base: RopeConfig, target: int, check_men: bool, templates: tuple[RopeConfig, ...] = ()) -> tuple[MethodPlan, ...]:
+    """templates: the page's method configs (their parameters are kept); only the methods among them are planned
+    (when given), in METHODS order."""
+    by_type = {t.rope_type: t for t in templates}
+    methods = tuple(m for m in METHODS if m in by_type) if templates else METHODS
+    return tuple(plan(base, target, methods=methods, check_men=check_men, templates=by_type))
 
 
 def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
