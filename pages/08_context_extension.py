@@ -199,7 +199,8 @@ def plan_view() -> None:
                "model's config.json: the v4 form for transformers 4.x, the v5 form for 5.x (both load in 5.x).")
     st.dataframe(planner.table(rows, target), hide_index=True, width="stretch",
                  column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
-                                "θ change up to L0 (max |θ'/θ − 1|)": st.column_config.NumberColumn(format="%.4g")})
+                                "θ change up to L0 (max |θ'/θ − 1|)": st.column_config.NumberColumn(format="%.4g"),
+                                "mean |θ'/θ − 1| up to L0": st.column_config.NumberColumn(format="%.4g")})
     for tab, plan in zip(st.tabs([ext.LABELS[r.rope_type] for r in rows]), rows):
         with tab:
             left, right = st.columns(2)

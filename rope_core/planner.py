@@ -42,6 +42,7 @@ class MethodPlan:
     attention_factor: float
     short_change: float
     men_first_negative: int | None
+    short_mean_change: float = 0.0  # mean_i |θ'_i / θ_i − 1| at seq_len = L0
     men_checked: bool = True
 
 
@@ -94,6 +95,7 @@ def plan(base: RopeConfig, target: int, methods: tuple[str, ...] = METHODS, chec
             rope_type=rope_type, config=cfg, factor=cfg.factor, v4=hf_fragment(cfg, "v4"), v5=hf_fragment(cfg, "v5"),
             ood_pairs=int(np.sum(ood)), n_pairs=cfg.n_pairs, attention_factor=attention_factor(cfg, seq),
             short_change=float(np.max(np.abs(short / plain - 1.0))),
+            short_mean_change=float(np.mean(np.abs(short / plain - 1.0))),
             men_first_negative=men_first_negative(_at_target(cfg, target), target) if check_men else None,
             men_checked=check_men,
         ))

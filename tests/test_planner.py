@@ -48,7 +48,8 @@ def test_attention_factor_and_short_text_change_by_hand(plans):
     assert all(plans[m].attention_factor == 1.0 for m in ("linear", "ntk", "dynamic", "llama3"))
     # PI divides every θ_i by 4: short texts see θ_i / 4 (change 1 − 1/4); dynamic NTK keeps θ_i up to L0
     assert plans["linear"].short_change == pytest.approx(0.75, rel=1e-15)
-    assert plans["dynamic"].short_change == 0.0
+    assert plans["dynamic"].short_change == 0.0 and plans["dynamic"].short_mean_change == 0.0
+    assert plans["linear"].short_mean_change == pytest.approx(0.75, rel=1e-15)
     # static YaRN and Llama 3 interpolate their slowest pairs fully whatever the length
     assert plans["yarn"].short_change == pytest.approx(0.75, rel=1e-12)
     assert plans["llama3"].short_change == pytest.approx(0.75, rel=1e-12)

@@ -37,6 +37,7 @@ def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
         "pairs out of distribution": [f"{p.ood_pairs} of {p.n_pairs}" for p in rows],
         "attention factor": [p.attention_factor for p in rows],
         "θ change up to L0 (max |θ'/θ − 1|)": [p.short_change for p in rows],
+        "mean |θ'/θ − 1| up to L0": [p.short_mean_change for p in rows],
         f"Men et al. at {fmt.context(target)}": [men(p) for p in rows],
     })
 
