@@ -20,7 +20,7 @@ from .config import RopeConfig
 from .extension import ood_angles
 from .frequencies import attention_factor, default_inv_freq, inv_freq, ntk_base
 from .hf_export import hf_fragment
-from .scores import men_first_negative
+from .men import men_first_negative
 
 METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3")
 
