@@ -192,7 +192,7 @@ def _read_url(specs: Sequence[ParamSpec], current: Values | None, whole: bool = 
     warnings += more
     _apply_preset(values)
     # then the layer type: the model's values are its RoPE's
-    if "layer_type" in raw:
+    if raw.get("layer_type", [""])[-1]:  # empty: the model's own layer type
         if _layer_choices(values):
             values, more = parse_query({"layer_type": raw["layer_type"]}, [_layer_spec(values)], values)
             warnings += more
