@@ -35,13 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=3, help="browsers driving the memory sessions in parallel")
     ap.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for the memory part's server (experiments, e.g. MALLOC_ARENA_MAX=2)")
-    ap.add_argument("--server-mallopt", action="store_true",
-                    help="memory part: start the server through bench/mallopt_server.py (experiment)")
     ap.add_argument("--no-profile", action="store_true", help="do not profile pages over budget")
     ap.add_argument("--out", default="", help="where to write the markdown report")
     ap.add_argument("--report-only", action="store_true",
-                    help="rebuild the report from the last run (bench/out/last_run.json), e.g. after editing "
-                         "bench/analysis.md; measures nothing")
+                    help="rebuild the report from the last run (bench/out/last_run.json); measures nothing")
     args = ap.parse_args(argv)
 
     only = [p for p in args.only.split(",") if p] or list(PARTS)
@@ -126,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.VIEWS:  # the sessions click a different view on each page: which views there are
             apptest_runs.discover_heavy(page_ids)
         env = dict(kv.split("=", 1) for kv in args.server_env)
-        p = browser.memory(page_ids, args.sessions, args.workers, log=log, server_env=env or None,
-                           mallopt=args.server_mallopt)
+        p = browser.memory(page_ids, args.sessions, args.workers, log=log, server_env=env or None)
         p.seconds = now() - t
         parts.append(p)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from time import process_time
 
 from bench import settings
-from bench.common import PartResult, fmt_bytes, fmt_s, median, now
+from bench.common import PartResult, fmt_bytes, fmt_s, median, now, open_page
 
 FLOOR_SCRIPT = "import streamlit as st\nst.slider('x', 0, 1_000_000, key='x')\n"
 FLOOR_BURST = 3
@@ -51,6 +51,7 @@ class PageRun:
     cpu: list[float] = field(default_factory=list)  # process CPU seconds per rerun (robust to other load)
     charts: list[ChartPayload] = field(default_factory=list)
     error: str = ""
+    unmoved: bool = False  # the page disables the MOVED slider: reruns without a change
 
     @property
     def median(self) -> float:
@@ -121,16 +122,6 @@ def _errors(at) -> str:
     return "; ".join(msgs)
 
 
-def open_page(page_id: str, query: dict[str, str]):
-    from streamlit import config
-
-    from tests.apptest_utils import run_page
-
-    config.set_option("client.showErrorDetails", "full")  # the app's config.toml redacts exception messages
-
-    return run_page(page_id, query)
-
-
 def measure(target: settings.Target, setting: str, query: dict[str, str], reps: int, floor: Floor | None) -> PageRun:
     page_id = target.page_id
     run = PageRun(page_id, target.label, setting, query)
@@ -139,12 +130,12 @@ def measure(target: settings.Target, setting: str, query: dict[str, str], reps: 
         if at.exception:
             run.error = _errors(at)
             return run
-        start = float(at.select_slider(key="w_" + settings.MOVED).value)
-        walk = settings.theta_walk(start, reps + 1)
+        run.unmoved = settings.moved_widget(at) is None
+        walk = settings.theta_walk(float(at.select_slider(key="w_" + settings.MOVED).value), reps + 1)
         for i, theta in enumerate(walk):
             if floor is not None and i and i % 2 == 0:
                 floor.burst()
-            at.select_slider(key="w_" + settings.MOVED).set_value(theta)
+            settings.move(at, theta)
             t, c = now(), process_time()
             at.run(timeout=TIMEOUT)
             dt, dc = now() - t, process_time() - c
@@ -217,7 +208,8 @@ def _rerun_part(runs: list[PageRun], floor: Floor, heavy, profile: bool, log) ->
         ok = ratio <= budget
         part.add(what, f"{ratio:.1f}× ({fmt_s(r.median)})", f"≤ {budget:g}×", ok,
                  f"median of {len(r.times)}, min {fmt_s(min(r.times))}; "
-                 f"CPU-time ratio {median(r.cpu) / fc:.1f}×")
+                 f"CPU-time ratio {median(r.cpu) / fc:.1f}×"
+                 + (f"; {settings.MOVED} is disabled on this page: reruns without a change" if r.unmoved else ""))
         if not ok:
             failing.append(r)
     part.findings.append("Heaviest settings used (shared: "

@@ -32,6 +32,7 @@ QUIET_MS = 300
 PRESS_TIMEOUT_MS = 60_000  # a page that has not settled a minute after a keypress is retried
 VIEWPORT = {"width": 1400, "height": 1000}
 SLIDER = ".st-key-w_rope_theta input[type=range]"
+UNMOVED = "rope_theta is disabled on this page: no slider press to time"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 INIT_JS = """
@@ -256,6 +257,11 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
                 for attempt in (1, 2):  # a press the page never answers (seen once in ~500) is retried on a new page
                     try:
                         pg, frames = _open(actx, url, with_frames=True)
+                        if pg.locator(SLIDER).is_disabled():  # the page does not depend on it (e.g. Models)
+                            pg.close()
+                            results.append((pid, name, None, 0, False, 0, UNMOVED, url))
+                            log(f"  {pid:<30} {name:<9} {UNMOVED}")
+                            break
                         # one press first, not timed: the floor's page is warmed up the same way, and the
                         # first rerun of a freshly opened page also mounts what later reruns only update
                         _press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS)
@@ -325,6 +331,9 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
     over, vs_ref = [], []
     for pid, name, m, charts, drew, exc, err, _ in results:
         what = f"{pid} @ {name}"
+        if err == UNMOVED:
+            part.add(what, "not measured", f"≤ {REPAINT_BUDGET:g}×", None, err)
+            continue
         if err:
             part.add(what, "ERROR", f"≤ {REPAINT_BUDGET:g}×", False, err)
             continue
@@ -454,7 +463,7 @@ def _new_context(b):
 
 
 def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
-           server_env: dict[str, str] | None = None, mallopt: bool = False) -> PartResult:
+           server_env: dict[str, str] | None = None) -> PartResult:
     """`sessions` browser sessions (one context each, all kept open until RSS is read).
 
     Session 0 visits every page first, alone: the RSS after it is the baseline (interpreter, every
@@ -465,8 +474,7 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
     part = PartResult("memory", f"Server memory (VmRSS) after {sessions} browser sessions visited every page")
     # the app caches frames with st.cache_resource, whose sizes /_stcore/metrics reports only with this option
     env = {"STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS": "true", **(server_env or {})}
-    app = Server(ROOT / "streamlit_app.py", "app_memory", env=env,
-                 launcher=BENCH_DIR / "mallopt_server.py" if mallopt else None)
+    app = Server(ROOT / "streamlit_app.py", "app_memory", env=env)
     errors: list[str] = []
     exceptions = [0]
     lock = threading.Lock()
@@ -535,8 +543,6 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
             f"screen; {elapsed:.0f} s, {workers} browsers in parallel")
     if errors:
         note += "; errors: " + " | ".join(errors[:3])
-    if mallopt:
-        note += "; server started through bench/mallopt_server.py (mmap threshold pinned at 128 KiB)"
     if METRICS_ERRORS:
         note += ("; /_stcore/metrics failed (" + METRICS_ERRORS[-1] + ", see bench/out/server_app_memory.log), "
                  "so the cache breakdown below is missing")
@@ -561,8 +567,8 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
                + (f". The remaining {grown - cache_growth:.0f} MB is outside Streamlit's caches: memory the allocator "
                   f"keeps after the heaviest runs' numpy/pandas temporaries are freed, and per-session state"
                   if grown - cache_growth >= 5 else ". The growth is the caches' own (the rest is within ±5 MB)")
-               + f" (peak − now = {hwm - after:.0f} MB was returned to the OS). `--server-mallopt` reruns this part "
-               f"with glibc's mmap threshold pinned at 128 KiB, to compare.")
+               + f" (peak − now = {hwm - after:.0f} MB was returned to the OS; explorer/__init__.py pins glibc's mmap "
+               f"threshold so that freed temporaries go back to the OS).")
     part.findings.append(finding)
     return part
 

@@ -173,14 +173,23 @@ def free_port(taken: set[int] = frozenset()) -> int:
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
+def open_page(page_id: str, query: dict[str, str]):
+    """AppTest of `page_id` opened as a link with `query` does, with exception messages in full."""
+    from streamlit import config
+
+    from tests.apptest_utils import run_page
+
+    config.set_option("client.showErrorDetails", "full")  # the app's config.toml redacts exception messages
+    return run_page(page_id, query)
+
+
 class Server:
     """`streamlit run <script>` on 127.0.0.1:<free port>, started and stopped by us (by pid)."""
 
     def __init__(self, script: Path, name: str, taken: set[int] = frozenset(), cwd: Path = ROOT,
-                 env: dict[str, str] | None = None, launcher: Path | None = None):
+                 env: dict[str, str] | None = None):
         self.script, self.name, self.cwd = Path(script), name, Path(cwd)
         self.env = env or {}
-        self.launcher = launcher  # a python file run instead of `-m streamlit` (same arguments)
         self.port = free_port(taken)
         self.proc: subprocess.Popen | None = None
         OUT_DIR.mkdir(exist_ok=True)
@@ -196,7 +205,7 @@ class Server:
         return self.proc.pid
 
     def start(self, timeout: float = 60) -> "Server":
-        head = [sys.executable, str(self.launcher)] if self.launcher else [sys.executable, "-m", "streamlit"]
+        head = [sys.executable, "-m", "streamlit"]
         cmd = [*head, "run", str(self.script),
                "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",

@@ -152,13 +152,15 @@ def _matrix_finding(q, k, cfg, scores) -> str:
 def _decay(part: PartResult, cfg, q, k, scores, rotation, log) -> None:
     """Decay curves over 1e6 integer distances: the per-distance functions and the block-product ones
     (score_on_grid, correlation_on_grid), each checked against a dense formulation on a subset."""
+    from rope_core import decay, men
+
     deltas = np.arange(DECAY_N, dtype=np.float64)
-    t_corr, corr = _once(lambda: scores.correlation(cfg, deltas))
+    t_corr, corr = _once(lambda: decay.correlation(cfg, deltas))
     t_svd, svd = _once(lambda: scores.score_vs_distance(q, k, cfg, deltas))
-    t_menb, menb = _once(lambda: scores.men_b(cfg, deltas))
-    t_cgrid, cgrid = _once(lambda: scores.correlation_on_grid(cfg, 0.0, 1.0, DECAY_N))
+    t_menb, menb = _once(lambda: men.men_b(cfg, deltas))
+    t_cgrid, cgrid = _once(lambda: decay.correlation_on_grid(cfg, 0.0, 1.0, DECAY_N))
     t_sgrid, sgrid = _once(lambda: scores.score_on_grid(q, k, cfg, 0.0, 1.0, DECAY_N))
-    t_block, block = _once(lambda: scores._b_block(_inv_freq(cfg), 0, DECAY_N))
+    t_block, block = _once(lambda: men.b_range(_inv_freq(cfg), 0, DECAY_N))
 
     sub = np.unique(np.geomspace(1, DECAY_N - 1, SUBSET).astype(int))
     sub_d = sub.astype(np.float64)
@@ -185,10 +187,10 @@ def _decay(part: PartResult, cfg, q, k, scores, rotation, log) -> None:
                  f"{per_ref / (t / DECAY_N):,.0f}× faster per distance than {ref_name} on {len(sub):,} of them; "
                  f"max diff {err:.1e}")
     part.add(f"men_b (B(m)) over {DECAY_N:,} distances", fmt_s(t_menb), "", None,
-             f"block-product _b_block: {fmt_s(t_block)} ({t_menb / t_block:.1f}× faster), "
+             f"block-product b_range: {fmt_s(t_block)} ({t_menb / t_block:.1f}× faster), "
              f"max diff {float(np.max(np.abs(block - menb))):.1e}")
     log(f"  decay 1e6: correlation {fmt_s(t_corr)} / on grid {fmt_s(t_cgrid)}, score_vs_distance {fmt_s(t_svd)} / "
-        f"on grid {fmt_s(t_sgrid)}, men_b {fmt_s(t_menb)} / _b_block {fmt_s(t_block)}")
+        f"on grid {fmt_s(t_sgrid)}, men_b {fmt_s(t_menb)} / b_range {fmt_s(t_block)}")
     part.findings.append(
         f"**Decay curves over 1e6 distances**: the per-distance functions build the (1e6 × d/2) angle table and "
         f"take a cosine (and sine) of each entry: `correlation` {fmt_s(t_corr)}, `score_vs_distance` "

@@ -12,7 +12,7 @@ import collections
 import threading
 
 from bench import settings
-from bench.common import OUT_DIR, fmt_s, now
+from bench.common import OUT_DIR, fmt_s, now, open_page
 
 LAST_CATEGORIES: dict[str, float] = {}  # per-rerun seconds by cause, of the last profile_page
 APP_DIRS = ("/pages/", "/explorer/", "/rope_core/", "streamlit_app.py")
@@ -141,8 +141,6 @@ class _EntryProfiler:
 def profile_page(page_id: str, setting: str, query: dict[str, str], charts, floor: float,
                  reruns: int = 1) -> list[str]:
     """Profile `reruns` fresh-theta reruns of a page; return markdown findings (profile, chart costs)."""
-    from bench.apptest_runs import open_page
-
     with _EntryProfiler() as prof, _ChartCapture() as cap:
         at = open_page(page_id, query)
         start = float(at.select_slider(key="w_" + settings.MOVED).value)
@@ -150,7 +148,7 @@ def profile_page(page_id: str, setting: str, query: dict[str, str], charts, floo
         prof.active = True
         for i, theta in enumerate(walk):
             cap.active = i == len(walk) - 1
-            at.select_slider(key="w_" + settings.MOVED).set_value(theta)
+            settings.move(at, theta)
             at.run(timeout=180)
         prof.active = cap.active = False
     total = sum(t for _, t in prof.records) or 1.0
@@ -189,7 +187,7 @@ def profile_page(page_id: str, setting: str, query: dict[str, str], charts, floo
 class _ChartCapture:
     """Patch explorer.charts builders and show() to record each chart, its data and build time."""
 
-    NOT_BUILDERS = {"sample_axis", "downsample_note", "color_scale"}
+    NOT_BUILDERS = {"sample_axis", "downsample_note", "colormap", "compile_counts", "use_counts"}
 
     def __init__(self) -> None:
         self.shown: list[tuple[object, object, str]] = []
@@ -243,56 +241,8 @@ def _best(fn, n: int = 3) -> float:
 
 
 def chart_costs(page_id: str, cap: _ChartCapture) -> str:
-    """What the page's charts cost through Altair, and what the same spec + data cost without it."""
-    import io
-    import json
-
-    import altair as alt
-    import pyarrow as pa
-
-    if not cap.shown:
-        return ""
-    if not all(isinstance(c, alt.TopLevelMixin) for c, _, _ in cap.shown):
-        return _dict_chart_costs(page_id, cap, arrow_bytes_fn=None)
-    try:
-        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
-    except ImportError:  # a private helper: without it, time plain to_dict
-        convert = None
-
-    def st_convert(chart):
-        return convert(chart) if convert else chart.to_dict()
-
-    def no_validate(chart):
-        datasets: dict = {}
-        with alt.theme.enable("none"), alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
-            return chart.to_dict(validate=False)
-
-    def arrow_bytes(df) -> bytes:
-        sink = io.BytesIO()
-        table = pa.Table.from_pandas(df, preserve_index=False)
-        with pa.ipc.new_stream(sink, table.schema) as w:
-            w.write_table(table)
-        return sink.getvalue()
-
-    t_convert = sum(_best(lambda c=c: st_convert(c)) for c, _, _ in cap.shown)
-    try:
-        t_novalid = sum(_best(lambda c=c: no_validate(c)) for c, _, _ in cap.shown)
-    except Exception:  # noqa: BLE001 - the transformer is registered by Streamlit's convert()
-        t_novalid = float("nan")
-    specs = [{k: v for k, v in st_convert(c).items() if k != "datasets"} for c, _, _ in cap.shown]
-    t_direct = sum(_best(lambda s=s, d=d: (json.dumps(s), arrow_bytes(d))) for s, (_, d, _) in zip(specs, cap.shown))
-    n = len(cap.shown)
-    return (f"**Chart cost on {page_id}** ({n} chart(s), measured outside Streamlit on the page's own chart objects): "
-            f"the explorer.charts builders take {fmt_s(cap.build_s)} per rerun (Altair objects, `encode` shorthand "
-            f"parsing against the DataFrame, layering), and Streamlit's Altair → Vega-Lite conversion "
-            f"(`chart.to_dict()` with jsonschema validation, deep copies, Arrow datasets) {fmt_s(t_convert)}; "
-            f"`to_dict(validate=False)` takes {fmt_s(t_novalid)}. The same finished spec sent as a plain dict "
-            f"(json.dumps) with its data as Arrow IPC costs {fmt_s(t_direct)}: "
-            f"{(cap.build_s + t_convert) / max(t_direct, 1e-6):.0f}× less than Altair's route.")
-
-
-def _dict_chart_costs(page_id: str, cap: _ChartCapture, arrow_bytes_fn=None) -> str:
-    """Charts built as plain Vega-Lite dicts (no Altair): builder time, and spec + Arrow serialization."""
+    """The page's charts: builder time (Altair templates compiled once, slots filled per call), and spec + Arrow
+    serialization."""
     import io
     import json
 
@@ -306,13 +256,15 @@ def _dict_chart_costs(page_id: str, cap: _ChartCapture, arrow_bytes_fn=None) -> 
         return len(sink.getvalue())
 
     def serialize(chart) -> None:
-        spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+        spec = chart.to_dict()
         frames = spec.pop("datasets", {}) or {}
         json.dumps(spec, default=str)
         for df in frames.values():
             arrow_bytes(df)
 
+    if not cap.shown:
+        return ""
     t_ser = sum(_best(lambda c=c: serialize(c)) for c, _, _ in cap.shown)
-    return (f"**Chart cost on {page_id}** ({len(cap.shown)} chart(s), plain Vega-Lite dicts, no Altair): the "
-            f"explorer.charts builders take {fmt_s(cap.build_s)} per rerun; the spec as JSON plus its datasets as "
-            f"Arrow IPC {fmt_s(t_ser)} (measured outside Streamlit on the page's own charts).")
+    return (f"**Chart cost on {page_id}** ({len(cap.shown)} chart(s)): the explorer.charts builders take "
+            f"{fmt_s(cap.build_s)} per rerun; the spec as JSON plus its datasets as Arrow IPC {fmt_s(t_ser)} "
+            f"(measured outside Streamlit on the page's own charts).")

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bench.common import BENCH_DIR, PartResult, Row
+from bench.common import PartResult, Row
 
 COMMAND = "python -m bench"
 
@@ -66,9 +66,8 @@ def markdown(parts: list[PartResult], facts: dict[str, str], argv: list[str], se
             out += ["### Findings", ""]
             for f in p.findings:
                 out += [f, ""]
-    analysis = BENCH_DIR / "analysis.md"
-    if analysis.exists():
-        out += [analysis.read_text().rstrip(), ""]
+    out += ["## Analysis", "", "Why the figures are what they are, and what each design change measured: "
+            "`bench/analysis.md` (a dated work log, written by hand; not repeated here).", ""]
     if failures:
         out += ["## Over budget", "", *[f"- {f}" for f in failures], ""]
     return "\n".join(out)

@@ -44,6 +44,20 @@ def url_value(spec, value) -> str:
     return spec.to_url(value)
 
 
+def moved_widget(at):
+    """The MOVED slider of an AppTest, or None where the page disables it (it cannot change that page's view, e.g.
+    Models): there the bench times reruns without a change."""
+    widget = at.select_slider(key="w_" + MOVED)
+    return None if widget.proto.disabled else widget
+
+
+def move(at, value: float) -> None:
+    """Set the MOVED slider to `value` when the page lets it move (moved_widget)."""
+    widget = moved_widget(at)
+    if widget is not None:
+        widget.set_value(value)
+
+
 def theta_walk(start: float, count: int) -> list[float]:
     """`count` grid values of rope_theta never visited before, walking up from `start` (then down)."""
     grid = list(theta_grid())

@@ -1,15 +1,20 @@
-"""Chart builders (Vega-Lite v6 specs as plain dicts) and the one way a page shows a chart.
+"""Chart builders, written in Altair, and the one way a page shows a chart.
 
 Every chart: a title, axis titles with units, tooltips with exact values, a diverging scale
 centred at 0 for signed values, width="stretch", data bounded to MAX_ROWS rows (the caller
 downsamples in numpy and says so in the subtitle), and CSV / PNG / SVG downloads.
 
-The builders write Vega-Lite JSON directly (no Altair at run time: its object machinery, shorthand
-parsing, deep copies and jsonschema validation cost far more than the rest of a page rerun). A
-builder returns a `Chart`: the spec, whose data are named datasets, and those datasets as the
-pandas DataFrames themselves (Streamlit sends DataFrames found in spec["datasets"] as Arrow).
-tests/test_charts.py validates every builder's spec, and every spec every page sends, against the
-Vega-Lite v6 JSON schema and renders each builder through the Vega-Lite compiler (vl_convert).
+A builder returns a `Chart`: a Vega-Lite v6 spec whose data are named datasets, and those datasets
+as the pandas DataFrames themselves (Streamlit sends DataFrames found in spec["datasets"] as Arrow).
+The spec is authored in Altair with named data only, so Altair never sees the frames, and compiled
+(to_dict, validated against the schema) once per chart structure: the compiled spec is kept, as JSON
+text cut at its slots, in a bounded process-wide cache keyed by the structure (mark types, flags, number
+of layers and rules).
+What moves with the sliders is either in the data (the colour maximum, the rule labels and their
+sides) or a slot (`_slot`, `_slots`): a placeholder Altair validates as a string and that each call
+fills in (titles, axis domains, tick labels, series order). Building and validating an Altair chart
+per rerun would cost more than the rest of the rerun; filling a compiled template does not.
+
 Heatmaps and matrices send their cells as one colour-mapped PNG per panel (explorer/raster.py) plus a
 bounded layer of transparent hover cells, so the browser draws a handful of marks however many cells
 there are; tests/test_raster.py checks the image pixel by pixel against the legend's colour scale.
@@ -17,10 +22,15 @@ there are; tests/test_raster.py checks the image pixel by pixel against the lege
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -30,12 +40,12 @@ from explorer import raster
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
 MAX_AXIS = 140  # heatmap cells per axis: 140² = 19,600 ≤ MAX_ROWS
-LINE_POINTS = 512  # points per line series (all 511 distances at L = 256); each costs the browser ~25 µs per repaint
+LINE_POINTS = 512  # points per line series (all 511 distances at L = 256): each is redrawn at every repaint
 # point markers per line series at most (line(points=True)): denser series are drawn as lines alone. A marker is a mark
 # of its own for the browser to draw at every repaint, and at this density they merge into the line; hover is the same
 # without them (Vega's tooltip on a line is the vertex nearest the pointer).
 POINT_MARKS = 32
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # altair 6.3's Vega-Lite (tests check it)
+SCHEMA = alt.SCHEMA_URL  # the Vega-Lite version Altair validates against
 DATA = "data"  # the name of a builder's main dataset
 RULES = "rules"  # line(): the rule lines' values and labels
 
@@ -55,6 +65,83 @@ class Chart:
         """The spec with every dataset inlined as JSON records (for vl_convert and schema checks)."""
         return {**self.spec, "datasets": {k: records(d) for k, d in self.datasets.items()}}
 
+
+# ------------------------------------------------------------------------------------- compiled templates
+
+_SLOT = re.compile(r'\["@@(\w+)@@"\]|"@@(\w+)@@"|@@(\w+)@@')
+COMPILED_MAX = 256  # chart structures kept; a page view has a handful, the app a few dozen
+_compiled: OrderedDict[Hashable, list] = OrderedDict()
+_compile_lock = threading.Lock()
+_compiles: dict[Hashable, int] = {}
+_uses: dict[Hashable, int] = {}
+# structure entries with a few values that may follow a slider (markers on short series, canvas for many marks, symlog
+# ticks once there are data, a facet's grid for the number of heads): each value is a structure, compiled once too
+FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "columns", "panel", "many_colours")
+
+
+def _slot(name: str) -> str:
+    """A value filled in per call. Alone, it stands for any JSON value (a title, a number, a dict); inside a
+    longer string (a Vega expression) it is replaced by the value's text."""
+    return f"@@{name}@@"
+
+
+def _slots(name: str) -> list[str]:
+    """A list filled in per call (a scale domain, a sort order, tick values)."""
+    return [_slot(name)]
+
+
+def compile_counts() -> dict[Hashable, int]:
+    """How often each chart structure has been compiled in this process (once, unless evicted)."""
+    with _compile_lock:
+        return dict(_compiles)
+
+
+def use_counts() -> dict[Hashable, int]:
+    """How often each chart structure has been drawn in this process."""
+    with _compile_lock:
+        return dict(_uses)
+
+
+def _template(spec: dict) -> list:
+    """The compiled spec as JSON text cut at its slots: [text, (name, inside a string?), text, …]."""
+    text = json.dumps(spec, allow_nan=False)
+    pieces: list = []
+    at = 0
+    for m in _SLOT.finditer(text):
+        listed, whole, inner = m.groups()
+        pieces += [text[at:m.start()], (listed or whole or inner, inner is not None)]
+        at = m.end()
+    return [*pieces, text[at:]]
+
+
+def _compiled_spec(key: Hashable, author: Callable[[], alt.TopLevelMixin], values: dict[str, Any]) -> dict:
+    """The spec `author()` compiles to, with its slots filled from `values`: compiled (validated) once per `key`.
+
+    `key` must hold everything the authored chart depends on besides the slots. A fresh dict per call: Streamlit
+    edits some spec fields in place."""
+    with _compile_lock:
+        pieces = _compiled.get(key)
+        if pieces is None:
+            with alt.theme.enable("none"):  # the spec carries only what the builder says (no default config)
+                pieces = _template(author().to_dict(validate=True))
+            _compiled[key] = pieces
+            _compiles[key] = _compiles.get(key, 0) + 1
+            if len(_compiled) > COMPILED_MAX:
+                _compiled.popitem(last=False)
+        else:
+            _compiled.move_to_end(key)
+        _uses[key] = _uses.get(key, 0) + 1
+    whole = {k: json.dumps(v) for k, v in values.items()}
+    inner = {k: json.dumps(str(v))[1:-1] for k, v in values.items() if isinstance(v, str)}
+    return json.loads("".join(p if isinstance(p, str) else (inner if p[1] else whole)[p[0]] for p in pieces))
+
+
+def _key(builder: str, **structure: Any) -> tuple:
+    """A structure key: the builder and its named structure, sorted (tests compare keys by name)."""
+    return (builder, tuple(sorted(structure.items())))
+
+
+# ------------------------------------------------------------------------------------------------ helpers
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: Python scalars, NaN and ±inf as None (as Altair's sanitizer did)."""
@@ -85,47 +172,58 @@ CANVAS_ABOVE = 2_000  # marks drawn one per row: Streamlit's frontend switches V
 ARIA_ABOVE = 5_000  # and drops per-mark ARIA attributes above this
 
 
-def _many_marks(spec: dict, rows: int) -> dict:
+def _many_marks(rows: int) -> dict:
     """Canvas rendering (and no per-mark ARIA) for a chart drawing one mark per row of `rows` rows.
 
     Streamlit's frontend does this on its own for specs whose row count it can read, but it gives up
-    (and keeps SVG: seconds per repaint for a 20,000-cell heatmap) on any view with a transform, so
+    (and keeps SVG, slow to repaint with thousands of marks) on any view with a transform, so
     the builders that draw one mark per row say it explicitly.
     """
+    out: dict = {}
     if rows > CANVAS_ABOVE:
-        spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+        out["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     if rows > ARIA_ABOVE:
-        spec["config"] = {"mark": {"aria": False}}
-    return spec
+        out["config"] = alt.Config(mark=alt.MarkConfig(aria=False))
+    return out
 
 
 def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
+    """The title as JSON: a slot value, since a subtitle comes and goes with the sliders (a downsampling note)."""
     if not subtitle:
         return {"text": title}
     return {"text": title, "subtitle": subtitle if isinstance(subtitle, str) else list(subtitle),
             "subtitleColor": "#666"}
 
 
-def _tooltip(df: pd.DataFrame, fields: Sequence[str], titles: dict[str, str] | None = None) -> list[dict]:
-    titles = titles or {}
+def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows whose `columns` (on log axes) are > 0: a 0 (an angle at position 0) would wreck a log scale's domain."""
+    if not columns or not len(df):
+        return df
+    keep = np.logical_and.reduce([df[c].to_numpy(dtype=float) > 0 for c in columns])
+    return df if keep.all() else df[keep]
+
+
+def _tips(df: pd.DataFrame, fields: Sequence[str]) -> tuple[tuple[str, bool], ...]:
+    """(field, numeric?) per tooltip field: part of a chart's structure."""
     dtypes = dict(zip(df.columns, df.dtypes))  # one pass: df[f] would build a Series per field
-    out = []
-    for f in fields:
-        if pd.api.types.is_numeric_dtype(dtypes[f]):
-            out.append({"field": f, "type": "quantitative", "format": ".6~g", "title": titles.get(f, f)})
-        else:
-            out.append({"field": f, "type": "nominal", "title": titles.get(f, f)})
-    return out
+    return tuple((f, bool(pd.api.types.is_numeric_dtype(dtypes[f]))) for f in fields)
 
 
-def _q(name: str, **props) -> dict:
-    """A quantitative field channel."""
-    return {"field": name, "type": "quantitative", **props}
+TIP_FORMAT = ".6~g"  # exact enough to compare with a reference, short enough to read
+
+
+def _tooltip(tips: Sequence[tuple[str, bool]]) -> list[alt.Tooltip]:
+    return [alt.Tooltip(field=f, type="quantitative", format=TIP_FORMAT, title=f) if numeric
+            else alt.Tooltip(field=f, type="nominal", title=f) for f, numeric in tips]
 
 
 def _field(name: str) -> str:
     """A field reference inside a Vega expression."""
     return f"datum[{json.dumps(name)}]"
+
+
+def _is(name: str, value: Any) -> alt.FilterTransform:
+    return alt.FilterTransform(filter=alt.FieldEqualPredicate(field=name, equal=value))
 
 
 def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log: bool = False,
@@ -137,9 +235,23 @@ def colormap(values, diverging: bool, domain: Sequence[float] | None = None, log
     return raster.sequential(values, domain, log=log)
 
 
+def _color_scale(cmap: raster.ColorMap) -> tuple[dict, list]:
+    """(structure, slot value) of a colour map: its stops are a slot unless they follow the data."""
+    scale = cmap.scale()
+    follows = cmap.zmax is not None
+    structure = dict(scale_type=scale["type"], colours=tuple(scale["range"]),
+                     domain_exprs=tuple(d["expr"] for d in scale["domain"]) if follows else None)
+    return structure, [] if follows else scale["domain"]
+
+
+def _alt_color_scale(scale_type: str, colours: tuple[str, ...], domain_exprs: tuple[str, ...] | None) -> alt.Scale:
+    """The colour map's Vega-Lite scale (raster.ColorMap.scale), its stops a slot unless they follow the data."""
+    domain = [alt.ExprRef(e) for e in domain_exprs] if domain_exprs else _slots("z_domain")
+    return alt.Scale(type=scale_type, domain=domain, range=list(colours), interpolate="rgb", clamp=True)
+
+
 # hover cells per axis over a raster heatmap, each with exact values: ≤ 256 per chart. A faceted heatmap draws each one
-# as a mark at every repaint (24 per axis was 46 ms more per slider move, A/B); an unfaceted one draws only the cell
-# under the pointer (POINTER)
+# as a mark at every repaint; an unfaceted one draws only the cell under the pointer (POINTER)
 HOVER_AXIS = 16
 HOVER_NOTE = "Hover: exact values, 1 cell in {k} per axis (CSV: all cells)."
 
@@ -153,15 +265,13 @@ def _grid_index(values: np.ndarray, step: float) -> tuple[np.ndarray, float, int
     return idx, origin, int(idx.max()) + 1 if idx.size else 1
 
 
-def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, z: str,
-                   cmap: raster.ColorMap, facet: str | None, facet_values: Sequence,
-                   image_box: tuple[float, float, float, float], hover: np.ndarray,
-                   cell_ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-                   x_enc: dict, y_enc: dict, z_title: str, fields: Sequence[str]) -> tuple[pd.DataFrame, list[dict]]:
+def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, z: str,
+                  cmap: raster.ColorMap, facet: str | None, facet_values: Sequence,
+                  image_box: tuple[float, float, float, float], hover: np.ndarray,
+                  cell_ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], fields: Sequence[str]) -> pd.DataFrame:
     """One PNG per facet value (cells coloured by `cmap` at grid indices ix, iy) and the rows flagged in
-    `hover` as transparent rects carrying the exact values of `fields` (the tooltip): their one data frame
-    (column _kind tells them apart; built from numpy arrays, no per-row pandas work) and the two Vega-Lite
-    layers that draw them on the x/y encodings given."""
+    `hover` as transparent rects carrying the exact values of `fields` (the tooltip), in one data frame
+    (column _kind tells them apart; built from numpy arrays, no per-row pandas work), as _raster_layers draws it."""
     x0, x1, y0, y1 = image_box
     zv = df[z].to_numpy(dtype=float)
     if cmap.log:
@@ -200,41 +310,22 @@ def _raster_layers(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny
         cols[raster.ZMAX] = pd.Series(np.concatenate([np.full(n_img, cmap.zmax), np.full(n_cell, np.nan)]))
     for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
         cols[name] = pd.Series(np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]]))
-    frame = pd.DataFrame(cols)
-    tooltip = _tooltip(df, fields)
-    image_layer = {
-        "transform": [{"filter": {"field": "_kind", "equal": "image"}}],
-        "mark": {"type": "image", "aspect": False, "smooth": False, "tooltip": None},  # Streamlit turns tooltips on for all marks
-        "encoding": {"x": {**x_enc, "field": "_x"}, "x2": {"field": "_x2"},
-                     "y": {**y_enc, "field": "_y"}, "y2": {"field": "_y2"}, "url": {"field": "_url", "type": "nominal"}},
-    }
-    cells = [{"filter": {"field": "_kind", "equal": "cell"}}]
-    if facet is None:  # the hover cell under the pointer only, outlined, and its values as text beside the pointer
-        image_layer["params"] = [POINTER]
-        cells.append({"filter": POINTER_FILTER})
-    cell_layer = {
-        "transform": cells,
-        "mark": {"type": "rect", "fillOpacity": 0, "strokeOpacity": 0} if facet else
-                {"type": "rect", "fillOpacity": 0, "stroke": "#111", "strokeWidth": 1},
-        "encoding": {"x": {**x_enc, "field": "_x"}, "x2": {"field": "_x2"},
-                     "y": {**y_enc, "field": "_y"}, "y2": {"field": "_y2"},
-                     "color": _q(z, title=z_title, scale=cmap.scale()), "tooltip": tooltip},
-    }
-    if facet:
-        return frame, [image_layer, cell_layer]
-    return frame, [image_layer, cell_layer, *_readout_layers(cells, tooltip)]
+    return pd.DataFrame(cols)
 
 
-# Hover over a single (unfaceted) heatmap draws one mark, not one per hover cell (HOVER_AXIS² rects cost ~60 ms at
-# every repaint, A/B): an interval selection that starts afresh at every pointer move, so that its end is the
-# pointer (pixels, in Vega-Lite's signals <name>_x, <name>_y) and its brush has no area to catch the pointer; a
-# parameter inverts that into data coordinates; the hover cells are filtered to the one containing it. The
-# tooltip then needs one more pointer move over that cell, so its values are also written beside the pointer.
+# Hover over a single (unfaceted) heatmap draws one mark, not one per hover cell (each is redrawn at every repaint):
+# an interval selection that starts afresh at every pointer move, so that its end is the pointer (pixels, in
+# Vega-Lite's signals <name>_x, <name>_y) and its brush has no area to catch the pointer; a parameter inverts that
+# into data coordinates; the hover cells are filtered to the one containing it. The tooltip then needs one more
+# pointer move over that cell, so its values are also written beside the pointer.
 POINTER_NAME = "hover"
 POINTER = {"name": POINTER_NAME, "select": {
     "type": "interval", "encodings": ["x", "y"], "on": "[pointermove, pointerout] > pointermove",
     "clear": False, "translate": False, "zoom": False,
     "mark": {"fillOpacity": 0, "strokeOpacity": 0, "cursor": "default"}}}
+# the image layer, which defines POINTER: Altair lifts the selection to the top level with the view's name, and this
+# is Vega-Lite's own name for that view, so the compiled Vega is the same as with the selection in the layer
+POINTER_VIEW = "layer_0"
 _PX, _PY = f"{POINTER_NAME}_x", f"{POINTER_NAME}_y"
 POINTER_AT = {"name": "hover_at", "expr": (
     f"isArray({_PX}) && length({_PX}) == 2 && isArray({_PY}) && length({_PY}) == 2"
@@ -244,22 +335,52 @@ POINTER_FILTER = ("isArray(hover_at) && datum._x <= hover_at[0] && hover_at[0] <
 READOUT = "_readout"
 
 
-def _readout_layers(cells: list[dict], tooltip: list[dict]) -> list[dict]:
+def _pointer() -> alt.Parameter:
+    select = POINTER["select"]
+    return alt.selection_interval(name=POINTER_NAME, encodings=select["encodings"], on=select["on"],
+                                  clear=select["clear"], translate=select["translate"], zoom=select["zoom"],
+                                  mark=alt.BrushConfig(**select["mark"]))
+
+
+def _params(*params: dict) -> list[alt.VariableParameter]:
+    return [alt.VariableParameter(**p) for p in params]
+
+
+def _raster_layers(facet: bool, x: dict, y: dict, color: alt.Color, tips: Sequence[tuple[str, bool]]) -> list:
+    """The layers drawing a _raster_frame: the images on x/y channels with the properties given, the hover
+    cells carrying `color` (the legend) and the tooltip; unfaceted, the cell under the pointer only, outlined, and its
+    values as text beside the pointer."""
+    def at(kind: str) -> alt.Chart:
+        return alt.Chart().transform_filter(alt.FieldEqualPredicate(field="_kind", equal=kind))
+
+    box = dict(x=alt.X(field="_x", **x), x2=alt.X2(field="_x2"), y=alt.Y(field="_y", **y), y2=alt.Y2(field="_y2"))
+    image = at("image").mark_image(aspect=False, smooth=False, tooltip=None).encode(  # Streamlit turns tooltips on for all marks
+        url=alt.Url(field="_url", type="nominal"), **box)
+    tooltip = _tooltip(tips)
+    cells = at("cell")
+    if facet:
+        return [image, cells.mark_rect(fillOpacity=0, strokeOpacity=0).encode(color=color, tooltip=tooltip, **box)]
+    image = image.add_params(_pointer()).properties(name=POINTER_VIEW)
+    cells = cells.transform_filter(POINTER_FILTER)
+    return [image, cells.mark_rect(fillOpacity=0, stroke="#111", strokeWidth=1).encode(color=color, tooltip=tooltip,
+                                                                                       **box),
+            *_readout_layers(cells, tips)]
+
+
+def _readout_layers(cells: alt.Chart, tips: Sequence[tuple[str, bool]]) -> list[alt.Chart]:
     """The hovered cell's tooltip as one line of text beside the pointer (on the side with room), over a halo."""
     parts = []
-    for t in tooltip:
-        value = _field(t["field"])
-        shown = f"format({value}, {json.dumps(t['format'])})" if "format" in t else f"'' + {value}"
-        parts.append(f"{json.dumps(t['title'] + ' = ')} + (isValid({value}) ? {shown} : '–')")
-    text = {"type": "text", "fontSize": 11, "fontWeight": "bold",
-            "x": {"expr": f"{_PX}[1] + ({_PX}[1] > width / 2 ? -10 : 10)"},
-            "y": {"expr": f"{_PY}[1] + ({_PY}[1] > 24 ? -10 : 18)"},
-            "align": {"expr": f"{_PX}[1] > width / 2 ? 'right' : 'left'"}, "baseline": "bottom"}
-    calc = [*cells, {"calculate": " + ' · ' + ".join(parts), "as": READOUT}]
-    enc = {"text": {"field": READOUT, "type": "nominal"}}
-    return [{"transform": calc, "mark": {**text, "stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.9},
-             "encoding": enc},
-            {"transform": calc, "mark": {**text, "fill": "#111"}, "encoding": enc}]
+    for f, numeric in tips:
+        value = _field(f)
+        shown = f"format({value}, {json.dumps(TIP_FORMAT)})" if numeric else f"'' + {value}"
+        parts.append(f"{json.dumps(f + ' = ')} + (isValid({value}) ? {shown} : '–')")
+    text = dict(fontSize=11, fontWeight="bold", x=alt.ExprRef(f"{_PX}[1] + ({_PX}[1] > width / 2 ? -10 : 10)"),
+                y=alt.ExprRef(f"{_PY}[1] + ({_PY}[1] > 24 ? -10 : 18)"),
+                align=alt.ExprRef(f"{_PX}[1] > width / 2 ? 'right' : 'left'"), baseline="bottom")
+    readout = cells.transform_calculate(**{READOUT: " + ' · ' + ".join(parts)}).encode(
+        text=alt.Text(field=READOUT, type="nominal"))
+    return [readout.mark_text(**text, stroke="white", strokeWidth=3, strokeOpacity=0.9),
+            readout.mark_text(**text, fill="#111")]
 
 
 def _hover_mask(ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, per_axis: int) -> tuple[np.ndarray, int]:
@@ -275,13 +396,20 @@ def _with_note(subtitle: str | Sequence[str] | None, note: str) -> str | list[st
     return [*lines, note]
 
 
+def _box(name: str, reverse: bool = False, **axis: Any) -> dict:
+    """A quantitative channel over a fixed domain (a slot), neither niced nor forced to include 0."""
+    scale = alt.Scale(domain=_slots(f"{name}_domain"), nice=False, zero=False,
+                      **({"reverse": True} if reverse else {}))
+    return dict(type="quantitative", title=_slot(f"{name}_title"), scale=scale, **axis)
+
+
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: str, y_title: str,
             z_title: str, subtitle: str | Sequence[str] | None = None, diverging: bool = True,
             domain: Sequence[float] | None = None, step: float = 1.0, y_step: float | None = None,
             tooltip: Sequence[str] | None = None, height: int = 420, facet: str | None = None,
             facet_sort: Sequence[str] | None = None, columns: int = 4,
             panel: int = 180, log_color: bool = False, hover_axis: int = HOVER_AXIS,
-            zmax: float | None = None) -> Chart:
+            zmax: float | None = None, square: bool = False) -> Chart:
     """A heatmap of z over quantitative x and y cells [x, x+step) × [y, y+y_step), y growing downwards.
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
@@ -297,6 +425,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     spanning decades (e.g. attention weights); cells ≤ 0 (e.g. masked) are left blank.
     zmax: a diverging scale over ±zmax (default ±max|z|) that follows the data: the spec stays the same when
     only the values change, so the browser updates the chart instead of rebuilding it.
+    square: (unfaceted) a height × height plot, for x and y on the same scale (positions against positions).
     """
     y_step = step if y_step is None else y_step
     cmap = colormap(df[z], diverging, domain, log=log_color, zmax=zmax)
@@ -308,24 +437,33 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     per_axis = max(2, int(hover_axis / np.sqrt(max(1, len(facet_values)))))
     hover, k = _hover_mask(ix, iy, nx, ny, per_axis)
     box = (xo, xo + nx * step, yo, yo + ny * y_step)
-    x_enc = _q(x, title=x_title, scale={"domain": list(box[:2]), "nice": False, "zero": False})
-    y_enc = _q(y, title=y_title, scale={"domain": list(box[2:]), "nice": False, "zero": False, "reverse": True})
     ends = (xs, np.minimum(xs + step * k, box[1]), ys, np.minimum(ys + y_step * k, box[3]))
-    frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends,
-                                   x_enc, y_enc, z_title, list(tooltip or [y, x, z]))
-    head = _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else ""))
-    if facet is None:
-        spec = {"$schema": SCHEMA, "data": {"name": DATA}, "layer": layers, "height": height, "title": head}
-    else:
-        spec = {"$schema": SCHEMA, "data": {"name": DATA},
-                "facet": {"field": facet, "type": "nominal", "title": None, "sort": facet_values},
-                "spec": {"layer": layers, "width": panel, "height": panel},
-                "columns": columns, "title": head}
-    return Chart(_with_params(spec, cmap.param(DATA) + ([] if facet else [POINTER_AT])), {DATA: frame})
+    fields = list(tooltip or [y, x, z])
+    frame = _raster_frame(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends, fields)
+    tips = _tips(df, fields)
+    colour, stops = _color_scale(cmap)
+    square = square and not facet
+    key = _key("heatmap", facet=facet, columns=columns if facet else None, panel=panel if facet else None,
+               height=None if facet else height, square=square, z=z, tips=tips, **colour)
 
+    def author() -> alt.TopLevelMixin:
+        color = alt.Color(field=z, type="quantitative", title=_slot("z_title"), scale=_alt_color_scale(**colour))
+        layers = _raster_layers(bool(facet), _box("x"), _box("y", reverse=True), color, tips)
+        params = _params(*cmap.param(DATA), *([] if facet else [POINTER_AT]))
+        if facet is None:
+            # a fixed width is drawn at its own size (show(): width="content")
+            return alt.LayerChart(data=alt.Data(name=DATA), layer=layers, height=height, title=_slot("title"),
+                                  params=params, **({"width": height} if square else {}))
+        return alt.FacetChart(data=alt.Data(name=DATA), spec=alt.LayerChart(layer=layers, width=panel, height=panel),
+                              facet=alt.FacetFieldDef(field=facet, type="nominal", title=None,
+                                                      sort=_slots("facet_sort")),
+                              columns=columns, title=_slot("title"), params=params)
 
-def _with_params(spec: dict, params: list[dict]) -> dict:
-    return {**spec, "params": params} if params else spec
+    spec = _compiled_spec(key, author, {
+        "title": _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else "")),
+        "x_title": x_title, "y_title": y_title, "z_title": z_title, "x_domain": list(box[:2]),
+        "y_domain": list(box[2:]), "z_domain": stops, "facet_sort": facet_values})
+    return Chart(spec, {DATA: frame})
 
 
 def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str,
@@ -334,45 +472,47 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
          rules_x: Sequence[tuple[float, str]] = (), rules_y: Sequence[tuple[float, str]] = (),
          tooltip: Sequence[str] | None = None, height: int = 360, zero: bool = False,
          interpolate: str = "linear", color_sort: Sequence[str] | None = None,
-         x_scale: str | None = None, color_domain: Sequence[str] | None = None) -> Chart:
+         x_scale: str | None = None, color_domain: Sequence[str] | None = None,
+         highlight: str | None = None) -> Chart:
     """Line chart of y against x (one line per `color` value), with optional labelled rule lines.
 
     points: a marker on every point, while no series has more than POINT_MARKS points.
+    log_x, log_y: log axes; rows at values ≤ 0 there are left out of the chart (the CSV keeps them).
 
     x_scale: a Vega-Lite scale type for x overriding log_x, e.g. "symlog" (log-like, but shows 0;
     ticks at 0 and the powers of ten, as Vega's own symlog ticks are sparse).
     color_domain: every colour value in a fixed order, so a series keeps its colour when another
     one has no rows (e.g. a dtype that overflows).
+    highlight: the `color` value of the series to read first (the current setting among comparisons): drawn again
+    on top of the others, thicker.
+    More than MANY_COLOURS series take a 20-colour scheme, so that no two share a colour.
     Rules: one layer each (a dashed rule and its label), all reading one small dataset (RULES:
     columns rule, v, label); a rule at a non-finite value is left out (it would stretch the axis to
     infinity).
     """
-    x_axis: dict = {}
-    if x_scale:
-        x_sc: dict = {"type": x_scale}
-        if x_scale == "symlog" and len(df):
-            top = float(np.nanmax(np.abs(df[x].to_numpy(dtype=float))))
-            ticks = [0.0] + [10.0**k for k in range(0, int(np.floor(np.log10(max(top, 1.0)))) + 1)]
-            x_axis = {"values": ticks, "labelExpr": "format(datum.value, '~s')"}  # 1, 10, …, 1k, 1M
-    else:
-        x_sc = {"type": "log"} if log_x else {"zero": zero}
-    enc: dict = {
-        "x": _q(x, title=x_title, scale=x_sc, axis=x_axis),
-        "y": _q(y, title=y_title, scale={"type": "log"} if log_y else {"zero": zero}),
-        "tooltip": _tooltip(df, tooltip or [c for c in (color, x, y) if c]),
-    }
-    if color:
-        enc["color"] = {"field": color, "type": "nominal", "title": color_title or color,
-                        "sort": _py(color_sort) if color_sort else None}
-        if color_domain:
-            enc["color"]["scale"] = {"domain": _py(color_domain)}
-    if dash:
-        enc["strokeDash"] = {"field": dash, "type": "nominal", "title": dash}
+    structure, values, datasets = _line_parts(df, x, y, title=title, x_title=x_title, y_title=y_title, color=color,
+                                              color_title=color_title, subtitle=subtitle, log_x=log_x, log_y=log_y,
+                                              points=points, dash=dash, rules_x=rules_x, rules_y=rules_y,
+                                              tooltip=tooltip, height=height, zero=zero, interpolate=interpolate,
+                                              color_sort=color_sort, x_scale=x_scale, color_domain=color_domain,
+                                              highlight=highlight)
+    return Chart(_compiled_spec(_key("line", **structure), lambda: _line_chart(**structure), values), datasets)
+
+
+def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str, color: str | None,
+                color_title: str | None, subtitle, log_x: bool, log_y: bool, points: bool, dash: str | None,
+                rules_x, rules_y, tooltip, height: int, zero: bool, interpolate: str, color_sort, x_scale: str | None,
+                color_domain, highlight: str | None) -> tuple[dict, dict, dict[str, pd.DataFrame]]:
+    """line()'s (structure, slot values, datasets)."""
+    df = _positive(df, [c for c, log in ((x, log_x or x_scale == "log"), (y, log_y)) if log])
+    ticks: list[float] = []
+    if x_scale == "symlog" and len(df):
+        top = float(np.nanmax(np.abs(df[x].to_numpy(dtype=float))))
+        ticks = [0.0] + [10.0**k for k in range(0, int(np.floor(np.log10(max(top, 1.0)))) + 1)]
     if points and len(df):
         series = [c for c in (color, dash) if c]
         longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
         points = longest <= POINT_MARKS
-    main = {"mark": {"type": "line", "interpolate": interpolate, "point": points}, "encoding": enc}
     datasets = {DATA: df}
     rules = [(axis, float(v), str(label)) for axis, rs in (("x", rules_x), ("y", rules_y)) for v, label in rs]
     rules = [r for r in rules if np.isfinite(r[1])]
@@ -382,18 +522,68 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
         datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
                                         "label": [r[2] for r in rules],
                                         "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
-        spec = {"$schema": SCHEMA, "layer": [{"data": {"name": DATA}, **main},
-                                             *(_rule(axis, i) for i, (axis, _, _) in enumerate(rules))]}
-    else:
-        spec = {"$schema": SCHEMA, "data": {"name": DATA}, "layer": [main]}
-    spec.update(height=height, title=_title(title, subtitle))
-    return Chart(spec, datasets)
+    structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
+                     symlog_ticks=bool(ticks), zero=zero, interpolate=interpolate, point_marks=bool(points),
+                     color_sort=bool(color_sort), color_domain=bool(color_domain), height=height,
+                     many_colours=bool(color) and len(color_domain or pd.unique(df[color])) > MANY_COLOURS,
+                     highlight=bool(color and highlight is not None),
+                     tips=_tips(df, tooltip or [c for c in (color, x, y) if c]), rules=tuple(r[0] for r in rules))
+    values = {"title": _title(title, subtitle), "x_title": x_title, "y_title": y_title,
+              "color_title": color_title or color, "color_sort": _py(color_sort) if color_sort else [],
+              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks, "highlight": highlight}
+    return structure, values, datasets
+
+
+def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,
+                 symlog_ticks: bool, zero: bool, interpolate: str, point_marks: bool, color_sort: bool,
+                 color_domain: bool, many_colours: bool, highlight: bool, tips: tuple, rules: tuple[str, ...],
+                 height: int) -> alt.LayerChart:
+    """line()'s layers, without its title and height."""
+    # a log x axis ends at the data, not at the next power of ten (which can be most of the axis)
+    x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x else alt.Scale(zero=zero)
+    x_axis = alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks else alt.Axis()
+    enc: dict = dict(x=alt.X(field=x, type="quantitative", title=_slot("x_title"), scale=x_scale, axis=x_axis),
+                     y=alt.Y(field=y, type="quantitative", title=_slot("y_title"),
+                             scale=alt.Scale(type="log") if log_y else alt.Scale(zero=zero)),
+                     tooltip=_tooltip(tips))
+    if color:
+        enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
+                                 sort=_slots("color_sort") if color_sort else None,
+                                 **_colour_scale(color_domain, many_colours))
+    if dash:
+        enc["strokeDash"] = alt.StrokeDash(field=dash, type="nominal", title=dash)
+    main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks).encode(**enc)
+    lines = [main]
+    if highlight:  # drawn last, so no other series hides it
+        lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
+                     .mark_line(interpolate=interpolate, point=point_marks, strokeWidth=HIGHLIGHT_WIDTH).encode(**enc))
+    if not rules:
+        return alt.LayerChart(data=alt.Data(name=DATA), layer=lines)
+    # the line layers' data object is their own: Altair would lift data shared by every layer to the top
+    return alt.LayerChart(layer=[*(line.properties(data=alt.Data(name=DATA)) for line in lines),
+                                 *(_rule(axis, i) for i, axis in enumerate(rules))])
+
+
+MANY_COLOURS = 10  # series beyond the theme's palette, which would repeat its colours
+HIGHLIGHT_WIDTH = 3.5
+
+
+def _colour_scale(domain: bool, many: bool) -> dict:
+    """A series colour scale's properties: a fixed domain (a slot) and, for many series, 20 distinct colours."""
+    props = {**({"domain": _slots("color_domain")} if domain else {}), **({"scheme": "tableau20"} if many else {})}
+    return {"scale": alt.Scale(**props)} if props else {}
+
+
+def _line_chart(height: int, **structure: Any) -> alt.LayerChart:
+    return _line_layers(height=height, **structure).properties(height=height, title=_slot("title"))
 
 
 LABEL_STEP = 14  # px between the labels of successive vertical rules
 
 
 LABEL_LEFT_FROM = 0.6  # a vertical rule further right than this share of the x axis has its label on its left
+LABEL_NEAR = 0.25  # vertical rules closer than this share of the x axis are neighbours (labels point apart)
+LABEL_EDGE = 0.15  # within this share of an axis end, a label points inwards whatever its neighbours
 
 
 def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: str | None, zero: bool) -> np.ndarray:
@@ -411,31 +601,40 @@ def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: 
     at = pos(np.concatenate([xs.to_numpy(dtype=float), vx, [0.0] if zero and scale is None else []]))
     at = at[np.isfinite(at)]
     lo, hi = (float(at.min()), float(at.max())) if len(at) else (0.0, 1.0)
-    share = (pos(np.array([v for _, v, _ in rules], dtype=float)) - lo) / (hi - lo if hi > lo else 1.0)
-    return np.array([axis == "x" for axis, _, _ in rules]) & (np.nan_to_num(share) > LABEL_LEFT_FROM)
+    share = np.nan_to_num((pos(np.array([v for _, v, _ in rules], dtype=float)) - lo) / (hi - lo if hi > lo else 1.0))
+    vertical = np.array([axis == "x" for axis, _, _ in rules], dtype=bool)
+    left = vertical & (share > LABEL_LEFT_FROM)
+    # two vertical rules close together: their labels point away from each other, so that neither crosses the other
+    # rule (where they would overprint), unless that runs a label off the plot's edge
+    order = sorted(np.flatnonzero(vertical), key=lambda i: share[i])
+    for a, b in zip(order, order[1:]):
+        if share[b] - share[a] < LABEL_NEAR:
+            left[a] = left[a] or share[a] > LABEL_EDGE
+            left[b] = left[b] and share[b] > 1 - LABEL_EDGE
+    return left
 
 
-def _rule(axis: str, index: int) -> dict:
+def _rule(axis: str, index: int) -> alt.LayerChart:
     """The layer of rule `index` of the RULES dataset (columns rule, v, label, align, dx): a labelled dashed line
     at v on `axis` ("x": vertical, "y": horizontal)."""
-    pos = _q("v")
-    rule = {"mark": {"type": "rule", "color": "#444", "strokeDash": [4, 4]},
-            "encoding": {axis: pos, "tooltip": [{"field": "label", "type": "nominal", "title": "rule"},
-                                                _q("v", title="value", format=".6~g")]}}
+    channel = alt.X if axis == "x" else alt.Y
+    rule = alt.Chart().mark_rule(color="#444", strokeDash=[4, 4]).encode(
+        channel(field="v", type="quantitative"),
+        tooltip=[alt.Tooltip(field="label", type="nominal", title="rule"),
+                 alt.Tooltip(field="v", type="quantitative", title="value", format=".6~g")])
     # x rules come first (index 0, 1, …): each label one line lower, so labels of nearby rules do not overprint
-    other = {"y": {"value": 8 + LABEL_STEP * index}} if axis == "x" else {"x": {"value": 4}}
+    other = {"y": alt.value(8 + LABEL_STEP * index)} if axis == "x" else {"x": alt.value(4)}
     # the label's side of the rule comes with the data (columns align, dx: _label_sides), so a rule moving
     # across the plot changes data, not the spec
-    text = {"mark": {"type": "text", "align": {"expr": "datum.align"}, "dx": {"expr": "datum.dx"},
-                     "dy": -6 if axis == "x" else -4, "color": "#444"},
-            "encoding": {axis: pos, "text": {"field": "label", "type": "nominal"}, **other}}
-    return {"data": {"name": RULES}, "transform": [{"filter": {"field": "rule", "equal": index}}],
-            "layer": [rule, text]}
+    text = alt.Chart().mark_text(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"),
+                                 dy=-6 if axis == "x" else -4, color="#444").encode(
+        channel(field="v", type="quantitative"), text=alt.Text(field="label", type="nominal"), **other)
+    return alt.LayerChart(data=alt.Data(name=RULES), layer=[rule, text]).transform_filter(
+        alt.FieldEqualPredicate(field="rule", equal=index))
 
 
-# Drawn on a canvas instead of SVG: one DOM node per chart instead of one per point. For the few hundred filled
-# points of line_marked (context_extension [ood] at heaviest: 375) this saves ~70 ms a slider press (A/B); for line
-# charts and heatmaps it made no measurable difference, and SVG keeps their marks inspectable (the hover test).
+# Drawn on a canvas instead of SVG: one DOM node per chart instead of one per filled point (line_marked draws a
+# few hundred); line charts and heatmaps stay SVG, which keeps their marks inspectable (the hover test).
 CANVAS = {"embedOptions": {"renderer": "canvas"}}
 
 
@@ -443,44 +642,57 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
                 subtitle: str | Sequence[str] | None = None, **line_kwargs) -> Chart:
     """line() plus filled points on the rows where the boolean column `mark` is true (e.g. "out of
     distribution"); the title sits on the top-level layer. Other arguments as for line()."""
-    chart = line(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
     if not df[mark].astype(bool).any():
-        return chart
-    inner = {k: v for k, v in chart.spec.items() if k not in ("$schema", "title", "height")}
+        return line(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
+    args = inspect.signature(line).bind(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
+    args.apply_defaults()  # line()'s own defaults
+    structure, values, datasets = _line_parts(**args.arguments)
     color, tooltip = line_kwargs.get("color"), line_kwargs.get("tooltip")
-    log_x, log_y = line_kwargs.get("log_x", False), line_kwargs.get("log_y", False)
-    label = "'" + mark_title.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    enc: dict = {
-        "x": _q(x, scale={"type": "log"} if log_x else {}),
-        "y": _q(y, scale={"type": "log"} if log_y else {}),
-        "shape": {"field": mark, "type": "nominal", "title": mark_title, "legend": {"labelExpr": label}},
-        "tooltip": _tooltip(df, tooltip or [c for c in (color, x, y, mark) if c]),
-    }
-    if color:
-        sort = line_kwargs.get("color_sort")
-        enc["color"] = {"field": color, "type": "nominal", "sort": _py(sort) if sort else None}
-    pts = {"data": {"name": DATA}, "transform": [{"filter": _field(mark)}],
-           "mark": {"type": "point", "filled": True, "size": 45, "opacity": 0.9}, "encoding": enc}
-    spec = {"$schema": SCHEMA, "layer": [inner, pts], "height": chart.spec["height"],
-            "title": _title(title, subtitle), "usermeta": CANVAS}
-    return Chart(spec, chart.datasets)
+    marks = dict(mark=mark, mark_tips=_tips(df, tooltip or [c for c in (color, x, y, mark) if c]))
+    values |= {"mark_title": mark_title, "mark_label": "'" + mark_title.replace("\\", "\\\\").replace("'", "\\'") + "'"}
+
+    def author() -> alt.LayerChart:
+        s = structure
+        enc: dict = dict(
+            x=alt.X(field=x, type="quantitative", scale=alt.Scale(type="log", nice=False) if s["log_x"] else alt.Scale()),
+            y=alt.Y(field=y, type="quantitative", scale=alt.Scale(type="log") if s["log_y"] else alt.Scale()),
+            shape=alt.Shape(field=mark, type="nominal", title=_slot("mark_title"),
+                            legend=alt.Legend(labelExpr=_slot("mark_label"))),
+            tooltip=_tooltip(marks["mark_tips"]))
+        if s["color"]:
+            enc["color"] = alt.Color(field=s["color"], type="nominal", sort=_slots("color_sort") if s["color_sort"] else None)
+        pts = alt.Chart(alt.Data(name=DATA)).transform_filter(_field(mark)).mark_point(
+            filled=True, size=45, opacity=0.9).encode(**enc)
+        return alt.LayerChart(layer=[_line_layers(**s), pts], height=s["height"], title=_slot("title"), usermeta=CANVAS)
+
+    return Chart(_compiled_spec(_key("line_marked", **structure, **marks), author, values), datasets)
 
 
 def points(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str,
            color: str | None = None, subtitle: str | Sequence[str] | None = None,
            log_x: bool = False, log_y: bool = False, tooltip: Sequence[str] | None = None,
            height: int = 360) -> Chart:
-    """Scatter of y against x (one colour per `color` value)."""
-    enc: dict = {
-        "x": _q(x, title=x_title, scale={"type": "log"} if log_x else {}),
-        "y": _q(y, title=y_title, scale={"type": "log"} if log_y else {}),
-        "tooltip": _tooltip(df, tooltip or [c for c in (color, x, y) if c]),
-    }
-    if color:
-        enc["color"] = {"field": color, "type": "nominal", "title": color}
-    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "mark": {"type": "circle", "size": 40}, "encoding": enc,
-            "height": height, "title": _title(title, subtitle)}
-    return Chart(_many_marks(spec, len(df)), {DATA: df})
+    """Scatter of y against x (one colour per `color` value); on a log axis, rows at values ≤ 0 are left out."""
+    df = _positive(df, [c for c, log in ((x, log_x), (y, log_y)) if log])
+    tips = _tips(df, tooltip or [c for c in (color, x, y) if c])
+    rows = len(df)
+    key = _key("points", x=x, y=y, color=color, log_x=log_x, log_y=log_y, tips=tips, height=height,
+               canvas=rows > CANVAS_ABOVE, aria_off=rows > ARIA_ABOVE)
+
+    def author() -> alt.Chart:
+        enc: dict = dict(
+            x=alt.X(field=x, type="quantitative", title=_slot("x_title"),
+                    scale=alt.Scale(type="log") if log_x else alt.Scale()),
+            y=alt.Y(field=y, type="quantitative", title=_slot("y_title"),
+                    scale=alt.Scale(type="log") if log_y else alt.Scale()),
+            tooltip=_tooltip(tips))
+        if color:
+            enc["color"] = alt.Color(field=color, type="nominal", title=color)
+        return alt.Chart(alt.Data(name=DATA)).mark_circle(size=40).encode(**enc).properties(
+            height=height, title=_slot("title"), **_many_marks(rows))
+
+    spec = _compiled_spec(key, author, {"title": _title(title, subtitle), "x_title": x_title, "y_title": y_title})
+    return Chart(spec, {DATA: df})
 
 
 def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_title: str, col_title: str,
@@ -501,16 +713,13 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
     ix, iy = np.searchsorted(cols, df[col].to_numpy()), np.searchsorted(rows, df[row].to_numpy())
     nx, ny = len(cols), len(rows)
 
-    def axis(idx: np.ndarray, title: str) -> dict:
+    def ticks(idx: np.ndarray) -> tuple[list[float], str]:
+        """Tick positions (cell centres) and the label expression naming their indices."""
         every = max(1, -(-len(idx) // max_labels))
         at = np.arange(0, len(idx), every)
         labels = " : ".join(f"datum.value == {float(p) + 0.5!r} ? {json.dumps(str(v))}" for p, v in zip(at, _py(idx[at])))
-        return {"title": title, "values": [float(p) + 0.5 for p in at], "labelAngle": 0,
-                "labelExpr": f"{labels} : ''" if labels else "''", "grid": False}
+        return [float(p) + 0.5 for p in at], f"{labels} : ''" if labels else "''"
 
-    x_enc = _q("_x", scale={"domain": [0, nx], "nice": False, "zero": False}, axis=axis(cols, col_title))
-    y_enc = _q("_y", scale={"domain": [0, ny], "nice": False, "zero": False, "reverse": True},
-               axis=axis(rows, row_title))
     nonzero = df[z].to_numpy(dtype=float) != 0
     if nonzero.sum() <= max_hover:
         hover, note = nonzero, "Pale cells off the bands are exactly 0; hover a coloured cell for its exact value."
@@ -520,12 +729,30 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
         note = HOVER_NOTE.format(k=k) if k > 1 else ""
     cmap = colormap(df[z], diverging, domain)
     ends = (ix, np.minimum(ix + k, nx), iy, np.minimum(iy + k, ny))
-    frame, layers = _raster_layers(df, ix, iy, nx, ny, z, cmap, None, [], (0.0, float(nx), 0.0, float(ny)),
-                                   hover, ends, x_enc, y_enc, z_title, list(tooltip or [row, col, z]))
-    # a fixed width, drawn at its own size (show(): width="content"), keeps the cells square
-    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "layer": layers, "width": size, "height": size,
-            "title": _title(title, _with_note(subtitle, note))}
-    return Chart(_with_params(spec, [*cmap.param(DATA), POINTER_AT]), {DATA: frame})
+    fields = list(tooltip or [row, col, z])
+    frame = _raster_frame(df, ix, iy, nx, ny, z, cmap, None, [], (0.0, float(nx), 0.0, float(ny)), hover, ends, fields)
+    tips = _tips(df, fields)
+    colour, stops = _color_scale(cmap)
+
+    def author() -> alt.LayerChart:
+        def axis(name: str) -> alt.Axis:
+            return alt.Axis(title=_slot(f"{name}_title"), values=_slots(f"{name}_ticks"), labelAngle=0,
+                            labelExpr=_slot(f"{name}_labels"), grid=False)
+
+        color = alt.Color(field=z, type="quantitative", title=_slot("z_title"), scale=_alt_color_scale(**colour))
+        layers = _raster_layers(False, dict(type="quantitative", axis=axis("x"), scale=alt.Scale(
+            domain=_slots("x_domain"), nice=False, zero=False)), dict(type="quantitative", axis=axis("y"), scale=alt.Scale(
+                domain=_slots("y_domain"), nice=False, zero=False, reverse=True)), color, tips)
+        # a fixed width, drawn at its own size (show(): width="content"), keeps the cells square
+        return alt.LayerChart(data=alt.Data(name=DATA), layer=layers, width=size, height=size, title=_slot("title"),
+                              params=_params(*cmap.param(DATA), POINTER_AT))
+
+    (x_ticks, x_labels), (y_ticks, y_labels) = ticks(cols), ticks(rows)
+    spec = _compiled_spec(_key("matrix", size=size, z=z, tips=tips, **colour), author, {
+        "title": _title(title, _with_note(subtitle, note)), "x_title": col_title, "y_title": row_title,
+        "z_title": z_title, "x_ticks": x_ticks, "x_labels": x_labels, "y_ticks": y_ticks, "y_labels": y_labels,
+        "x_domain": [0, nx], "y_domain": [0, ny], "z_domain": stops})
+    return Chart(spec, {DATA: frame})
 
 
 _PALETTE = ["#3498db", "#e74c3c", "#27ae60", "#8e44ad", "#7f8c8d"]  # first: the unrotated vector
@@ -543,50 +770,59 @@ def plane(df: pd.DataFrame, panels: Sequence[tuple[str, str, str, float]], *, ti
     Panels are concatenated at a fixed size: Streamlit keeps concatenated charts at their own size
     under width="stretch", which an equal-aspect plot needs.
     """
-    tips = _tooltip(df, tooltip or ["x", "y"])
+    tips = _tips(df, tooltip or ["x", "y"])
     vector_series = [str(s) for s in pd.unique(df.loc[df["kind"] == "vector", "series"]) if s]
-    color = {"field": "series", "type": "nominal", "title": color_title or None, "sort": vector_series,
-             "legend": {"orient": "top"},
-             "scale": {"domain": vector_series, "range": _PALETTE[:max(1, len(vector_series))]}}
-
-    def panel(name: str, x_title: str, y_title: str, extent: float) -> dict:
+    values: dict[str, Any] = {"title": _title(title, subtitle), "color_title": color_title or None,
+                              "series": vector_series, "palette": _PALETTE[:max(1, len(vector_series))]}
+    for i, (name, x_title, y_title, extent) in enumerate(panels):
         e = float(extent)
-        scale = {"domain": [-e, e], "nice": False, "zero": False}
-        x, y = _q("x", scale=scale, title=x_title), _q("y", scale=scale, title=y_title)
-        name = str(name)
+        values |= {f"panel{i}": str(name), f"x{i}_title": x_title, f"y{i}_title": y_title, f"extent{i}": [-e, e],
+                   f"right{i}": repr(0.3 * e), f"left{i}": repr(-0.3 * e)}
 
-        def of(kind: str, *more: dict) -> list[dict]:
-            return [{"filter": {"field": "panel", "equal": name}}, {"filter": {"field": "kind", "equal": kind}}, *more]
+    def author() -> alt.HConcatChart:
+        color = alt.Color(field="series", type="nominal", title=_slot("color_title"), sort=_slots("series"),
+                          legend=alt.Legend(orient="top"), scale=alt.Scale(domain=_slots("series"),
+                                                                           range=_slots("palette")))
+        tooltip = _tooltip(tips)
 
-        order = _q("order")
-        layers = [
-            {"transform": of("ring"), "mark": {"type": "line", "color": "#9a9a9a", "strokeDash": [4, 4]},
-             "encoding": {"x": x, "y": y, "order": order}},
-            {"transform": of("path"), "mark": {"type": "line", "color": "#f39c12", "strokeWidth": 3},
-             "encoding": {"x": x, "y": y, "order": order}},
-            {"transform": of("dot"), "mark": {"type": "circle", "size": 38, "color": "#555", "opacity": 0.8},
-             "encoding": {"x": x, "y": y, "tooltip": tips}},
-            {"transform": of("vector", {"calculate": "0", "as": "x0"}, {"calculate": "0", "as": "y0"}),
-             "mark": {"type": "rule", "strokeWidth": 2.5},
-             "encoding": {"x": _q("x0", scale=scale, title=x_title), "y": _q("y0", scale=scale, title=y_title),
-                          "x2": {"field": "x"}, "y2": {"field": "y"}, "color": color, "tooltip": tips}},
-            # the head: a triangle turned from "up" to the vector's direction (angles are clockwise)
-            {"transform": of("vector", {"calculate": "90 - atan2(datum.y, datum.x) * 180 / PI", "as": "turn"}),
-             "mark": {"type": "point", "shape": "triangle-up", "filled": True, "size": 140, "opacity": 1},
-             "encoding": {"x": x, "y": y, "angle": _q("turn", scale=None), "color": color, "tooltip": tips}},
-            # the label at the tip, kept inside the panel: it ends at a tip on the right, starts at one on the left
-            *({"transform": of("text", {"filter": test}),
-               "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "color": "#222", "align": align,
-                        "dx": dx, "dy": -8},
-               "encoding": {"x": x, "y": y, "text": {"field": "text", "type": "nominal"}}}
-              for test, align, dx in ((f"datum.x > {0.3 * e!r}", "right", -2), (f"datum.x < {-0.3 * e!r}", "left", 2),
-                                      (f"abs(datum.x) <= {0.3 * e!r}", "center", 0))),
-        ]
-        return {"layer": layers, "title": {"text": name, "fontSize": 12}, "width": size, "height": size}
+        def panel(i: int) -> alt.LayerChart:
+            scale = alt.Scale(domain=_slots(f"extent{i}"), nice=False, zero=False)
 
-    spec = {"$schema": SCHEMA, "data": {"name": DATA}, "hconcat": [panel(*p) for p in panels],
-            "title": _title(title, subtitle)}
-    return Chart(spec, {DATA: df})
+            def xy(x: str = "x", y: str = "y") -> dict:
+                return dict(x=alt.X(field=x, type="quantitative", scale=scale, title=_slot(f"x{i}_title")),
+                            y=alt.Y(field=y, type="quantitative", scale=scale, title=_slot(f"y{i}_title")))
+
+            def of(kind: str) -> alt.Chart:
+                return (alt.Chart().transform_filter(alt.FieldEqualPredicate(field="panel", equal=_slot(f"panel{i}")))
+                        .transform_filter(alt.FieldEqualPredicate(field="kind", equal=kind)))
+
+            order = alt.Order(field="order", type="quantitative")
+            right, left = _slot(f"right{i}"), _slot(f"left{i}")
+            layers = [
+                of("ring").mark_line(color="#9a9a9a", strokeDash=[4, 4]).encode(**xy(), order=order),
+                of("path").mark_line(color="#f39c12", strokeWidth=3).encode(**xy(), order=order),
+                of("dot").mark_circle(size=38, color="#555", opacity=0.8).encode(**xy(), tooltip=tooltip),
+                of("vector").transform_calculate(x0="0").transform_calculate(y0="0").mark_rule(strokeWidth=2.5).encode(
+                    **xy("x0", "y0"), x2=alt.X2(field="x"), y2=alt.Y2(field="y"), color=color, tooltip=tooltip),
+                # the head: a triangle turned from "up" to the vector's direction (angles are clockwise)
+                of("vector").transform_calculate(turn="90 - atan2(datum.y, datum.x) * 180 / PI").mark_point(
+                    shape="triangle-up", filled=True, size=140, opacity=1).encode(
+                    **xy(), angle=alt.Angle(field="turn", type="quantitative", scale=None), color=color,
+                    tooltip=tooltip),
+                # the label at the tip, kept inside the panel: it ends at a tip on the right, starts at one on the left
+                *(of("text").transform_filter(test).mark_text(fontSize=12, fontWeight="bold", color="#222",
+                                                              align=align, dx=dx, dy=-8).encode(
+                    **xy(), text=alt.Text(field="text", type="nominal"))
+                  for test, align, dx in ((f"datum.x > {right}", "right", -2), (f"datum.x < {left}", "left", 2),
+                                          (f"abs(datum.x) <= {right}", "center", 0))),
+            ]
+            return alt.LayerChart(layer=layers, title=alt.TitleParams(text=_slot(f"panel{i}"), fontSize=12),
+                                  width=size, height=size)
+
+        return alt.HConcatChart(data=alt.Data(name=DATA), hconcat=[panel(i) for i in range(len(panels))],
+                                title=_slot("title"))
+
+    return Chart(_compiled_spec(_key("plane", panels=len(panels), size=size, tips=tips), author, values), {DATA: df})
 
 
 def to_spec(chart: Chart) -> dict:
@@ -620,7 +856,7 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
-    # redraws one element here instead of four (bench/analysis.md §S5)
+    # redraws one element here instead of four
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)

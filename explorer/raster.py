@@ -1,8 +1,7 @@
 """Heatmap cells as one image: colour-map a value grid in numpy and encode it as a PNG data URL.
 
 A browser draws a 140×140 heatmap as 19,600 Vega marks, each run through Vega's expression
-interpreter, scenegraph and renderer (seconds per repaint on a 2-core machine, bench/results.md).
-The same cells as one PNG in a Vega-Lite `image` mark cost one mark. The colours must then be
+interpreter, scenegraph and renderer at every repaint. The same cells as one PNG in a Vega-Lite `image` mark cost one mark. The colours must then be
 computed here, and they must be the legend's colours: so the Vega-Lite colour scale is given as
 explicit colour stops on a piecewise domain with RGB interpolation (`ColorMap.scale`), and
 `ColorMap.rgba` interpolates the same stops linearly per channel, as d3's interpolateRgb does,
@@ -26,7 +25,7 @@ RDBU = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
         "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f")  # negative → positive
 # A diverging scale over ±max|value| follows the data without changing the chart's spec: its stops are
 # these fractions of a Vega parameter read from the data (column ZMAX of the first row), so a slider move sends
-# new data only, and the browser updates the chart instead of rebuilding it (bench/analysis.md §S5).
+# new data only, and the browser updates the chart instead of rebuilding it.
 ZMAX = "_zmax"
 _HALF = len(RDBU) // 2 + 1
 FRACTIONS = tuple(float(c) for c in (*np.linspace(-1.0, 0.0, _HALF), *np.linspace(0.0, 1.0, _HALF)[1:]))

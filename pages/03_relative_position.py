@@ -35,7 +35,7 @@ def matrix_view() -> None:
     frame = grid["frame"]
     note = charts.downsample_note(grid["stride"], p.window)
     chart = charts.heatmap(
-        frame, "n", "m", "score", step=grid["stride"],
+        frame, "n", "m", "score", step=grid["stride"], square=True,
         title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=note or None,
         x_title="key position n", y_title="query position m", z_title="score",
         tooltip=["m", "n", "m_minus_n", "score"],

@@ -32,7 +32,8 @@ max_dist = p.target  # distances up to the target context
 
 st.title("Distance decay")
 st.markdown(
-    "Take a random vector with independent, isotropic pairs and encode it at positions m and n: the expected "
+    "Take a random vector whose pairs are independent, isotropic and of equal variance, and encode it at "
+    "positions m and n: the expected "
     "similarity, relative to |q|², is the **correlation** (2/d)·Σᵢ cos((m−n)θᵢ). "
     "It starts at 1 and falls with distance, faster for a small rope_theta. The views below show it, "
     "the RoFormer bound and Men et al.'s B(m) for the sidebar's configuration, one chart at a time."
@@ -73,6 +74,7 @@ def theta_view() -> None:
     labels = [label for label, _ in decay.theta_variants(cfg)]
     chart = charts.line(
         corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
+        highlight=decay.CURRENT,
         title="Correlation against distance, for several rope_theta",
         subtitle=[sampling_note(exact), "Same configuration with only rope_theta changed."],
         x_title="relative distance m − n (tokens)", y_title="correlation", x_scale=x_scale(exact),
@@ -114,9 +116,11 @@ def men_view() -> None:
     ctx_first = decay.men_context_first_negative(cfg, ctx)
     row = page.metric_row()
     row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
-    row.metric(f"Current config within context {ctx:,}",
+    row.metric(f"Sidebar's own θᵢ, m < {ctx:,}",
                "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
-               help="Checked at every integer distance 0 ≤ m < context with the sidebar's (scaled) frequencies.")
+               help="Checked at every integer distance 0 ≤ m < context with the sidebar's frequencies: its rope_theta, "
+                    "after its scaling method if any. The smallest base beside it assumes unscaled frequencies, so a "
+                    "scaled config can pass here with a base below that value.")
     min_theta_slot = row.empty()
     min_theta_note = st.empty()
     st.caption(
@@ -127,11 +131,19 @@ def men_view() -> None:
     )
     with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {ctx:,}…"):
         min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
-    min_label = f"Smallest rope_theta with B ≥ 0 up to {ctx:,}"
+    min_label = f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}, m < {ctx:,}"
     if min_theta is not None:
-        min_theta_slot.metric(min_label, f"{min_theta:.4g}",
-                              help="rope_core.men_min_theta: default frequencies with the sidebar's rotary dim, "
-                                   "searched on a 5 % geometric grid, then bisected to 0.1 %.")
+        min_theta_slot.metric(min_label, f"{min_theta:,.0f}",
+                              help=f"rope_core.men_min_theta({cfg.rotary_dim}, {ctx}): the smallest base with "
+                                   f"B(m) ≥ 0 at every integer m < {ctx:,}, for unscaled θᵢ = base^(−2i/d) with "
+                                   f"d = the rotary dim {cfg.rotary_dim} (not the sidebar's scaling), exact to 0.1 %. "
+                                   "Some admissible bases are narrow islands below a larger interval.")
+    elif why_none is None:
+        min_theta_slot.metric(min_label, "not searched")
+        min_theta_note.info(f"Above {decay.MEN_LIVE_MAX:,} tokens the exact search takes minutes, so the page shows "
+                            "only rope_core's precomputed values (rotary dims "
+                            f"{', '.join(map(str, decay.MEN_TABLE_DIMS))}); "
+                            f"`rope_core.men_min_theta({cfg.rotary_dim}, {ctx})` computes this one in a notebook.")
     else:
         min_theta_slot.metric(min_label, "none")
         min_theta_note.warning(f"No base keeps B ≥ 0 up to {ctx:,} with rotary dim {cfg.rotary_dim}: {why_none}. "
@@ -167,7 +179,7 @@ page.how_computed(
     "- Bound: `rope_core.roformer_bound(cfg, deltas)` = (1/(d/2))·Σⱼ |Sⱼ|, Sⱼ = sum of exp(iΔθₖ) over k < j "
     "(RoFormer, arXiv 2104.09864, §3.4.3).\n"
     "- B(m): `rope_core.men_b(cfg, m)` = Σᵢ cos(mθᵢ); first crossing `rope_core.men_first_negative(cfg, max_len)`, "
-    "exact at every integer; smallest base `rope_core.men_min_theta(rotary_dim, context)` "
+    "exact at every integer; smallest base for unscaled θᵢ `rope_core.men_min_theta(rotary_dim, context)` "
     "(Men et al., arXiv 2405.14591).\n"
     "- Random score: `rope_core.score_vs_distance(q, k, cfg, deltas)` (Barbero et al., arXiv 2410.06205)."
 )

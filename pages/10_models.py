@@ -48,6 +48,7 @@ p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
     spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,
+    highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
     + " x is the pair index divided by the number of pairs, so head dims compare.",

@@ -8,7 +8,8 @@ from . import phase_error
 from .attention import attention_maps, random_projections
 from .attention_rows import attention_rows
 from .config import AXIAL_SPLITS, LAYOUTS, SCALING_TYPES, RopeConfig
-from .diagonals import diagonal_spreads
+from .decay import correlation, correlation_on_grid, roformer_bound
+from .diagonals import diagonal_spread, diagonal_spreads
 from .extension import ood_angles
 from .hf_config import layer_ropes, read_rope_config
 from .layers import AttnTemperature, LayerRope, attention_temperature
@@ -23,6 +24,7 @@ from .frequencies import (
     yarn_attention_factors,
     yarn_correction_range,
 )
+from .men import men_b, men_first_negative, men_min_theta
 from .precision import DTYPES, angle_error, resolve_dtype
 from .presets import PRESET_ALIASES, PRESETS, Preset, preset_config, preset_dict
 from .rotation import (
@@ -37,19 +39,7 @@ from .rotation import (
     rotation_matrix,
 )
 from .same_token import same_token_attention, same_token_rows_naive, same_token_scores
-from .scores import (
-    correlation,
-    correlation_on_grid,
-    diagonal_spread,
-    men_b,
-    men_first_negative,
-    men_min_theta,
-    relative_score_matrix,
-    roformer_bound,
-    score_on_grid,
-    score_vs_distance,
-    scores_absolute,
-)
+from .scores import relative_score_matrix, score_on_grid, score_vs_distance, scores_absolute
 from .sinusoidal import additive_vs_rope, additive_vs_rope_same_token, sinusoidal_pe
 from .spectrum import spectrum_summary
 from .vision import vision_patch_positions

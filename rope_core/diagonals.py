@@ -10,7 +10,7 @@ def diagonal_spreads(S) -> tuple[np.ndarray, np.ndarray]:
 
     For scores S[i, j] at evenly spaced positions p_i, the diagonal with offset k holds every pair
     at distance m − n = k · step; a zero spread there means the score depends only on m − n.
-    scores.diagonal_spread(S) is the maximum of these.
+    diagonal_spread(S) is the maximum of these.
     Args: S (rows, cols). Returns: (offsets, spreads), each (rows + cols − 1,), offsets ascending
     from −(cols − 1) to rows − 1 (int64 and float64); empty arrays for an empty S.
     """
@@ -30,3 +30,23 @@ def diagonal_spreads(S) -> tuple[np.ndarray, np.ndarray]:
     low[row, col] = S
     spreads = high.max(axis=0) - low.min(axis=0)
     return offsets, spreads
+
+
+def diagonal_spread(S) -> float:
+    """max over diagonals of (max − min): 0 for a matrix that depends only on i − j.
+
+    Diagonals are by index offset, so they are distance diagonals for evenly spaced positions.
+    Returns: float (0.0 for an empty matrix).
+    """
+    S = np.asarray(S, dtype=np.float64)
+    rows, cols = S.shape
+    if S.size == 0:
+        return 0.0
+    # Running max/min per offset j − i, indexed by j − i + rows − 1; one vector op per row.
+    high = np.full(rows + cols - 1, -np.inf)
+    low = np.full(rows + cols - 1, np.inf)
+    for i in range(rows):
+        window = slice(rows - 1 - i, rows - 1 - i + cols)
+        np.maximum(high[window], S[i], out=high[window])
+        np.minimum(low[window], S[i], out=low[window])
+    return float(np.max(high - low))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import RopeConfig
+from .diagonals import diagonal_spread
 from .frequencies import attention_factor, inv_freq
 from .precision import resolve_dtype
 
@@ -228,8 +229,6 @@ def identity_errors(config: RopeConfig, m: float, n: float, x=None, dtype=np.flo
     of the blocks' determinants c^2 + s^2, summed as logarithms in extended precision.
     Source: RoFormer (arXiv 2104.09864) Sec. 3.4.
     """
-    from .scores import diagonal_spread  # local import: scores builds on this module
-
     theta = inv_freq(config)
 
     def R(p: float) -> np.ndarray:

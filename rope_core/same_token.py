@@ -16,10 +16,9 @@ Source: RoFormer (arXiv 2104.09864) Eq. 16, R(m)ᵀR(n) = R(n − m); Vaswani et
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .angle_sums import pair_sums
 from .attention_rows import attention_rows
 from .config import RopeConfig
 from .frequencies import attention_factor, inv_freq
@@ -39,32 +38,6 @@ def _as_heads(v, head_dim: int, name: str) -> np.ndarray:
     return v
 
 
-def _even_odd(A: np.ndarray, B: np.ndarray, theta: np.ndarray, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ev[h, Δ] = Σ_i A_hi cos(Δθ_i) and Od[h, Δ] = Σ_i B_hi sin(Δθ_i) for integer Δ = 0 … max_distance.
-
-    Block form (as scores._b_block): Δ = w·b + t with w ≈ sqrt(max_distance), so by the angle-addition
-    formulas Ev[b, t] = Σ_i (A_i cos φ0) cos φt − (A_i sin φ0) sin φt and Od[b, t] = Σ_i (B_i sin φ0) cos φt
-    + (B_i cos φ0) sin φt (φ0 = w b θ_i, φt = t θ_i): 4 · sqrt(N) · n_pairs trig calls for every head
-    together, and one matrix product. Returns two (heads, max_distance + 1) arrays.
-    """
-    count = max_distance + 1
-    width = math.isqrt(count - 1) + 1
-    blocks = -(-count // width)
-    phi0 = np.outer(width * np.arange(blocks, dtype=np.float64), theta)  # (blocks, P)
-    phit = np.outer(np.arange(width, dtype=np.float64), theta)  # (width, P)
-    c0, s0 = np.cos(phi0), np.sin(phi0)
-    rhs = np.concatenate([np.cos(phit), np.sin(phit)], axis=1).T  # (2P, width)
-    heads = A.shape[0]
-    lhs = np.empty((2, heads, blocks, 2 * theta.size))
-    P = theta.size
-    lhs[0, :, :, :P] = A[:, None, :] * c0
-    lhs[0, :, :, P:] = -A[:, None, :] * s0
-    lhs[1, :, :, :P] = B[:, None, :] * s0
-    lhs[1, :, :, P:] = B[:, None, :] * c0
-    out = (lhs.reshape(-1, 2 * P) @ rhs).reshape(2, heads, blocks * width)[:, :, :count]
-    return out[0], out[1]
-
-
 def same_token_scores(q, k, config: RopeConfig, max_distance: int, use_rope: bool = True,
                       seq_len: int | None = None) -> np.ndarray:
     """g_h(Δ) = <RoPE(q_h, n + Δ), RoPE(k_h, n)> for every head h and every integer Δ in −D … D.
@@ -72,7 +45,8 @@ def same_token_scores(q, k, config: RopeConfig, max_distance: int, use_rope: boo
     D = max_distance. Formula in the module docstring (af² and the pass-through features included; no
     1/sqrt(head_dim)). use_rope=False gives the constant <q_h, k_h> (no rotation, no attention factor).
     Equals scores.score_vs_distance(q[h], k[h], config, arange(−D, D + 1), seq_len) per head, with
-    cos/sin of only O(sqrt(D) · n_pairs) angles (g(−Δ) reuses the even and odd parts of g(Δ)).
+    cos/sin of only O(sqrt(D) · n_pairs) angles (angle_sums.pair_sums; g(−Δ) reuses the even and odd
+    parts of g(Δ)).
     Args: q, k (heads, head_dim) or (head_dim,): each head's projected query and key of the token.
     Returns: (heads, 2D + 1) float64; column D + Δ holds Δ.
     """
@@ -88,7 +62,11 @@ def same_token_scores(q, k, config: RopeConfig, max_distance: int, use_rope: boo
     idx = pair_indices(config.rotary_dim, config.layout)
     a, b = q[:, idx[:, 0]], q[:, idx[:, 1]]
     c, e = k[:, idx[:, 0]], k[:, idx[:, 1]]
-    ev, od = _even_odd(a * c + b * e, a * e - b * c, inv_freq(config, seq_len), D)
+    A, B = a * c + b * e, a * e - b * c
+    zero = np.zeros_like(A)
+    # the even part Σ A cos(Δθ) and the odd part Σ B sin(Δθ) for Δ = 0 … D, every head in one product
+    parts = pair_sums(np.vstack([A, zero]), np.vstack([zero, B]), inv_freq(config, seq_len), 0.0, 1.0, D + 1)
+    ev, od = np.split(parts, 2)
     af = attention_factor(config, seq_len)
     passthrough = np.einsum("hd,hd->h", q[:, config.rotary_dim:], k[:, config.rotary_dim:])[:, None]
     g = np.empty((q.shape[0], 2 * D + 1))

@@ -1,6 +1,9 @@
-"""explorer.charts: the builders write Vega-Lite v6 JSON directly, so the checks Altair used to make at run time
-live here.
+"""explorer.charts: charts authored in Altair, compiled once per chart structure, their slots filled per call.
 
+- the compiled specs are the ones the hand-written dict builders produced before the Altair rewrite (a fixture
+  captured from them), up to key order and Altair's lifting of the hover selection, which compiles to the same Vega;
+- a structure is compiled once, whatever its slots hold; sweeping every page's sliders compiles no new structure
+  to values between those it met before compiles nothing beyond structures with a few values (charts.FEW_VALUES);
 - every builder, over its options, gives a spec that validates against the Vega-Lite v6 JSON schema shipped with
   Altair (the same one Altair validated against), whose "$schema" is that schema's version;
 - every field a spec uses (encodings, facets, filters, calculate expressions) is a column of the data the view
@@ -12,12 +15,13 @@ live here.
   the PNG / SVG downloads, and the rendered text carries the titles;
 - show() thins an oversized chart and says so, and leaves a bounded one alone;
 - every page at defaults sends only schema-valid specs whose named datasets all arrive, with the fields they use;
-- no module under explorer/ or pages/ imports Altair.
+- Altair is imported by explorer/charts.py alone: pages go through its builders.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from functools import lru_cache
@@ -232,20 +236,17 @@ def test_the_checks_can_fail():
         check_chart(bad, "bad expression")
 
 
-def test_schema_is_altairs():
-    import altair as alt
-
-    assert charts.SCHEMA == alt.SCHEMA_URL
-
-
 def test_scales_titles_and_tooltips():
     """What Altair used to emit for these options (checked on the specs, value by value)."""
     image, cells, halo, readout = CASES["heatmap_domain_tooltip"].spec["layer"]
     enc = cells["encoding"]
     assert image["mark"] == {"type": "image", "aspect": False, "smooth": False, "tooltip": None}
     assert image["encoding"]["url"] == {"field": "_url", "type": "nominal"}
-    # hover: the image shows the colours; of the hover cells only the one under the pointer is drawn, outlined
-    assert image["params"] == [charts.POINTER]
+    # hover: the image shows the colours; of the hover cells only the one under the pointer is drawn, outlined.
+    # Altair lifts the image layer's selection to the top level, naming the layer
+    assert image["name"] == charts.POINTER_VIEW and "params" not in image
+    assert CASES["heatmap_domain_tooltip"].spec["params"] == [charts.POINTER_AT,
+                                                              {**charts.POINTER, "views": [charts.POINTER_VIEW]}]
     assert cells["mark"] == {"type": "rect", "fillOpacity": 0, "stroke": "#111", "strokeWidth": 1}
     assert cells["transform"] == [{"filter": {"field": "_kind", "equal": "cell"}}, {"filter": charts.POINTER_FILTER}]
     for layer in (halo, readout):  # its values as text beside the pointer, over a white halo
@@ -263,7 +264,7 @@ def test_scales_titles_and_tooltips():
     auto_scale = auto["layer"][1]["encoding"]["color"]["scale"]
     auto_frame = CASES["heatmap"].datasets[charts.DATA]
     assert auto["params"] == [{"name": "_zmax", "expr": "length(data('data')) > 0 ? data('data')[0]._zmax : 1"},
-                              charts.POINTER_AT]
+                              charts.POINTER_AT, {**charts.POINTER, "views": [charts.POINTER_VIEW]}]
     assert auto_frame["_zmax"].iloc[0] == top and auto_frame["_zmax"].iloc[1:].isna().all()
     domain = resolved_domain(auto_scale, auto_frame)
     assert (domain[0], domain[5], domain[-1]) == (-top, 0.0, top)
@@ -291,8 +292,8 @@ def test_scales_titles_and_tooltips():
     main, rules = lc["layer"][0], lc["layer"][1:]
     assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
                                          "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]}}
-    assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [
-        {"rule": 0, "v": 3.0, "label": "x = 3", "align": "left", "dx": 4},
+    assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [  # neighbours: labels point apart
+        {"rule": 0, "v": 3.0, "label": "x = 3", "align": "right", "dx": -4},
         {"rule": 1, "v": 5.0, "label": "5", "align": "left", "dx": 4},
         {"rule": 2, "v": 0.5, "label": "half", "align": "left", "dx": 4}]
     assert [(r["data"]["name"], r["transform"]) for r in rules] == [
@@ -334,7 +335,7 @@ def test_scales_titles_and_tooltips():
 def test_marks_per_chart_are_bounded():
     """A heatmap or matrix sends its cells as one image per panel plus at most hover_axis² hover cells in all (a
     facet's panels share them), however large the grid; points, one mark per row, ask for canvas above 2,000
-    (Streamlit cannot tell through transforms, and an SVG of 20,000 marks takes seconds to repaint); a line is one
+    (Streamlit cannot tell through transforms, and an SVG of 20,000 marks is slow to repaint); a line is one
     path per series."""
     hm = dict(title="t", x_title="x", y_title="y", z_title="z", step=2)
     for n, heads in ((4, 0), (25, 0), (140, 0), (60, 4), (60, 16), (4, 16)):
@@ -379,6 +380,47 @@ def test_a_vertical_rule_in_the_right_part_of_the_plot_has_its_label_on_its_left
     svg = charts._export(chart, "svg").decode()  # what Vega draws from the spec: the side follows the data
     anchors = dict((text, anchor) for anchor, text in re.findall(r'<text[^>]*text-anchor="(\w+)"[^>]*>([^<]*)</text>', svg))
     assert (anchors["near left"], anchors["near right"], anchors["level"]) == ("start", "end", "start")
+
+
+def test_many_series_get_distinct_colours_and_the_highlighted_one_is_drawn_on_top():
+    def frame(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"x": np.tile([0.0, 1.0], n), "y": np.arange(2.0 * n),
+                             "model": np.repeat([f"m{i}" for i in range(n)], 2)})
+
+    few = charts.line(frame(charts.MANY_COLOURS), "x", "y", color="model", **T)
+    many = charts.line(frame(17), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
+    assert "scale" not in few.spec["layer"][0]["encoding"]["color"]  # the theme's palette
+    main, top = many.spec["layer"][:2]
+    assert main["encoding"]["color"]["scale"] == {"scheme": "tableau20"}
+    assert top["transform"] == [{"filter": {"field": "model", "equal": "m3"}}]  # after the others: drawn over them
+    assert top["mark"]["strokeWidth"] > 2 and top["encoding"] == main["encoding"]
+    check_chart(many, "highlight")
+    assert charts._export(many, "svg").decode().count('stroke-width="3.5"') >= 1
+
+
+def test_a_log_axis_leaves_out_values_at_or_below_zero():
+    """An angle m·θ at m = 0 is 0: on a log axis it would wreck the domain (Vega draws nothing readable)."""
+    df = pd.DataFrame({"m": np.tile(np.arange(4.0), 2), "angle": np.r_[np.arange(4.0), np.arange(4.0) * 1e-3],
+                       "pair": np.repeat(["fast", "slow"], 4)})
+    for chart in (charts.line(df, "m", "angle", color="pair", log_y=True, **T),
+                  charts.points(df, "m", "angle", color="pair", log_y=True, **T)):
+        sent = chart.datasets[charts.DATA]
+        assert list(sent["angle"]) == [1.0, 2.0, 3.0, 1e-3, 2e-3, 3e-3]
+    linear = charts.line(df, "m", "angle", color="pair", **T)
+    assert linear.datasets[charts.DATA] is df
+
+
+def test_labels_of_neighbouring_rules_point_apart_unless_at_an_edge():
+    """Llama-3.1-8B on Context extension: L0 = 8,192 and target = 16,384 on a log axis to 1e7; the target's label,
+    left of its rule (right part of the plot), crossed the L0 rule and its label."""
+    xs = pd.Series([1.0, 1e7])
+    assert list(charts._label_sides(xs, [("x", 8192.0, "L0"), ("x", 16384.0, "target")], "log", False)) == [True, False]
+    # far apart: each on its own side of the axis's middle
+    assert list(charts._label_sides(xs, [("x", 10.0, "a"), ("x", 1e6, "b")], "log", False)) == [False, True]
+    # at the left edge a label points inwards even with a neighbour; a horizontal rule is no neighbour
+    assert list(charts._label_sides(xs, [("x", 2.0, "a"), ("x", 20.0, "b"), ("y", 5.0, "h")], "log", False)) == \
+        [False, False, False]
+    assert list(charts._label_sides(xs, [("x", 2e6, "a"), ("x", 9e6, "b")], "log", False)) == [True, True]
 
 
 @pytest.mark.parametrize("scale, zero, rule, left", [
@@ -471,14 +513,17 @@ def test_every_chart_a_page_sends_validates(page_id):
         assert check_fields(spec, columns_of, path=label) >= 1
 
 
-def test_nothing_in_the_app_imports_altair():
+def test_altair_is_imported_by_the_chart_builders_alone():
     files = [*(ROOT / "explorer").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "streamlit_app.py"]
     assert len(files) > 10
+    importers = set()
     for f in files:
         for node in ast.walk(ast.parse(f.read_text(), str(f))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            assert not any(n.split(".")[0] == "altair" for n in names), f"{f.relative_to(ROOT)} imports altair"
+            if any(n.split(".")[0] == "altair" for n in names):
+                importers.add(str(f.relative_to(ROOT)))
+    assert importers == {"explorer/charts.py"}
 
 
 def test_point_markers_only_on_sparse_series():
@@ -494,3 +539,158 @@ def test_point_markers_only_on_sparse_series():
     assert marked(charts.POINT_MARKS, color="s") is True  # 2 series of POINT_MARKS: 2 × POINT_MARKS rows, still marked
     assert marked(charts.POINT_MARKS + 1, color="s") is False
     assert marked(charts.POINT_MARKS // 2) is True and marked(charts.POINT_MARKS) is False  # no colour: one series
+
+
+# ------------------------------------------------------------------------------- Altair, compiled once
+
+FIXTURE = ROOT / "tests" / "fixtures" / "chart_specs_dict_builders.json"
+
+
+def fixture_cases() -> dict[str, charts.Chart]:
+    """The calls whose output the fixture holds: CASES, and four with hover notes, sampling and canvas."""
+    hm = dict(title="t", x_title="x", y_title="y", z_title="z", step=2)
+    return {**CASES,
+            "heatmap_hover_note": charts.heatmap(grid_frame(25), "n", "m", "score", **hm),
+            "heatmap_facet_many": charts.heatmap(grid_frame(12, heads=4), "n", "m", "score", facet="head", zmax=2.0,
+                                                 **hm),
+            "matrix_sampled": charts.matrix(matrix_frame(tuple(range(40))), "row", "col", "value", title="R",
+                                            row_title="r", col_title="c", z_title="z"),
+            "points_canvas": charts.points(curve_frame(n=3000), "x", "y", **T)}
+
+
+def unlift(spec: dict) -> dict:
+    """The spec with each top-level selection moved back into the view its "views" names (where the dict builders
+    wrote it): Altair lifts a layer's selection to the top level; Vega-Lite compiles both forms to the same Vega."""
+    spec = json.loads(json.dumps(spec))
+    params = spec.pop("params", [])
+    kept = []
+    for p in params:
+        if "views" not in p:
+            kept.append(p)
+            continue
+        for view in p.pop("views"):
+            (layer,) = [v for v in spec["layer"] if v.get("name") == view]
+            del layer["name"]
+            layer.setdefault("params", []).append(p)
+    return {**spec, "params": kept} if kept else spec
+
+
+def dataset_digest(records_: list[dict]) -> list[dict] | str:
+    if len(records_) <= 300:
+        return records_
+    return "sha256:" + hashlib.sha256(json.dumps(records_, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def dict_builder_output() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
+def changed_since(name: str, spec: dict) -> dict:
+    """The dict builders' spec with the changes made since, on purpose: a log x axis ends at the data (nice: false)."""
+    if name == "line_log_x":
+        spec = json.loads(json.dumps(spec))
+        spec["layer"][0]["encoding"]["x"]["scale"]["nice"] = False
+    return spec
+
+
+@pytest.mark.parametrize("name", list(dict_builder_output()))
+def test_altair_compiles_to_the_spec_the_dict_builders_wrote(name):
+    chart, before = fixture_cases()[name], dict_builder_output()[name]
+    assert unlift(chart.spec) == changed_since(name, before["spec"])  # dicts: key order does not count, list order does
+    # the sides of the rule labels changed since (neighbouring rules' labels point apart: tested on their own)
+    sides = {charts.RULES: ["align", "dx"]}
+    assert {k: dataset_digest(charts.records(d.drop(columns=sides.get(k, [])))) for k, d in chart.datasets.items()} \
+        == {k: [{c: v for c, v in r.items() if c not in sides.get(k, [])} for r in rows] if isinstance(rows, list)
+            else rows for k, rows in before["datasets"].items()}
+    assert {k: {c: str(t) for c, t in d.dtypes.items()} for k, d in chart.datasets.items()} == before["dtypes"]
+
+
+def test_unlift_is_needed_and_vega_is_the_same():
+    """The hover selection is the only change, and it compiles to the same Vega."""
+    import vl_convert as vlc
+
+    for name in ("heatmap", "matrix"):
+        chart, before = CASES[name], dict_builder_output()[name]
+        assert chart.spec != before["spec"]
+        values = chart.with_values()["datasets"]
+        assert vlc.vegalite_to_vega({**chart.spec, "datasets": values}) == \
+            vlc.vegalite_to_vega({**before["spec"], "datasets": values})
+
+
+def test_a_structure_is_compiled_once_and_its_slots_filled_per_call():
+    def draw(title: str, rule: float, series: list[str]) -> charts.Chart:
+        df = pd.DataFrame({"x_once": np.arange(4.0).repeat(len(series)), "y": 1.0,
+                           "s": series * 4})
+        return charts.line(df, "x_once", "y", color="s", color_sort=series, title=title, x_title=f"x {title}",
+                           y_title="y", rules_x=[(rule, f"at {rule}")])
+
+    before = charts.compile_counts()
+    a = draw("first", 1.0, ["a", "b"])
+    b = draw("second", 2.5, ["c", "b", "a"])
+    new = {k: n - before.get(k, 0) for k, n in charts.compile_counts().items() if n != before.get(k, 0)}
+    assert list(new.values()) == [1] and list(new)[0][0] == "line"
+    assert (a.spec["title"], b.spec["title"]) == ({"text": "first"}, {"text": "second"})
+    assert b.spec["layer"][0]["encoding"]["x"]["title"] == "x second"
+    assert b.spec["layer"][0]["encoding"]["color"]["sort"] == ["c", "b", "a"]
+    assert charts.records(b.datasets[charts.RULES])[0]["label"] == "at 2.5"
+    a.spec["layer"][0]["encoding"]["x"]["title"] = "edited"  # Streamlit edits specs in place: each call's own dict
+    assert draw("first", 1.0, ["a", "b"]).spec == {**a.spec, "layer": [
+        {**a.spec["layer"][0], "encoding": {**a.spec["layer"][0]["encoding"],
+                                            "x": {**a.spec["layer"][0]["encoding"]["x"], "title": "x first"}}},
+        *a.spec["layer"][1:]]}
+
+
+def test_a_slot_inside_an_expression_is_escaped():
+    chart = charts.line_marked(curve_frame(), "x", "y", "flag", mark_title='say "it\'s"', title="t", x_title="x",
+                               y_title="y")
+    assert chart.spec["layer"][1]["encoding"]["shape"]["legend"]["labelExpr"] == "'say \"it\\'s\"'"
+    assert chart.spec["layer"][1]["encoding"]["shape"]["title"] == 'say "it\'s"'
+
+
+def _sweep(at, fraction: float) -> None:
+    """Every enabled slider to `fraction` of its range (a disabled one cannot change the view)."""
+    for s in at.slider:
+        if s.proto.disabled:
+            continue
+        lo, hi = s.min, s.max
+        value = lo + (hi - lo) * fraction
+        s.set_value(type(s.value)(round(value)) if isinstance(s.value, int) else value)
+    for s in at.select_slider:  # options are the shown labels: send one as the browser does
+        from streamlit.testing.v1.element_tree import TESTING_KEY
+
+        if s.proto.disabled:
+            continue
+        at.session_state[TESTING_KEY][s.id] = str
+        s.set_value(s.options[round((len(s.options) - 1) * fraction)])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _without_few_values(key) -> tuple:
+    builder, items = key
+    return builder, tuple(i for i in items if i[0] not in charts.FEW_VALUES)
+
+
+@pytest.mark.parametrize("page_id", [p.url_path for p in PAGES if p.url_path != "home"])
+def test_moving_sliders_compiles_no_new_chart_structure(page_id):
+    """Every view of the page: after a first render and a sweep of every slider to its minimum, maximum and middle,
+    moving every slider to other values in between compiles nothing, except a structure differing from one the view
+    already drew only in an entry with a few values (charts.FEW_VALUES: markers on short lines, facet columns, …): titles, domains, ticks
+    and series are slots, not structure."""
+    at = run_page(page_id)
+    pickers = [b for b in at.get("button_group") if b.label == "View"]
+    for view in pickers[0].options if pickers else [None]:
+        at = run_page(page_id)
+        used = charts.use_counts()
+        if view is not None:
+            [b for b in at.get("button_group") if b.label == "View"][0].set_value(view).run()
+        assert at.get("vega_lite_chart"), f"{page_id} [{view}]: no chart"
+        for fraction in (0.0, 1.0, 0.5):
+            _sweep(at, fraction)
+        seen = {_without_few_values(k) for k, n in charts.use_counts().items() if n != used.get(k, 0)}
+        compiled = charts.compile_counts()
+        for fraction in (0.1, 0.9, 0.3, 0.7, 0.55):
+            _sweep(at, fraction)
+        new = [k for k, n in charts.compile_counts().items() if n != compiled.get(k, 0)]
+        assert all(_without_few_values(k) in seen for k in new), f"{page_id} [{view}]: compiled again: {new}"

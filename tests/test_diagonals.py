@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from rope_core.diagonals import diagonal_spreads
-from rope_core.scores import diagonal_spread
+from rope_core.diagonals import diagonal_spread, diagonal_spreads
 
 
 def naive_spreads(S):
@@ -62,3 +61,12 @@ def test_diagonal_spreads_of_an_empty_matrix_are_empty():
     for shape in [(0, 3), (3, 0)]:
         offsets, spreads = diagonal_spreads(np.zeros(shape))
         assert offsets.size == 0 and spreads.size == 0
+
+
+def test_diagonal_spread_matches_a_loop_over_cells():
+    for shape in [(1, 1), (3, 3), (4, 7), (7, 4)]:
+        S = np.random.default_rng(sum(shape)).standard_normal(shape)
+        assert diagonal_spread(S) == max(naive_spreads(S).values())
+    toeplitz = np.subtract.outer(np.arange(6), np.arange(6)) ** 2.0
+    assert diagonal_spread(toeplitz) == 0.0
+    assert diagonal_spread(np.zeros((0, 3))) == 0.0

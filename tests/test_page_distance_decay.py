@@ -150,21 +150,30 @@ def test_smallest_theta_for_the_context(case):
     at = opened("men")
     cfg = config_for(query)
     ctx = target_of(query)
-    shown = metric(at, "Smallest rope_theta")
+    first = rope_core.men_first_negative(cfg, ctx)  # the neighbouring tile: the sidebar's own (scaled) θᵢ
+    assert metric(at, "Sidebar's own θᵢ") == ("B ≥ 0 everywhere" if first is None else f"B < 0 at m = {first:,}")
+    shown = metric(at, f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}")
     try:
         expected = rope_core.men_min_theta(cfg.rotary_dim, ctx)
     except ValueError:
         assert shown == "none"
         assert "No base keeps B ≥ 0" in warnings_text(at)
         return
-    assert shown == f"{expected:.4g}"
+    assert shown == f"{expected:,.0f}"
 
 
 def test_one_pair_has_no_admissible_base_and_says_why():
     at = run_page("distance_decay", {"d": "2", "ctx": "1048576", "view": "men"})  # today's link form
     assert not at.exception
-    assert metric(at, "Smallest rope_theta") == "none"
+    assert metric(at, "Smallest base") == "none"
     assert "No base keeps B ≥ 0" in warnings_text(at)
+
+
+def test_a_context_above_2_20_off_the_table_is_not_searched_and_says_so():
+    at = run_page("distance_decay", {"d": "62", "ctx": "2097152", "view": "men"})
+    assert not at.exception
+    assert metric(at, "Smallest base, unscaled θᵢ, d = 62") == "not searched"
+    assert any("rope_core.men_min_theta(62, 2097152)" in i.value for i in at.info)
 
 
 def test_barbero_note_is_shown_with_the_random_score(case):
@@ -173,7 +182,7 @@ def test_barbero_note_is_shown_with_the_random_score(case):
 
 
 def test_smallest_base_is_searched_live_for_any_rotary_dim_and_context():
-    """The page's value is rope_core.men_min_theta's search for that (rotary dim, context), not a stored table."""
+    """The page's value is rope_core.men_min_theta's for that (rotary dim, context), on its table or off it (38)."""
     from explorer.frames import decay
 
     for dim, ctx in [(2, 256), (64, 4096), (128, 1024), (38, 2048)]:

@@ -14,7 +14,7 @@ from rope_core.frequencies import attention_factor, inv_freq
 from rope_core.precision import resolve_dtype
 from rope_core.rotation import (_probe_vectors, angles, apply_rope, identity_errors, pair_indices, pair_slices,
                                  rotation_matrix)
-from rope_core.scores import diagonal_spread
+from rope_core.diagonals import diagonal_spread
 
 
 def naive_rope(x, m, config):

@@ -110,7 +110,13 @@ def men_context_first_negative(cfg: RopeConfig, context_length: int) -> int | No
     return rope_core.men_first_negative(cfg, int(context_length))
 
 
+MEN_LIVE_MAX = 2**20  # above this context the exact search takes minutes: only rope_core's table is shown
+MEN_TABLE_DIMS = rope_core.men_table.ROTARY_DIMS
+
+
 def _men_min_theta_live(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
+    if context_length > MEN_LIVE_MAX and (rotary_dim, context_length) not in rope_core.men_table.MIN_THETA:
+        return None, None
     try:
         return rope_core.men_min_theta(int(rotary_dim), int(context_length)), None
     except ValueError as exc:
@@ -119,13 +125,13 @@ def _men_min_theta_live(rotary_dim: int, context_length: int) -> tuple[float | N
 
 @cached
 def men_min_theta(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
-    """(smallest base with B ≥ 0 for every m < context_length, None) or (None, why there is none).
+    """(smallest base with B ≥ 0 for every m < context_length, None), (None, why there is none), or (None, None):
+    not searched (a context above MEN_LIVE_MAX off rope_core's table).
 
-    Found by rope_core.men_min_theta's search, never from a table. It depends on the rotary dim and
-    the context only (not on rope_theta or the scaling method), so the cache keeps it across every
-    other slider; the first visit at rotary dim 512 and a 2^20 context takes about half a second.
-    There is none when no base up to the search limit works, e.g. with one pair B(m) = cos(m) is
-    negative at m = 2 for every base.
+    rope_core.men_min_theta: unscaled θᵢ = base^(−2i/d) with d = the rotary dim, exact to 0.1 % (its table for
+    the presets' rotary dims, its sweep otherwise). It depends on the rotary dim and the context only (not on
+    rope_theta or the scaling method), so the cache keeps it across every other slider. There is none when no
+    base up to 1e15 works, e.g. with one pair B(m) = cos(m) is negative at m = 2 for every base.
     """
     return _men_min_theta_live(rotary_dim, context_length)
 
