@@ -264,7 +264,9 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
         cast = int if spec.kind == "int" else float
         st.slider(spec.label, cast(lo), cast(hi), step=cast(spec.step), format=spec.fmt, **common)
     elif spec.kind == "grid":
-        st.select_slider(spec.label, options=spec.grid_options(value), format_func=human, **common)
+        # lengths in fmt.context's form: LFM3's 128,000 and 131,072 ("128k") must not share a label
+        label = fmt.context if isinstance(spec.options[0], int) else human
+        st.select_slider(spec.label, options=spec.grid_options(value), format_func=label, **common)
     elif spec.kind == "bool":
         st.toggle(spec.label, **common)
     elif spec.kind == "ints":

@@ -27,7 +27,7 @@ def shared_config(at) -> RopeConfig:
     at.session_state[sidebar.SHARE_KEY] = True
     at.run()
     assert not at.exception, exceptions(at)
-    snippet = at.main.code[2].value
+    snippet = at.main.code[-1].value  # link, config.json fragment(s), then the rope_core snippet
     scope: dict = {}
     exec(snippet, scope)
     at.session_state[sidebar.SHARE_KEY] = False
