@@ -40,7 +40,7 @@ pytestmark = pytest.mark.skipif(
 PAGE_IDS = [p.url_path for p in PAGES]
 CHARTLESS = {"home"}  # Home is text, metrics and links (issue 3, page 1)
 LINK = {"theta": "500000", "d": "64", "target": "65536"}  # today's short link names
-SHOWN = {"rope_theta (base)": "500k", "head_dim": "64", "Target context (run at)": "65.54k"}
+SHOWN = {"rope_theta (base)": "500k", "head_dim": "64", "Target context (run at)": "64k"}
 WRITTEN = {"rope_theta": "500000", "head_dim": "64", "max_position_embeddings": "65536"}  # rewritten as config names
 VIEWPORT = {"width": 1400, "height": 1000}
 
