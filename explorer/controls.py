@@ -15,13 +15,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from functools import lru_cache
+from typing import Sequence
 
 import rope_core
 from rope_core import RopeConfig
 
 from explorer.params import THETA_GRID, ParamSpec, Values, human
 
-ROPE_TYPES = ("default", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope")
+ROPE_TYPES = ("default", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "proportional")
 ROPE_TYPE_LABELS = {
     "default": "default (no scaling)",
     "linear": "linear / PI",
@@ -30,6 +31,7 @@ ROPE_TYPE_LABELS = {
     "yarn": "YaRN",
     "llama3": "Llama 3",
     "longrope": "LongRoPE (preset)",
+    "proportional": "proportional (p-RoPE)",
 }
 
 HEAD_DIM_MAX = 512
@@ -50,8 +52,91 @@ def slug(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def preset_slugs() -> dict[str, str]:
-    """URL id -> rope_core preset name."""
-    return {slug(name): name for name in rope_core.PRESETS}
+    """URL id -> rope_core preset name, former names included (rope_core.PRESET_ALIASES: old links)."""
+    out = {slug(name): name for name in rope_core.PRESETS}
+    for old, new in rope_core.PRESET_ALIASES.items():
+        out.setdefault(slug(old), new)
+    return out
+
+
+@lru_cache(maxsize=1)
+def listed_preset_slugs() -> tuple[str, ...]:
+    """The presets the selectbox lists: current names only."""
+    return tuple(slug(name) for name in rope_core.PRESETS)
+
+
+@lru_cache(maxsize=1)
+def preset_slug_aliases() -> dict[str, str]:
+    """Former preset URL id -> current URL id: an old link is read, and rewritten, under today's name."""
+    return {slug(old): slug(new) for old, new in rope_core.PRESET_ALIASES.items()}
+
+
+@lru_cache(maxsize=64)
+def preset_layers(name: str) -> tuple:
+    """rope_core.layer_ropes of a preset's raw config.json keys (every layer type with its RopeConfig)."""
+    return rope_core.layer_ropes(rope_core.preset_dict(name))
+
+
+# ------------------------------------------------------------------------------------------ layer types
+ATTENTION_LAYER_TYPES = ("full_attention", "sliding_attention", "chunked_attention")
+
+
+def layer_choices(layers: Sequence[rope_core.LayerRope]) -> dict[str, rope_core.LayerRope]:
+    """The attention layer types a model's layers offer (key → LayerRope), RoPE and NoPE; empty when there is one.
+
+    Layers without attention (LFM3's convolutions, Qwen3.5's linear attention) have no position embedding to show.
+    A layer type listed twice (Llama 4 with attention_chunk_size null: RoPE and NoPE full_attention) keeps
+    its NoPE entry as "<type>_nope".
+    """
+    out: dict[str, rope_core.LayerRope] = {}
+    for layer in layers:
+        if layer.rope is None and layer.temperature is None and layer.layer_type not in ATTENTION_LAYER_TYPES:
+            continue
+        key = layer.layer_type if layer.layer_type not in out else f"{layer.layer_type}_nope"
+        out[key] = layer
+    return out if len(out) > 1 else {}
+
+
+def default_layer(choices: dict[str, rope_core.LayerRope], main: RopeConfig | None) -> str:
+    """The layer type whose RoPE is the model's own (the preset's or pasted config's RopeConfig)."""
+    with_rope = [k for k, layer in choices.items() if layer.rope is not None]
+    return next((k for k in with_rope if choices[k].rope == main), with_rope[0] if with_rope else "")
+
+
+def layer_label(key: str, layer: rope_core.LayerRope) -> str:
+    count = f", {len(layer.layers)} layers" if layer.layers else ""
+    if layer.rope is None:
+        return f"{key}: no RoPE (NoPE{count})"
+    kind = ROPE_TYPE_LABELS.get(layer.rope.rope_type, layer.rope.rope_type)
+    return f"{key}: {kind}, θ {human(layer.rope.rope_theta)}, head_dim {layer.rope.head_dim}{count}"
+
+
+def nope_note(choices: dict[str, rope_core.LayerRope], key: str, shown: str, target: int) -> str | None:
+    """What a NoPE layer type means, and which layer the pages show instead; None for a RoPE layer type."""
+    layer = choices.get(key)
+    if layer is None or layer.rope is not None:
+        return None
+    total = sum(len(x.layers) for x in choices.values())
+    count = f" ({len(layer.layers)} of its {total} attention layers)" if layer.layers else ""
+    text = f"The **{key}** layers of this model{count} have no rotary embedding (NoPE): nothing is rotated there"
+    temp = layer.temperature
+    if temp is not None:
+        last = float(temp([target - 1])[0])
+        text += (f"; instead each query at position m is scaled by 1 + {temp.attn_scale:g}·ln(1 + ⌊(m + 1) / "
+                 f"{temp.floor_scale:g}⌋), ×{last:.4g} at the target context's last position {target - 1:,}")
+    return text + f". The pages show this model's RoPE layers, **{shown}**, instead."
+
+
+def _target_hi(values: Values) -> int:
+    """The target context's upper end: the app's grid, or a preset's own longer context (Llama 4 Scout's 10M)."""
+    name = preset_slugs().get(values.get("preset", "custom"))
+    return max(CONTEXT_MAX, _preset_target(name)) if name else CONTEXT_MAX
+
+
+@lru_cache(maxsize=64)
+def _preset_target(name: str) -> int:
+    return max(values_from_config(layer.rope)["max_position_embeddings"]
+               for layer in preset_layers(name) if layer.rope is not None)
 
 
 def _spec(key, label, kind, default, help, **kw) -> ParamSpec:
@@ -64,11 +149,16 @@ SECTIONS: dict[str, tuple[ParamSpec, ...]] = {
         _spec("preset", "Model preset", "choice", "custom",
               "Load a real model's RoPE settings from its config.json; editing any value afterwards makes it custom.",
               options=("custom",), widget="selectbox"),
+        _spec("layer_type", "Layer type", "choice", "",
+              "Models whose layers differ (Gemma 3/4 and LFM3 sliding vs full attention, Llama 4's RoPE and NoPE "
+              "layers): which layer type's RoPE every page shows (config.json layer_types).",
+              options=("",), widget="selectbox"),
         _spec("head_dim", "head_dim", "int", 128,
               "Features per attention head; RoPE rotates them in pairs, so it must be even.",
               lo=2, hi=HEAD_DIM_MAX, step=2, even=True),
         _spec("partial_rotary_factor", "partial_rotary_factor", "float", 1.0,
-              "Fraction of the head dim that is rotated (GPT-NeoX rotary_pct); the rest passes through unrotated.",
+              "Fraction of the head dim that is rotated (GPT-NeoX rotary_pct); the rest passes through unrotated. "
+              "proportional: int(partial_rotary_factor·head_dim/2) pairs turn, with exponents over the whole head.",
               lo=0.05, hi=1.0, step=0.05),
         _spec("layout", "Pair layout", "choice", "half",
               "half: pairs (i, i+d/2) as HF rotate_half / Llama; interleaved: pairs (2i, 2i+1) as RoFormer / GPT-J "
@@ -77,6 +167,14 @@ SECTIONS: dict[str, tuple[ParamSpec, ...]] = {
         _spec("rope_theta", "rope_theta (base)", "grid", 10000.0,
               "The base b in θ_i = b^(−2i/d): larger bases give longer wavelengths (log scale).",
               lo=10.0, hi=1e8, options=THETA_GRID),
+        _spec("mrope_section", "mrope_section (t, h, w pairs)", "ints", "",
+              "M-RoPE (Qwen2-VL family): how many pairs turn with the time, row and column position; they add up to "
+              "the rotated pairs. With text positions t = h = w, so only image and video tokens see it.",
+              lo=0, hi=HEAD_DIM_MAX // 2, length=3, show_if=lambda v: bool(v.get("mrope_section"))),
+        _spec("mrope_interleaved", "mrope_interleaved", "bool", False,
+              "M-RoPE layout: pairs cycle t, h, w, t, h, w … (Qwen3-VL, Qwen3.5) instead of three contiguous blocks "
+              "(Qwen2-VL, Qwen2.5-VL).",
+              show_if=lambda v: bool(v.get("mrope_section"))),
     ),
     "Context": (
         _spec("original_max_position_embeddings", "Original context (trained)", "grid", 4096,
@@ -86,15 +184,17 @@ SECTIONS: dict[str, tuple[ParamSpec, ...]] = {
         _spec("max_position_embeddings", "Target context (run at)", "grid", 32768,
               "max_position_embeddings: the context the model is run at. Every page's lengths follow it (decay "
               "distances, Men et al.'s bound, the largest position on Precision, what goes out of distribution).",
-              lo=CONTEXTS[0], hi=CONTEXT_MAX, options=CONTEXTS),
+              lo=CONTEXTS[0], hi=_target_hi, options=CONTEXTS),
     ),
     "Scaling": (
         _spec("rope_type", "rope_type (scaling)", "choice", "default",
               "Context-extension method applied to the frequencies (rope_scaling.rope_type).",
               options=ROPE_TYPES, widget="selectbox", labels=ROPE_TYPE_LABELS),
         _spec("factor", "factor", "float", 8.0,
-              "Context extension factor s (rope_scaling.factor); for NTK-aware the α in θ·α^(d/(d−2)).",
-              lo=1.0, hi=64.0, step=0.5, show_if=_uses("linear", "ntk", "dynamic", "yarn", "llama3", "longrope")),
+              "Context extension factor s (rope_scaling.factor); for NTK-aware the α in θ·α^(d/(d−2)); proportional "
+              "divides its frequencies by it.",
+              lo=1.0, hi=64.0, step=0.5,
+              show_if=_uses("linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "proportional")),
         _spec("low_freq_factor", "low_freq_factor", "float", 1.0,
               "Llama 3: pairs whose wavelength is longer than original/low_freq_factor have θ_i divided by factor "
               "(their wavelength × factor).",
@@ -164,7 +264,7 @@ URL_ALIASES = {
 NTK_ALPHA = "alpha"
 # Page parameters that became the shared context and have no exact meaning now: read and dropped.
 RETIRED = ("maxdist",)
-VALUE_ALIASES = {"rope_type": {"none": "default"}}
+VALUE_ALIASES = {"rope_type": {"none": "default"}, "preset": preset_slug_aliases()}
 
 
 def canonical_query(raw: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -211,6 +311,8 @@ def values_from_config(cfg: RopeConfig) -> Values:
         "mscale": float(cfg.mscale or 0.0),
         "mscale_all_dim": float(cfg.mscale_all_dim or 0.0),
         "factor": float(cfg.factor) if cfg.rope_type != "default" else SPEC["factor"].default,
+        "mrope_section": ",".join(map(str, cfg.mrope_section)) if cfg.mrope_section else "",
+        "mrope_interleaved": bool(cfg.mrope_interleaved),
     }
     if cfg.rope_type == "dynamic":
         # transformers reads dynamic NTK's trained context from max_position_embeddings; it runs at any length
@@ -248,12 +350,16 @@ def config_from_values(values: Values, base: RopeConfig | None = None, rope_type
     base = base or RopeConfig()
     kind = rope_type or values["rope_type"]
     d = int(values["head_dim"])
-    prf, _ = effective_prf(d, float(values["partial_rotary_factor"]))
+    prf = float(values["partial_rotary_factor"])
+    if kind != "proportional":  # proportional counts pairs, int(prf·d // 2): any fraction giving one is valid
+        prf, _ = effective_prf(d, prf)
+    section = SPEC["mrope_section"].ints(values.get("mrope_section", ""))
     original = int(values["original_max_position_embeddings"])
     target = int(values["max_position_embeddings"])
     changes = dict(
         head_dim=d, partial_rotary_factor=prf, layout=values["layout"], rope_theta=float(values["rope_theta"]),
         rope_type=kind, factor=1.0 if kind == "default" else float(values["factor"]),
+        mrope_section=section, mrope_interleaved=bool(values.get("mrope_interleaved")) and section is not None,
     )
     if kind == "llama3":  # each method's own parameters only: the others stay the base's
         changes.update(low_freq_factor=float(values["low_freq_factor"]),
@@ -314,10 +420,30 @@ def n_pairs_of(values: Values) -> int:
     """Pairs of the model the values describe (the default config's if they are invalid)."""
     try:
         d = int(values["head_dim"])
+        if values.get("rope_type") == "proportional":  # every pair of the head, the unrotated ones at frequency 0
+            return d // 2
         return RopeConfig(head_dim=d, partial_rotary_factor=effective_prf(d, float(values["partial_rotary_factor"]))[0]
                           ).n_pairs
     except (ValueError, KeyError, TypeError):
         return RopeConfig().n_pairs
+
+
+def mrope_problem(values: Values) -> str | None:
+    """Why the values' mrope_section cannot be used (malformed, or not adding up to the rotated pairs), or None."""
+    try:
+        section = SPEC["mrope_section"].ints(values.get("mrope_section", ""))
+    except ValueError as err:
+        return str(err)
+    if section is None:
+        return None
+    if values.get("rope_type") == "proportional":
+        return "mrope_section cannot be combined with rope_type proportional (no model does)"
+    pairs = n_pairs_of(values)
+    if sum(section) != pairs:
+        return (f"mrope_section {','.join(map(str, section))} adds up to {sum(section)}: the t, h and w pairs must add "
+                f"up to the rotated pairs, {pairs} here (int(head_dim {values['head_dim']} × partial_rotary_factor "
+                f"{float(values['partial_rotary_factor']):g}) ÷ 2); allowed: 3 integers from 0 to {pairs} with that sum")
+    return None
 
 
 def last_position(values: Values) -> int:
@@ -355,18 +481,22 @@ def method_configs(values: Values, current: RopeConfig) -> tuple[dict[str, RopeC
 
 
 # --------------------------------------------------------------------------------------------- controls a view ignores
-NO_ORIGINAL = ("default", "linear", "ntk")  # rope_types whose frequencies do not read the original context
+NO_ORIGINAL = ("default", "linear", "ntk", "proportional")  # rope_types whose frequencies do not read the original context
 SEQ_LEN_TYPES = ("dynamic", "longrope")  # rope_types whose frequencies depend on the length run at
 ATTENTION_FACTOR_KEYS = ("mscale", "mscale_all_dim")
+MROPE_KEYS = ("mrope_section", "mrope_interleaved")
+TEXT_POSITIONS = ("with text positions t = h = w, every pair turns by the same angle whatever its axis: the "
+                  "sections matter only for image and video tokens (Multimodal page)")
 
 
 def unused(values: Values, *, target: str = "read", original_drawn: bool = False, attention_factor: bool = True,
-           **reasons: str) -> dict[str, str]:
+           positions_3d: bool = False, **reasons: str) -> dict[str, str]:
     """The model's controls that cannot change a view, each with the reason (drawn disabled).
 
     target: "read" (the view's lengths follow it), "seq_len" (only dynamic NTK's and LongRoPE's seq_len),
     "unread" (the view draws the heatmap window instead). original_drawn: the view marks the original context.
     attention_factor: False where YaRN's attention factor cannot show (frequencies, angles, pure rotations).
+    positions_3d: the view places tokens in (t, h, w) (images, video), where M-RoPE's sections matter.
     reasons: more state keys → why (e.g. layout="…").
     """
     kind = values.get("rope_type", "default")
@@ -383,5 +513,7 @@ def unused(values: Values, *, target: str = "read", original_drawn: bool = False
             out[key] = "it sets YaRN's attention factor, which does not change frequencies or angles"
     elif not float(values.get("mscale") or 0.0):
         out["mscale_all_dim"] = "transformers uses it only together with mscale: set mscale first"
+    if not positions_3d:
+        out.update({key: TEXT_POSITIONS for key in MROPE_KEYS})
     out.update(reasons)
     return out

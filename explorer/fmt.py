@@ -53,6 +53,8 @@ def theta(v: float) -> str:
 def tokens(v: float) -> str:
     """A length that need not be whole (a wavelength): 4 significant digits below 1,000, else whole with separators."""
     v = float(v)
+    if math.isinf(v):  # a pair that never turns (proportional RoPE's frequency-0 pairs)
+        return "∞"
     return f"{round(v):,}" if abs(v) >= 1000 else f"{v:.4g}"
 
 

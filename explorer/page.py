@@ -99,6 +99,8 @@ def setup(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool 
     elif result.warnings:
         st.warning("Some values could not be used as given:\n" + "\n".join(f"- {w}" for w in result.warnings),
                    icon=":material/warning:")
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
     return Page(values=result.values, config=result.config, preset_status=result.preset_status,
                 in_page=result.in_page, fresh=result.fresh)
 

@@ -46,7 +46,8 @@ class ParamSpec:
     e.g. log-spaced; any in-range number is accepted from a URL), "choice"
     (st.select_slider / radio / selectbox over string `options`; widget=VIEW is the page's
     st.segmented_control of which chart to draw, drawn by `Page.view()` in the main area),
-    "bool" (st.toggle).
+    "bool" (st.toggle), "ints" (st.text_input of `length` comma-separated integers from `lo` to `hi`, as
+    "16,24,24"; "" = unset: M-RoPE's mrope_section, whose sum is checked against the model where it is built).
     `lo`/`hi` may be callables of the current values (e.g. pair index < n_pairs).
     `show_if` hides a control (and drops it from the URL) when it does not apply.
     """
@@ -65,6 +66,20 @@ class ParamSpec:
     labels: dict = field(default_factory=dict)  # display names for choice options
     show_if: Callable[[Values], bool] | None = None
     fmt: str | None = None
+    length: int = 0  # "ints": how many integers
+
+    def ints(self, value: Any) -> tuple[int, ...] | None:
+        """An "ints" value as a tuple (None when unset); ValueError naming the field and the allowed form."""
+        text = str(value).replace(" ", "")
+        if not text:
+            return None
+        parts = text.split(",")
+        if len(parts) != self.length or not all(p.isdigit() and len(p) <= 6 for p in parts):
+            raise ValueError(f"{self.key} must be {self.range_text({})}, got `{_safe(str(value))}`")
+        items = tuple(int(p) for p in parts)
+        if not all(self.lo <= v <= self.hi for v in items):
+            raise ValueError(f"{self.key} must be {self.range_text({})}, got `{_safe(str(value))}`")
+        return items
 
     def bounds(self, values: Values) -> tuple[float, float]:
         lo = self.lo(values) if callable(self.lo) else self.lo
@@ -79,6 +94,8 @@ class ParamSpec:
             return "one of " + ", ".join(str(o) for o in self.options)
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "ints":
+            return f"{self.length} integers from {self.lo} to {self.hi} separated by commas, or empty (unset)"
         lo, hi = self.bounds(values)
         if self.kind == "int":
             extra = ", even" if self.even else ""
@@ -109,7 +126,7 @@ class ParamSpec:
             if self.label != self.key:
                 called += f" ({self.label})"
             return value, (f"URL parameter {called}: {why} `{shown}`; "
-                           f"allowed: {allowed}. Using {self.to_url(value)}.")
+                           f"allowed: {allowed}. Using {self.to_url(value) or 'none'}.")
 
         if len(raw) > MAX_RAW_CHARS:
             return reject("value too long")
@@ -117,6 +134,12 @@ class ParamSpec:
             if raw in self.options:
                 return raw, None
             return reject("unknown option")
+        if self.kind == "ints":
+            try:
+                items = self.ints(raw)
+            except ValueError:
+                return reject("not a list of integers")
+            return ",".join(map(str, items)) if items else "", None
         if self.kind == "bool":
             low = raw.strip().lower()
             if low in ("1", "true", "yes", "on"):
@@ -147,6 +170,8 @@ class ParamSpec:
             return value if value in self.options else self.default
         if self.kind == "bool":
             return bool(value)
+        if self.kind == "ints":  # kept as typed (short): the model's builder warns about a malformed one
+            return str(value)[:MAX_RAW_CHARS] if isinstance(value, str) else self.default
         lo, hi = self.bounds(values)
         try:
             v = min(max(float(value), lo), hi)

@@ -50,10 +50,11 @@ class SidebarResult:
     in_page: dict[str, ParamSpec] = field(default_factory=dict)  # controls the page draws itself
     fresh: bool = False  # the first run of this page since another page drew the sidebar
     link: dict[str, str] = field(default_factory=dict)  # the URL's parameters for this view
+    notes: list[str] = field(default_factory=list)  # what the page shows instead (a NoPE layer type), as st.info
 
 
 def _preset_spec() -> ParamSpec:
-    options = ("custom", *controls.preset_slugs())
+    options = ("custom", *controls.listed_preset_slugs())
     if PASTED in st.session_state:
         options = (*options, controls.PASTED)
     return dataclasses.replace(controls.SHARED[0], options=options, labels=_preset_labels(options))
@@ -71,13 +72,57 @@ def _preset_labels(options: Sequence[str]) -> dict[str, str]:
     return {o: _preset_label(o) for o in options}
 
 
-def _base_config(values: Values) -> RopeConfig | None:
+def _main_config(values: Values) -> RopeConfig | None:
+    """The preset's or pasted config's own RopeConfig (its main layer type); None for custom."""
     preset = values.get("preset", "custom")
     if preset == controls.PASTED and PASTED in st.session_state:
         return st.session_state[PASTED]["config"]
     if preset in controls.preset_slugs():
         return rope_core.preset_config(controls.preset_slugs()[preset])
     return None
+
+
+def _layer_choices(values: Values) -> dict[str, rope_core.LayerRope]:
+    """The model's attention layer types (controls.layer_choices), from the preset's or pasted raw config.json."""
+    preset = values.get("preset", "custom")
+    if preset == controls.PASTED and PASTED in st.session_state:
+        pasted = st.session_state[PASTED]
+        if "layers" not in pasted:  # read once per pasted config
+            try:
+                pasted["layers"] = controls.layer_choices(rope_core.layer_ropes(pasted["raw"]))
+            except ValueError:  # the pasted config was read with its main RoPE; its layers cannot be listed
+                pasted["layers"] = {}
+        return pasted["layers"]
+    name = controls.preset_slugs().get(preset)
+    return controls.layer_choices(controls.preset_layers(name)) if name else {}
+
+
+def _default_layer(values: Values) -> str:
+    choices = _layer_choices(values)
+    return controls.default_layer(choices, _main_config(values)) if choices else ""
+
+
+def _layer_spec(values: Values) -> ParamSpec:
+    choices = _layer_choices(values)
+    if not choices:
+        return controls.SPEC["layer_type"]
+    return dataclasses.replace(controls.SPEC["layer_type"], options=tuple(choices), default=_default_layer(values),
+                               labels={k: controls.layer_label(k, layer) for k, layer in choices.items()})
+
+
+def _base_config(values: Values) -> RopeConfig | None:
+    """The RopeConfig the model's values start from: the chosen layer type's (a NoPE one: the model's own)."""
+    layer = _layer_choices(values).get(values.get("layer_type", ""))
+    if layer is not None and layer.rope is not None:
+        return layer.rope
+    return _main_config(values)
+
+
+def _layer_notes(values: Values) -> list[str]:
+    choices = _layer_choices(values)
+    note = controls.nope_note(choices, values.get("layer_type", ""), _default_layer(values),
+                              int(values["max_position_embeddings"])) if choices else None
+    return [note] if note else []
 
 
 @lru_cache(maxsize=32)
@@ -95,6 +140,7 @@ def _baseline(values: Values, specs: Sequence[ParamSpec]) -> Values:
     """What a value is compared with to decide whether the URL must carry it."""
     out = {s.key: s.default for s in specs}
     out.update(_preset_values(values))
+    out["layer_type"] = _default_layer(values)
     return out
 
 
@@ -103,7 +149,10 @@ def _raw_query() -> dict[str, list[str]]:
     return {k: qp.get_all(k) for k in qp.keys()}
 
 
-def _apply_preset(values: Values) -> None:
+def _apply_preset(values: Values, keep_layer: bool = False) -> None:
+    """Set the model's values from the preset (at its own layer type), or from the chosen layer type's RoPE."""
+    if not keep_layer:
+        values["layer_type"] = _default_layer(values)
     values.update(_preset_values(values))
 
 
@@ -143,8 +192,17 @@ def _read_url(specs: Sequence[ParamSpec], current: Values | None, whole: bool = 
     values, more = parse_query(preset_raw, [_preset_spec()], values)  # options now include a linked config
     warnings += more
     _apply_preset(values)
-    rest = {k: v for k, v in raw.items() if k != "preset"}
-    values, more = parse_query(rest, specs[1:], values, ignore=(*IGNORED_QUERY_KEYS, "preset"), names=given)
+    # then the layer type: the model's values are its RoPE's
+    if raw.get("layer_type", [""])[-1]:  # empty: the model's own layer type
+        if _layer_choices(values):
+            values, more = parse_query({"layer_type": raw["layer_type"]}, [_layer_spec(values)], values)
+            warnings += more
+            _apply_preset(values, keep_layer=True)
+        else:
+            warnings.append("URL parameter `layer_type`: this model has one kind of attention layer; ignored.")
+    rest = {k: v for k, v in raw.items() if k not in ("preset", "layer_type")}
+    values, more = parse_query(rest, [s for s in specs[1:] if s.key != "layer_type"], values,
+                               ignore=(*IGNORED_QUERY_KEYS, "preset", "layer_type"), names=given)
     return values, warnings + more
 
 
@@ -179,6 +237,8 @@ def _on_change(key: str) -> None:
     values[key] = st.session_state["w_" + key]
     if key == "preset":
         _apply_preset(values)
+    elif key == "layer_type":
+        _apply_preset(values, keep_layer=True)
 
 
 _UNSET = object()
@@ -204,9 +264,13 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
         cast = int if spec.kind == "int" else float
         st.slider(spec.label, cast(lo), cast(hi), step=cast(spec.step), format=spec.fmt, **common)
     elif spec.kind == "grid":
-        st.select_slider(spec.label, options=spec.grid_options(value), format_func=human, **common)
+        # lengths in fmt.context's form: LFM3's 128,000 and 131,072 ("128k") must not share a label
+        label = fmt.context if isinstance(spec.options[0], int) else human
+        st.select_slider(spec.label, options=spec.grid_options(value), format_func=label, **common)
     elif spec.kind == "bool":
         st.toggle(spec.label, **common)
+    elif spec.kind == "ints":
+        st.text_input(spec.label, max_chars=40, placeholder="t,h,w", **common)
     elif spec.widget == "radio":
         st.radio(spec.label, spec.options, format_func=lambda o: spec.labels.get(o, o), horizontal=True, **common)
     elif spec.widget == "selectbox":
@@ -221,8 +285,14 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
 def _build_config(values: Values) -> tuple[RopeConfig, list[str]]:
     """The one RopeConfig of this run, and why it differs from the values, if it does."""
     base = _base_config(values)
-    _, prf_note = controls.effective_prf(int(values["head_dim"]), float(values["partial_rotary_factor"]))
-    notes = [prf_note] if prf_note else []
+    notes = []
+    if values["rope_type"] != "proportional":  # proportional counts pairs: any fraction is used as it is
+        _, prf_note = controls.effective_prf(int(values["head_dim"]), float(values["partial_rotary_factor"]))
+        notes += [prf_note] if prf_note else []
+    mrope = controls.mrope_problem(values)
+    if mrope:
+        notes.append(f"{mrope}. Showing the model without M-RoPE sections (every pair on the text position).")
+        values = dict(values, mrope_section="")
     try:
         return controls.config_from_values(values, base), notes
     except ValueError as err:
@@ -243,6 +313,9 @@ def _status(values: Values) -> str:
     if preset == "custom" or not ref:
         return "custom"
     name = _preset_label(preset)
+    layer = values.get("layer_type", "")
+    if layer and layer != _default_layer(values):
+        name += f", {layer} layers"
     changed = [k for k in controls.MODEL_KEYS if k in ref and not _same(values.get(k), ref[k])]
     return f"custom (from {name})" if changed else name
 
@@ -299,20 +372,23 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
             values.setdefault(s.key, s.default)
     st.session_state[VALUES] = values
     specs[0] = _preset_spec()  # a link may have brought a pasted config
+    specs[1] = _layer_spec(values)  # the model's own layer types
     inert = inert(values) if callable(inert) else (inert or {})
     uses = uses(values) if callable(uses) else uses
 
     def shown(s: ParamSpec) -> bool:
+        if s.key == "layer_type":
+            return len(specs[1].options) > 1
         if s.key in controls.OPTIONAL_KEYS:
             return s.key in uses
         if s.key in own:
             return s.visible(values)
         return s.visible(values) or (all_scaling and s.key in controls.SCALING_PARAM_KEYS)
 
-    preset_spec = specs[0]
+    dynamic = {"preset": specs[0], "layer_type": specs[1]}
     with st.sidebar:
         for name, section in controls.SECTIONS.items():
-            drawn = [preset_spec if s.key == "preset" else s for s in section if s.key == "preset" or shown(s)]
+            drawn = [dynamic.get(s.key, s) for s in section if s.key == "preset" or shown(s)]
             if not drawn:
                 continue
             st.subheader(name)
@@ -329,7 +405,7 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     st.query_params.from_dict(params)
     st.session_state[WRITTEN] = params
     return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values),
-                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params)
+                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params, notes=_layer_notes(values))
 
 
 def _preset_caption(values: Values) -> None:

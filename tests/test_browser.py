@@ -40,7 +40,7 @@ pytestmark = pytest.mark.skipif(
 PAGE_IDS = [p.url_path for p in PAGES]
 CHARTLESS = {"home"}  # Home is text, metrics and links (issue 3, page 1)
 LINK = {"theta": "500000", "d": "64", "target": "65536"}  # today's short link names
-SHOWN = {"rope_theta (base)": "500k", "head_dim": "64", "Target context (run at)": "65.54k"}
+SHOWN = {"rope_theta (base)": "500k", "head_dim": "64", "Target context (run at)": "64k"}
 WRITTEN = {"rope_theta": "500000", "head_dim": "64", "max_position_embeddings": "65536"}  # rewritten as config names
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -340,3 +340,40 @@ def test_cold_link_with_a_pasted_config_reproduces_the_model(new_page, servers):
         expect(slider(page, "head_dim")).to_have_attribute("aria-valuetext", "96")
         assert "URL parameter" not in " ".join(page.get_by_test_id("stAlert").all_inner_texts())
         assert query_of(page).get("config") == [token], page.url
+
+
+@pytest.mark.parametrize("page_id,link,shown,note", [
+    # a Gemma 4 preset: proportional RoPE on head_dim 512, a quarter of the pairs turning
+    ("frequencies", {"preset": "gemma-4-31b-global-layers"},
+     {"head_dim": "512", "partial_rotary_factor": "0.25", "rope_theta (base)": "1M"}, None),
+    # its sliding-window layers chosen by the link: plain RoPE on head_dim 256
+    ("rotation", {"preset": "gemma-4-31b-global-layers", "layer_type": "sliding_attention"},
+     {"head_dim": "256", "rope_theta (base)": "10k"}, None),
+    # Llama 4's NoPE layers: the page says so and shows the RoPE layers
+    ("distance_decay", {"preset": "llama-4-scout-17b-16e", "layer_type": "full_attention"},
+     {"head_dim": "128", "rope_theta (base)": "500k"}, "no rotary embedding (NoPE)"),
+], ids=["gemma-4-preset", "gemma-4-layer-type", "llama-4-nope"])
+def test_cold_link_with_todays_rope_types(page_id, link, shown, note, new_page, servers):
+    """Issue 17 models as the first request to a sleeping app: the link's model, layer type and note."""
+    with servers.fresh() as server:
+        page = new_page()
+        page.goto(f"{server.url}/{page_id}?{urlencode(link)}")
+        wait_idle(page)
+        assert_healthy(page, page_id, f"cold link {link}", server)
+        for label, text in shown.items():
+            expect(slider(page, label), f"{page_id}: sidebar slider {label!r}").to_have_attribute(
+                "aria-valuetext", text)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("Layer type")
+        if "layer_type" in link:
+            expect(sidebar).to_contain_text(link["layer_type"])
+        alerts = " ".join(page.get_by_test_id("stAlert").all_inner_texts())
+        assert "URL parameter" not in alerts, alerts
+        if note:
+            expect(page.get_by_test_id("stMain")).to_contain_text(note)
+        assert query_of(page) == {k: [v] for k, v in link.items()}, page.url
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": 1600})
+        page.wait_for_timeout(300)
+        wait_idle(page)
+        page.screenshot(path=str(ARTIFACTS / f"layers_{page_id}.png"), full_page=True)

@@ -112,3 +112,65 @@ def test_every_enabled_control_changes_the_view(page_id):
                 else:
                     idle.append(f"{page_id} [{view or '-'}, {state_id}]: {key} {old!r} → {moves!r}")
     assert not idle, "controls that changed nothing:\n" + "\n".join(idle)
+
+
+# Today's RoPE types (issue 17): each new control, from a model that has it, moved on every page and view.
+# layer_type to another RoPE layer type changes the view; to a NoPE one, the page says so (st.info) and keeps the
+# RoPE layers' view. M-RoPE's controls are drawn disabled with the reason wherever positions are text (t = h = w).
+NEW_STATES = {
+    "gemma-4": ({"preset": "gemma-4-31b-global-layers"}, ("layer_type", "factor", "partial_rotary_factor")),
+    "llama-4": ({"preset": "llama-4-scout-17b-16e"}, ("layer_type",)),
+    "qwen3-vl": ({"preset": "qwen3-vl-8b-instruct"}, ("mrope_interleaved",)),
+}
+NEW_MOVES = {("gemma-4", "layer_type"): "sliding_attention", ("llama-4", "layer_type"): "full_attention",
+             ("gemma-4", "factor"): 4.0, ("gemma-4", "partial_rotary_factor"): 0.5}
+NOPE = "no rotary embedding (NoPE)"
+
+
+def _any_widget(at, wkey):
+    kinds = ("slider", "select_slider", "selectbox", "radio", "toggle", "text_input")
+    return next((w for kind in kinds for w in getattr(at, kind) if getattr(w, "key", None) == wkey), None)
+
+
+@pytest.mark.parametrize("page_id", [info.url_path for info in PAGES])
+def test_each_new_rope_control_changes_the_view_or_says_why_not(page_id):
+    open_url(page_id)
+    problems = []
+    for view in views_of(page_id):
+        for state_id, (state, keys) in NEW_STATES.items():
+            query = dict(state, **({"view": view} if view else {}), **PROBE.get(page_id, {}))
+            for key in keys:
+                at = open_url(page_id, query)
+                assert not at.exception, exceptions(at)
+                w = _any_widget(at, "w_" + key)
+                where = f"{page_id} [{view or '-'}, {state_id}]: {key}"
+                if w is None:
+                    problems.append(f"{where} not drawn")
+                    continue
+                if w.disabled:  # allowed only with a reason shown in the help
+                    if "Disabled here" not in (w.help or ""):
+                        problems.append(f"{where} disabled without a reason")
+                    continue
+                if key.startswith("mrope"):
+                    problems.append(f"{where} enabled on a page of text positions, where it changes nothing")
+                    continue
+                before = fingerprint(at)
+                if (state_id, key) == ("llama-4", "layer_type"):
+                    w.set_value(NEW_MOVES[(state_id, key)]).run()
+                    assert not at.exception, exceptions(at)
+                    if NOPE not in " ".join(i.value for i in at.info) or fingerprint(at) != before:
+                        problems.append(f"{where} → NoPE: no note, or the view left the RoPE layers")
+                    continue
+                moves = [NEW_MOVES[(state_id, key)]]
+                if w.type == "slider":  # then the ends, as the test above does
+                    moves += [v for v in (w.proto.min, w.proto.max) if v not in (w.value, moves[0])]
+                for new in moves:  # connected if one of its moves changes the view
+                    _any_widget(at, "w_" + key).set_value(new).run()
+                    assert not at.exception, exceptions(at)
+                    changed = fingerprint(at) != before
+                    at = open_url(page_id, query)
+                    if changed:
+                        break
+                else:
+                    problems.append(f"{where} → {moves!r} changed nothing")
+    assert not problems, "\n".join(problems)

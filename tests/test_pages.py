@@ -158,7 +158,7 @@ def shared_cases(page_id: str) -> list[tuple[str, dict]]:
             for s in own:
                 case[s.key] = _q(s, bool(end)) if s.kind == "bool" else _q(s, ends(s, DEFAULTS)[end])
             cases.append((f"rope_type={method},params-{'lo' if end == 0 else 'hi'}", case))
-    cases += [(f"preset={slug}", {"preset": slug}) for slug in controls.preset_slugs()]
+    cases += [(f"preset={slug}", {"preset": slug}) for slug in controls.listed_preset_slugs()]
     return cases
 
 

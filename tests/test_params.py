@@ -66,6 +66,11 @@ def _valid(spec: ParamSpec, value, values=CONTEXT) -> bool:
         return value in spec.options
     if spec.kind == "bool":
         return isinstance(value, bool)
+    if spec.kind == "ints":  # "" (unset) or `length` integers in range, written as "a,b,c"
+        if value == "":
+            return True
+        parts = value.split(",") if isinstance(value, str) else []
+        return len(parts) == spec.length and all(p.isdigit() and spec.lo <= int(p) <= spec.hi for p in parts)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return False
     lo, hi = spec.bounds(values)
@@ -322,11 +327,12 @@ def test_shared_specs_are_complete():
     assert len(keys) == len(set(keys))
     for s in shared:
         assert s.help and s.help.strip().endswith((".", ")")), s.key  # one-sentence tooltip
-        assert s.kind in ("int", "float", "grid", "choice", "bool"), s.key
+        assert s.kind in ("int", "float", "grid", "choice", "bool", "ints"), s.key
         if s.kind in ("int", "float"):
             assert s.lo is not None and s.hi is not None and s.step, s.key
         if s.kind == "grid":
-            assert list(s.options) == sorted(s.options) and s.lo <= s.options[0] and s.options[-1] <= s.hi
+            lo, hi = s.bounds({x.key: x.default for x in shared})
+            assert list(s.options) == sorted(s.options) and lo <= s.options[0] and s.options[-1] <= hi
         if s.kind == "choice":
             assert s.default in s.options or s.key == "preset"
     assert _valid(next(s for s in shared if s.key == "head_dim"), 128)
@@ -397,3 +403,34 @@ def test_an_alias_warning_names_the_parameter_as_the_link_spelled_it():
     text = " ".join(warns)
     assert "`theta` (= `rope_theta`)" in text and "a number from 10 to 100000000" in text
     assert "`d` (= `head_dim`)" in text and "even" in text
+
+
+# ---------------------------------------------------------------------------------------------- new rope types
+SECTION = ParamSpec("mrope_section", "mrope_section", "ints", "", "h", lo=0, hi=256, length=3)
+
+
+@pytest.mark.parametrize("raw,expected", [("16,24,24", "16,24,24"), (" 11, 11 ,10", "11,11,10"), ("", ""),
+                                          ("0,0,64", "0,0,64")])
+def test_ints_read_a_section_written_by_hand(raw, expected):
+    assert SECTION.parse(raw, {}) == (expected, None)
+    assert SECTION.ints(expected) == (tuple(int(p) for p in expected.split(",")) if expected else None)
+
+
+@pytest.mark.parametrize("raw", ["16,24", "16,24,24,1", "a,b,c", "-1,24,41", "16;24;24", "1.5,2,3", "257,0,0",
+                                 "16,,24", "1e3,1,1"])
+def test_ints_refuse_malformed_sections_naming_the_field_and_form(raw):
+    value, warn = SECTION.parse(raw, {})
+    assert value == ""
+    assert "`mrope_section`" in warn and "3 integers from 0 to 256 separated by commas" in warn
+    with pytest.raises(ValueError, match="mrope_section must be 3 integers from 0 to 256"):
+        SECTION.ints(raw)
+
+
+def test_an_old_preset_name_in_a_link_reads_as_todays_preset():
+    from explorer import controls
+
+    query, _ = controls.canonical_query({"preset": ["phi-3-mini-128k"], "rope_theta": ["20000"]})
+    assert query == {"preset": ["phi-3.5-mini-instruct"], "rope_theta": ["20000"]}
+    assert controls.preset_slugs()["phi-3-mini-128k"] == "Phi-3.5-mini-instruct"
+    assert "phi-3-mini-128k" not in controls.listed_preset_slugs()  # the selectbox lists today's names only
+    assert "phi-3.5-mini-instruct" in controls.listed_preset_slugs()

@@ -16,5 +16,7 @@ def summary(cfg: RopeConfig, context: int) -> dict:
     (1 without scaling): one figure that every scaling parameter moves."""
     out = dict(rope_core.spectrum_summary(cfg, context))
     unscaled = rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta)
-    out["mean_stretch"] = float(np.mean(unscaled / rope_core.inv_freq(cfg, seq_len=context)))
+    scaled = rope_core.inv_freq(cfg, seq_len=context)
+    turning = scaled > 0  # proportional RoPE's unrotated pairs have frequency 0: no wavelength to stretch
+    out["mean_stretch"] = float(np.mean(unscaled[turning] / scaled[turning]))
     return out

@@ -59,7 +59,8 @@ def pair_plane(cfg: RopeConfig, pair: int, m: int, seq_len: int, content: str, s
     wavelength = float(rope_core.wavelengths(np.array([theta]))[0])
     af = float(rope_core.attention_factor(cfg, seq_len))
 
-    ring_pos = np.linspace(0.0, wavelength, RING_POINTS)
+    # a pair proportional RoPE leaves unrotated (θ_i = 0) never turns: its "circle" is the point at position 0
+    ring_pos = np.linspace(0.0, wavelength, RING_POINTS) if np.isfinite(wavelength) else np.zeros(RING_POINTS)
     arc_pos = np.linspace(0.0, min(float(m), wavelength), RING_POINTS)
     tok, stride = sample_axis(m + 1, MAX_TOKENS)
     tok = np.union1d(tok, [m]).astype(np.float64)
