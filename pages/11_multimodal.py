@@ -20,7 +20,7 @@ SPECS = [
               lo=0, hi=lambda v: int(v["rows"]) - 1, step=1, show_if=_in("grid")),
     ParamSpec("qcol", "Query patch column", "int", 8, "Column of the patch whose scores with every patch are drawn.",
               lo=0, hi=lambda v: int(v["cols"]) - 1, step=1, show_if=_in("grid")),
-    ParamSpec("mrope_interleaved", "Sections (mrope_interleaved)", "choice", "model",
+    ParamSpec("sections_layout", "Sections layout (mrope_interleaved)", "choice", "model",
               "How the pairs are shared between t, h and w: the config's own way, contiguous blocks "
               "(Qwen2-VL, Qwen2.5-VL) or interleaved t h w t h w … (Qwen3-VL, Qwen3.5).",
               options=mm.SECTIONS, labels=mm.SECTION_LABELS, widget="radio", show_if=_in("grid", "sections")),
@@ -55,7 +55,7 @@ elif source == "example" and view != "sequence":
     st.info(f"The sidebar's model has no mrope_section (it numbers positions on one axis), so this page shows "
             f"**{mm.EXAMPLE}**'s M-RoPE (mrope_section {list(base.mrope_section)}) as the example.",
             icon=":material/info:")
-cfg = mm.with_sections(base, p["mrope_interleaved"])
+cfg = mm.with_sections(base, p["sections_layout"])
 layout = "interleaved" if cfg.mrope_interleaved else "contiguous"
 
 

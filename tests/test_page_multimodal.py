@@ -68,7 +68,7 @@ def metrics(at) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------------ views
 
-@pytest.mark.parametrize("query", [{}, {"preset": QWEN3}, {"preset": QWEN35, "mrope_interleaved": "false"}],
+@pytest.mark.parametrize("query", [{}, {"preset": QWEN3}, {"preset": QWEN35, "sections_layout": "false"}],
                          ids=["example", "qwen3-vl", "qwen3.5-contiguous"])
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_each_view_draws_its_one_bounded_chart(view, query):
@@ -104,7 +104,7 @@ def test_grid_of_an_mrope_preset_uses_its_own_sections_without_a_note():
                                            ("true", [0, 1, 2] * 21 + [0])])
 def test_the_sections_control_switches_contiguous_and_interleaved(sections, axes):
     """Qwen2.5-VL's [16, 24, 24] interleaved: h on i ≡ 1, w on i ≡ 2 (mod 3) below 72, i.e. every such pair."""
-    at = open_view("multimodal", "grid", {"preset": QWEN25, "mrope_interleaved": sections, "rows": "5", "cols": "7",
+    at = open_view("multimodal", "grid", {"preset": QWEN25, "sections_layout": sections, "rows": "5", "cols": "7",
                                           "qrow": "1", "qcol": "2"})
     expected = naive_scores(5, 7, 1, 2, 1e6, 128, axes)
     assert_grid_shows(at, expected)
@@ -161,7 +161,7 @@ def test_sections_of_qwen3_vl_interleave_and_end_in_four_t_pairs():
     assert list(df["axis"]) == [("t", "h", "w")[a] for a in QWEN3_AXES]
     np.testing.assert_allclose(df["theta"], theta(5e6, 128, 64), rtol=1e-12)
     # forced contiguous: the same model's [24, 20, 20] as blocks
-    _, blocks = chart_titled(open_view("multimodal", "sections", {"preset": QWEN3, "mrope_interleaved": "false"}),
+    _, blocks = chart_titled(open_view("multimodal", "sections", {"preset": QWEN3, "sections_layout": "false"}),
                              VIEWS["sections"])
     assert list(blocks.sort_values("pair")["axis"]) == ["t"] * 24 + ["h"] * 20 + ["w"] * 20
 
@@ -224,7 +224,7 @@ def _main_data(at, view):
 
 MOVES = {  # control -> (view, a new value for the widget)
     "rows": ("grid", 20), "cols": ("grid", 9), "qrow": ("grid", 0), "qcol": ("grid", 15),
-    "mrope_interleaved": ("grid", "true"),
+    "sections_layout": ("grid", "true"),
     "text_before": ("sequence", 9), "grid_t": ("sequence", 3), "grid_h": ("sequence", 16),
     "grid_w": ("sequence", 4), "spatial_merge_size": ("sequence", 1), "text_after": ("sequence", 0),
 }
@@ -246,7 +246,7 @@ def test_moving_each_control_changes_the_view_and_the_url(key):
 def test_the_sections_control_changes_the_sections_view():
     at = run_page("multimodal", {"preset": QWEN25, "view": "sections"})
     before = _main_data(at, "sections")
-    at.radio(key="w_mrope_interleaved").set_value("true").run()
+    at.radio(key="w_sections_layout").set_value("true").run()
     assert list(_main_data(at, "sections")["axis"]) != list(before["axis"])
 
 
@@ -255,9 +255,9 @@ def test_each_view_shows_only_its_own_controls():
     for view in VIEWS:
         at = open_view("multimodal", view)
         shown[view] = {w.key for w in [*at.slider, *at.radio]}
-    assert {"w_rows", "w_cols", "w_qrow", "w_qcol", "w_mrope_interleaved"} <= shown["grid"]
+    assert {"w_rows", "w_cols", "w_qrow", "w_qcol", "w_sections_layout"} <= shown["grid"]
     assert "w_grid_h" not in shown["grid"] and "w_rows" not in shown["sequence"]
-    assert "w_mrope_interleaved" in shown["sections"] and "w_rows" not in shown["sections"]
+    assert "w_sections_layout" in shown["sections"] and "w_rows" not in shown["sections"]
     assert {"w_text_before", "w_grid_t", "w_grid_h", "w_grid_w", "w_spatial_merge_size",
             "w_text_after"} <= shown["sequence"]
 
@@ -291,9 +291,9 @@ def test_the_sidebar_model_is_live_only_where_it_changes_the_view(view, query, l
 
 def test_malformed_url_values_warn_naming_the_field_and_range_and_the_page_still_draws():
     at = run_page("multimodal", {"view": "grid", "rows": "abc", "cols": "1e9", "qrow": "-3", "qcol": "2.5",
-                                 "mrope_interleaved": "maybe"})
+                                 "sections_layout": "maybe"})
     text = warnings_text(at)
-    for key in ("rows", "cols", "qrow", "qcol", "mrope_interleaved"):
+    for key in ("rows", "cols", "qrow", "qcol", "sections_layout"):
         assert f"`{key}`" in text, (key, text)
     assert "an integer from 1 to 64" in text and "one of model, false, true" in text
     assert_view_shows(at, "grid", VIEWS["grid"])
