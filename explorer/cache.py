@@ -1,7 +1,7 @@
 """The app's one cache policy: bounded entries and a time limit, so memory stays flat.
 
 Frames are cached with st.cache_resource, not st.cache_data: st.cache_data pickles every new result and
-unpickles a fresh copy on every hit (5–15 ms of each rerun on the heavier pages, bench/results.md), while
+unpickles a fresh copy on every hit (a noticeable part of each rerun on the heavier pages), while
 st.cache_resource hands back the stored object itself. That object is shared by every session, so what a
 caller gets is made safe to use without copying (`_guarded`): a DataFrame as a shallow copy (with
 copy-on-write, which pandas 3 always uses and explorer/__init__.py turns on for pandas 2, writing to it
@@ -22,9 +22,9 @@ from rope_core import RopeConfig
 MAX_ENTRIES = 16
 TTL = 3600.0  # seconds: Streamlit parses a string TTL ("1h") through pd.Timedelta on every cached call
 
-# Streamlit hashes an unknown object by walking its __reduce__ output: 0.35 ms for one RopeConfig, paid by every
-# cached call on every rerun. repr() of the frozen dataclass names every field with round-trip float reprs,
-# so it identifies the config exactly, and hashing that string takes 0.02 ms.
+# Streamlit hashes an unknown object by walking its __reduce__ output, paid by every cached call on every rerun.
+# repr() of the frozen dataclass names every field with round-trip float reprs, so it identifies the config
+# exactly, and a string hashes far faster.
 HASH_FUNCS = {RopeConfig: repr}
 
 

@@ -121,8 +121,8 @@ def context_agreement(p: Page) -> None:
 def view_spec(views: dict[str, str], default: str | None = None, key: str = "view") -> ParamSpec:
     """A page's view picker: `views` maps URL value → label, in the order shown; the first is the default.
 
-    Each view draws one chart, so a slider change redraws one chart: a chart costs the browser 40–130 ms per
-    rerun whatever its marks (bench/analysis.md §3)."""
+    Each view draws one chart, so a slider change redraws one chart: the browser repaints every chart on every
+    rerun, whatever its marks."""
     return ParamSpec(key, "View", "choice", default or next(iter(views)),
                      "Which chart this page draws; the link carries it.", options=tuple(views), widget=VIEW,
                      labels=dict(views))
@@ -131,8 +131,7 @@ def view_spec(views: dict[str, str], default: str | None = None, key: str = "vie
 def metric_row():
     """A row for st.metric figures (and their captions): one horizontal container, side by side.
 
-    st.columns(n) costs the browser n + 1 layout blocks on every rerun: 10 rows of 4 metrics repainted in 223 ms
-    as columns and 146 ms as horizontal containers (bench-style slider press, same run, floor 100 ms)."""
+    st.columns(n) costs the browser n + 1 layout blocks on every rerun; a horizontal container is one."""
     return st.container(horizontal=True, gap="medium")
 
 
@@ -143,7 +142,7 @@ def how_computed(markdown: str) -> None:
     """The closing expander of every page: which rope_core function, which formula.
 
     Its text is sent only while it is open (lazy: opening it reruns the page). A closed container's content is
-    still rendered by the browser on every rerun, and every element costs each slider move (bench/analysis.md §S5)."""
+    still rendered by the browser on every rerun, and every element costs each slider move."""
     with st.expander("How this is computed", icon=":material/functions:", key=HOW_KEY, on_change="rerun") as box:
         if box.open:
             st.markdown(markdown)

@@ -55,9 +55,8 @@ def delta_view() -> None:
 
 {"matrix": matrix_view, "delta": delta_view}[view]()
 
-# Sent only while open (lazy: opening it reruns the page). Drawn on the page, the two formulas and their heading
-# cost every slider move ~26 ms in the browser; in this expander the page repaints 22 ms faster (A/B,
-# bench/analysis.md §S7).
+# Sent only while open (lazy: opening it reruns the page): drawn on the page, the formulas would be repainted on
+# every slider move.
 with st.expander("Why: the per-pair derivation", icon=":material/calculate:", key="why_open",
                  on_change="rerun") as why:
     if why.open:

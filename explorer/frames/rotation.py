@@ -16,10 +16,10 @@ from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
 
-RING_POINTS = 73  # points on the traced circle and on the swept arc: every 5° (0.1 px from a true circle of 220 px; each
-# point costs the browser ~25 µs per repaint)
+RING_POINTS = 73  # points on the traced circle and on the swept arc: every 5° looks round, and each point is repainted
+# on every slider move
 MAX_TOKENS = 48  # token dots per panel; more would hide the arrows
-MAX_CURVE = LINE_POINTS  # positions per pair on the angle chart (512, as every line chart: 1,000 was 3,000 line points)
+MAX_CURVE = LINE_POINTS  # positions per pair on the angle chart, as every line chart
 
 
 def highlight_pairs(n_pairs: int) -> list[tuple[int, str]]:
