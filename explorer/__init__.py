@@ -3,8 +3,8 @@
 import os
 
 # The app's matrices are small (at most a few thousand × 512): a BLAS thread pool only adds
-# contention on the 1–2 cores a Community Cloud app gets (a 64×256×64 product measured 100× slower
-# under load with threads). numpy is first imported by this package in the server process, so the
+# contention on the 1–2 cores a Community Cloud app gets, and under load a threaded product is far
+# slower. numpy is first imported by this package in the server process, so the
 # limit takes effect there; an explicit setting in the environment wins.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -13,8 +13,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 def _pin_mmap_threshold(nbytes: int = 128 * 1024) -> bool:
     """glibc raises its mmap threshold (up to 32 MiB) after large blocks are freed; the numpy temporaries of
     a heavy run then come from per-thread heap arenas and stay resident once freed. Pinning the threshold
-    (mallopt M_MMAP_THRESHOLD) maps large arrays on their own and returns them to the OS when freed:
-    bench/results.md measured 248 MB instead of 353 MB after 20 sessions. A no-op off glibc."""
+    (mallopt M_MMAP_THRESHOLD) maps large arrays on their own and returns them to the OS when freed, which keeps
+    the server's memory after many sessions down (bench/results.md). A no-op off glibc."""
     import ctypes
 
     try:
