@@ -49,6 +49,7 @@ class SidebarResult:
     in_page: dict[str, ParamSpec] = field(default_factory=dict)  # controls the page draws itself
     fresh: bool = False  # the first run of this page since another page drew the sidebar
     link: dict[str, str] = field(default_factory=dict)  # the URL's parameters for this view
+    inert: dict[str, str] = field(default_factory=dict)  # controls that cannot change this view → why
 
 
 def _preset_spec() -> ParamSpec:
@@ -328,7 +329,8 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     st.query_params.from_dict(params)
     st.session_state[WRITTEN] = params
     return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values),
-                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params)
+                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params,
+                         inert=inert)
 
 
 def _preset_caption(values: Values) -> None:
@@ -342,9 +344,10 @@ def _preset_caption(values: Values) -> None:
             st.caption(note)
 
 
-def draw_in_page(spec: ParamSpec, values: Values, fresh: bool) -> Any:
-    """Draw a page's own control (its view picker, its position, …) where the page is writing; return its value."""
-    _widget(spec, values, fresh)
+def draw_in_page(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> Any:
+    """Draw a page's own control (its view picker, its position, …) where the page is writing; return its value.
+    disabled: why it cannot change this view (drawn disabled, the reason in its help)."""
+    _widget(spec, values, fresh, disabled)
     return values[spec.key]
 
 
