@@ -196,10 +196,12 @@ def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
 
 
 def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The rows whose `columns` (on log axes) are > 0: a 0 (an angle at position 0) would wreck a log scale's domain."""
+    """The rows whose `columns` (on log axes) are finite and > 0: a 0 (an angle at position 0) would wreck a log
+    scale's domain."""
     if not columns or not len(df):
         return df
-    keep = np.logical_and.reduce([df[c].to_numpy(dtype=float) > 0 for c in columns])
+    # and finite: one infinite wavelength (a pair of frequency 0) would stretch a log axis over every decade
+    keep = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in (df[c].to_numpy(dtype=float) for c in columns)])
     return df if keep.all() else df[keep]
 
 
@@ -549,6 +551,7 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
     if color:
         enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
                                  sort=_slots("color_sort") if color_sort else None,
+                                 legend=alt.Legend(labelLimit=0),  # series names in full, never cut
                                  **_colour_scale(color_domain, many_colours))
     if dash:
         enc["strokeDash"] = alt.StrokeDash(field=dash, type="nominal", title=dash)
