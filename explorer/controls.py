@@ -96,7 +96,8 @@ SECTIONS: dict[str, tuple[ParamSpec, ...]] = {
               "Context extension factor s (rope_scaling.factor); for NTK-aware the α in θ·α^(d/(d−2)).",
               lo=1.0, hi=64.0, step=0.5, show_if=_uses("linear", "ntk", "dynamic", "yarn", "llama3", "longrope")),
         _spec("low_freq_factor", "low_freq_factor", "float", 1.0,
-              "Llama 3: wavelengths longer than original/low_freq_factor are divided by factor.",
+              "Llama 3: pairs whose wavelength is longer than original/low_freq_factor have θ_i divided by factor "
+              "(their wavelength × factor).",
               lo=0.25, hi=16.0, step=0.25, show_if=_uses("llama3")),
         _spec("high_freq_factor", "high_freq_factor", "float", 4.0,
               "Llama 3: wavelengths shorter than original/high_freq_factor are kept as they are.",
@@ -111,10 +112,12 @@ SECTIONS: dict[str, tuple[ParamSpec, ...]] = {
               "YaRN: round the correction range to whole pairs (transformers' default; gpt-oss uses false).",
               show_if=_uses("yarn")),
         _spec("mscale", "mscale", "float", 0.0,
-              "YaRN, DeepSeek-style: with mscale_all_dim the attention factor is their ratio (0 = unset).",
+              "YaRN, DeepSeek-style (0 = unset); with mscale_all_dim also set, the attention factor is the ratio "
+              "get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim), get_mscale(s, m) = 0.1·m·ln(s) + 1.",
               lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
         _spec("mscale_all_dim", "mscale_all_dim", "float", 0.0,
-              "YaRN, DeepSeek-style mscale_all_dim (0 = unset).", lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
+              "YaRN, DeepSeek-style mscale_all_dim (0 = unset). transformers' MLA attention (DeepSeek-V2/V3) also "
+              "multiplies its softmax scale by get_mscale(factor, mscale_all_dim)².", lo=0.0, hi=2.0, step=0.05, show_if=_uses("yarn")),
     ),
     "Positions drawn": (
         _spec("window", "Heatmap window (positions)", "int", 256,

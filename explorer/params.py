@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from explorer import fmt
+
 Values = dict[str, Any]
 Bound = float | int | Callable[[Values], float | int]
 
@@ -29,12 +31,8 @@ POW2_CONTEXTS = tuple(2**k for k in range(8, 21))  # 256 … 1,048,576 tokens
 
 
 def human(v: float) -> str:
-    """10000 -> '10k', 1500000 -> '1.5M': short labels for log sliders."""
-    v = float(v)
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return f"{v / div:.4g}{suffix}"
-    return f"{v:.4g}"
+    """Short labels for log sliders in the app's one style (explorer.fmt.short): 16384 -> '16k', 10000 -> '10k'."""
+    return fmt.short(v)
 
 
 VIEW = "segmented"  # ParamSpec.widget of a page's view picker

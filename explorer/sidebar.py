@@ -24,8 +24,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.hf_export import hf_fragment, ntk_note
 
-from explorer import configjson, controls
+from explorer import configjson, controls, fmt
 from explorer.frames import models
 from explorer.params import VIEW, ParamSpec, Values, human, parse_query
 
@@ -341,7 +342,7 @@ def _preset_caption(values: Values) -> None:
     if preset in controls.preset_slugs():
         note = rope_core.PRESETS[controls.preset_slugs()[preset]].note
         if note:
-            st.caption(note)
+            st.caption(fmt.note(note))
 
 
 def draw_in_page(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> Any:
@@ -374,8 +375,12 @@ def share_box(cfg: RopeConfig, params: dict[str, str], page_id: str) -> None:
         if params.get("preset") == controls.PASTED and pasted and not pasted.get("token"):
             st.warning(f"The pasted config does not travel in this link: {pasted.get('link_problem')}",
                        icon=":material/warning:")
-        st.caption("config.json fragment:")
-        st.code(json.dumps(cfg.to_hf_dict(), indent=2), language="json")
+        st.caption("config.json fragment, transformers v4 form (rope_scaling):")
+        st.code(json.dumps(hf_fragment(cfg, "v4"), indent=2), language="json")
+        st.caption("The same in the v5 form (rope_parameters):")
+        st.code(json.dumps(hf_fragment(cfg, "v5"), indent=2), language="json")
+        if ntk_note(cfg):
+            st.caption(ntk_note(cfg))
         st.caption("rope_core snippet:")
         st.code(python_snippet(cfg), language="python")
 

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from explorer import charts, controls, page
+from explorer import charts, controls, fmt, page
 from explorer.frames import frequencies
 
 VIEWS = page.view_spec({"freq": "θ_i", "wavelength": "Wavelength", "turns": "Turns"})
@@ -14,16 +14,19 @@ st.title("Frequencies")
 st.markdown(
     "Pair i turns by θ_i = rope_theta^(−2i/d) radians per token, so it completes a full turn every "
     "**2π/θ_i tokens**, its wavelength. The first pairs turn many times within the context; "
-    "the last ones may never complete a turn, and a scaling method changes exactly those."
+    "the last ones may never complete a turn. Scaling methods differ in which pairs they change: PI (linear) "
+    "divides every θ_i by the factor; NTK-aware raises the base, which changes every pair but pair 0; YaRN changes "
+    "every pair that turns fewer than beta_fast times in the original context; Llama 3 every pair whose wavelength "
+    "exceeds original context / high_freq_factor; LongRoPE each pair by its own factor."
 )
 
 facts = frequencies.summary(cfg, ctx)
 row = page.metric_row()
 row.metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
-row.metric("Shortest wavelength (tokens)", f"{facts['shortest']:,.1f}")
-row.metric("Longest wavelength (tokens)", f"{facts['longest']:,.0f}")
+row.metric("Shortest wavelength (tokens)", fmt.tokens(facts["shortest"]))
+row.metric("Longest wavelength (tokens)", fmt.tokens(facts["longest"]))
 row.metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
-           help=f"pairs whose wavelength is at most the target context, {ctx:,} tokens")
+           help=f"pairs whose wavelength is at most the target context, {fmt.exact(ctx)}")
 
 view = p.view()
 
@@ -36,16 +39,16 @@ common = dict(color="frequencies", color_title="frequencies", color_sort=order, 
 
 def freq_view() -> None:
     method_note = (f"{frequencies.scaled_label(cfg)} against the same head without scaling; dynamic NTK and "
-                   f"LongRoPE use the target context ({ctx:,}) as seq_len." if scaled else None)
+                   f"LongRoPE use the target context ({fmt.context(ctx)}) as seq_len." if scaled else None)
     chart = charts.line(spec, "pair", "theta", title="θ_i per pair", subtitle=method_note,
                         y_title="θ_i (radians per token, log scale)", **common)
     charts.show(chart, spec, "theta_per_pair")
 
 
 def wavelength_view() -> None:
-    rules = [(float(ctx), f"target context: {ctx:,}")]
+    rules = [(float(ctx), f"target context: {fmt.context(ctx)}")]
     if scaled:
-        rules.append((float(cfg.original_context), f"original context: {cfg.original_context:,}"))
+        rules.append((float(cfg.original_context), f"original context: {fmt.context(cfg.original_context)}"))
     chart = charts.line(spec, "pair", "wavelength", title="Wavelength 2π/θ_i per pair",
                         subtitle="Pairs above the context line do not complete one turn within it.",
                         y_title="wavelength (tokens per turn, log scale)", rules_y=rules, **common)
@@ -53,7 +56,7 @@ def wavelength_view() -> None:
 
 
 def turns_view() -> None:
-    chart = charts.line(spec, "pair", "turns", title=f"Turns each pair completes within {ctx:,} tokens",
+    chart = charts.line(spec, "pair", "turns", title=f"Turns each pair completes within {fmt.context(ctx)} tokens",
                         subtitle="target context · θ_i / 2π: the angle at that position, in turns.",
                         y_title="turns within the context (log scale)", rules_y=[(1.0, "one full turn")], **common)
     charts.show(chart, spec, "turns_per_pair")

@@ -27,7 +27,7 @@ st.markdown(
     "The same token sits at every position and both encodings use the same random W_Q and W_K, so every "
     "difference between them comes from how position enters. The original Transformer **adds** a sinusoidal "
     "vector p_m to the token before the projections; RoPE **rotates** the projected q and k. Only the rotation "
-    "makes the score a function of m − n alone."
+    "makes the score a function of m − n alone for any W_Q and W_K."
 )
 view = p.view()
 
@@ -90,8 +90,10 @@ def terms_view() -> None:
              r" + \underbrace{p_mW_QW_K^\top p_n^\top}_{\text{position·position}}")
     st.markdown(
         "content·position varies with n only and position·content with m only: whole columns and rows, never "
-        "diagonals. position·position mixes p_m and p_n through W_Q W_Kᵀ, which is not a rotation, so it is not a "
-        "function of m − n either. The sum is the score of the *Sinusoidal scores* view."
+        "diagonals. position·position is p_m W_Q W_Kᵀ p_nᵀ, and p_m is p_0 with each sin/cos pair rotated by m·ω_j: "
+        "what decides whether it depends on m − n alone is whether W_Q W_Kᵀ commutes with every such pair "
+        "rotation. The identity does; random W_Q, W_K do not, and the term then varies along the diagonals (see "
+        "its panel). The sum is the score of the *Sinusoidal scores* view."
     )
     note = heatmap_note()
     panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]

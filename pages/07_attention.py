@@ -6,7 +6,6 @@ from explorer import charts, controls, page
 from explorer.frames import attention
 from explorer.params import ParamSpec
 
-COLOR_DOMAIN = (1e-4, 1.0)  # attention mass per cell; smaller values share the darkest colour
 PANELS = ("with RoPE", "without RoPE")  # the two panels of the head-1 view, left to right
 
 SPECS = [
@@ -35,10 +34,10 @@ mask_note = "causal mask" if causal else "no mask"
 
 def binning_note(stride: int) -> list[str]:
     if stride <= 1:
-        return ["Every query and every key. Log colour scale; masked cells are blank."]
-    return [f"Rows: one query in every {stride} of {p.window:,}.",
-            f"Keys: summed into bins of {stride}, after softmax over full rows.",
-            "Cell = attention mass of its bin (rows sum to 1). Log colour; masked cells blank."]
+        return ["Cell = the attention weight of one key. Log colour scale; masked cells are blank."]
+    return [f"Rows: one query in every {stride} of {p.window:,}. Keys: bins of {stride}, after softmax over full rows.",
+            "Cell = mean weight per key of its bin that the query may see (bin mass ÷ visible keys), so a bin the",
+            "mask cuts short reads like the others. Log colour; masked cells blank."]
 
 
 def head1_view() -> None:
@@ -51,11 +50,11 @@ def head1_view() -> None:
     # two 340 px panels: 820–850 px wide with axes and legend, inside the main column of a 1,400 px window
     chart = charts.heatmap(
         frame, "n", "m", "attention", step=stride, diverging=False, facet="rope", facet_sort=PANELS,
-        log_color=True, domain=COLOR_DOMAIN, columns=2, panel=340,
+        log_color=True, domain=attention.COLOR_DOMAIN, columns=2, panel=340,
         title=f"Head 1 with and without RoPE ({mask_note})",
         subtitle=binning_note(stride) + ["Same token, same head; one colour scale for both panels."],
-        x_title="key position n", y_title="query position m", z_title="attention",
-        tooltip=["rope", "m", "n", "n_last", "attention"],
+        x_title="key position n", y_title="query position m", z_title="attention per key",
+        tooltip=["rope", "m", "n", "n_last", "attention", "keys", "mass"],
     )
     charts.show(chart, frame, "attention_head1")
 
@@ -84,13 +83,13 @@ def heads_view() -> None:
     labels = [f"head {h + 1}" for h in range(heads)]
     chart = charts.heatmap(
         frame, "n", "m", "attention", step=every["stride"], diverging=False, facet="head", facet_sort=labels,
-        log_color=True, domain=COLOR_DOMAIN,
+        log_color=True, domain=attention.COLOR_DOMAIN,
         columns=min(4, heads), panel=180 if heads > 1 else 420,
         title=f"Every head with RoPE ({heads} head{'s' if heads > 1 else ''}, {mask_note})",
         subtitle=binning_note(every["stride"]) + ["Each head has its own seeded random W_Q and W_K; one colour scale "
                                                   "for all."],
-        x_title="key position n", y_title="query position m", z_title="attention",
-        tooltip=["head", "m", "n", "n_last", "attention"],
+        x_title="key position n", y_title="query position m", z_title="attention per key",
+        tooltip=["head", "m", "n", "n_last", "attention", "keys", "mass"],
     )
     charts.show(chart, frame, "attention_heads")
     row = page.metric_row()
@@ -109,7 +108,8 @@ page.how_computed(
     "use_rope, key_bins)` computes g_h once for all 2L − 1 distances (`rope_core.same_token_scores`), then "
     "A = softmax(g_h(m − n) / √head_dim) over all keys n for the displayed query rows m only (the same rows as the "
     "naive `rope_core.attention_rows` and `rope_core.attention_maps`, which rotate every key).\n"
-    "- Keys are then summed into ≤ 140 bins for display, so every row of cells still sums to 1.\n"
+    "- Keys are then summed into ≤ 140 bins for display, and each cell shows its bin's mass divided by the number "
+    "of the bin's keys the query may see (the mean weight per visible key); the row-sum check uses the masses.\n"
     "- The shift check is naive on purpose: `rope_core.same_token_rows_naive` rotates q and k at the "
     "displayed positions, with and without the offset, and compares the two softmax maps."
 )

@@ -1,13 +1,22 @@
+import dataclasses
+import json
+
+import numpy as np
 import streamlit as st
 
 import rope_core
-from explorer import charts, controls, page
+from explorer import charts, controls, page, sidebar
+from explorer import fmt
+from explorer.frames import planner
 from explorer.frames import extension as ext
-from explorer.params import human
+from explorer.params import ParamSpec
+from rope_core.hf_export import ntk_note
+from rope_core.planner import pitfalls
+from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
 
 PAGE_SPECS = [
     page.view_spec({"stretch": "Stretch per pair", "ood": "Out of distribution",
-                    "longrange": "Decay at long range", "yarnattn": "YaRN attention factor"}),
+                    "longrange": "Decay at long range", "yarnattn": "YaRN attention factor", "plan": "Plan"}),
 ]
 
 
@@ -31,11 +40,12 @@ p = page.setup("context_extension", PAGE_SPECS, all_scaling=True, inert=_inert)
 original, target, factor = p.original, p.target, p.factor
 st.title("Context extension")
 st.markdown(
-    f"A model trained on L0 = {original:,} positions has only seen angles m·θ_i up to (L0 − 1)·θ_i. Run it on "
-    f"{target:,} positions and the slow pairs turn further than they ever did in training: those angles are out of "
+    f"A model trained on L0 = {fmt.context(original)} positions has only seen angles m·θ_i up to (L0 − 1)·θ_i. "
+    f"Run it on {fmt.context(target)} positions and the slow pairs turn further than they ever did in training: those angles are out of "
     "distribution. Every method compared here changes θ_i of the same base model to avoid that; they differ in which "
     "pairs they touch. The views below show what each method does to each pair, what goes out of distribution, the "
-    "decay at long range and YaRN's attention factor, one chart at a time."
+    "decay at long range and YaRN's attention factor, one chart at a time; the plan view gives the config block "
+    "to paste for the target."
 )
 page.context_agreement(p)
 view = p.view()
@@ -46,22 +56,22 @@ by_type = {m.config.rope_type: m for m in methods}
 for msg in problems:
     st.warning(msg, icon=":material/warning:")
 if target <= original:
-    st.info(f"The target context ({target:,}) is not longer than the original context ({original:,}): nothing can "
+    st.info(f"The target context ({fmt.context(target)}) is not longer than the original context ({fmt.context(original)}): nothing can "
             "go out of distribution. Pick a longer target context in the sidebar.", icon=":material/info:")
 
 row = page.metric_row()
 row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
 row.metric("factor", f"{factor:g}", help="rope_scaling.factor: linear, NTK (its α), dynamic, YaRN, Llama 3")
 st.caption(
-    f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{p.config.rope_theta:,.6g}**, original context "
-    f"L0 **{original:,}**, target **{target:,}**. Method parameters (from the sidebar, every method's shown on this "
+    f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{fmt.theta(p.config.rope_theta)}**, original context "
+    f"L0 **{fmt.context(original)}**, target **{fmt.context(target)}**. Method parameters (from the sidebar, every method's shown on this "
     f"page): Llama 3 low/high_freq_factor **{float(p['low_freq_factor']):g}/{float(p['high_freq_factor']):g}** · "
     f"YaRN beta_fast/slow **{float(p['beta_fast']):g}/{float(p['beta_slow']):g}**."
     + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
        " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json).")
 )
 
-rules_ctx = [(float(original), f"L0 = {human(original)}"), (float(target), f"target {human(target)}")]
+rules_ctx = [(float(original), f"L0 = {fmt.context(original)}"), (float(target), f"target {fmt.context(target)}")]
 order = [m.label for m in methods]
 
 
@@ -69,25 +79,44 @@ def stretch_view() -> None:
     st.subheader("What each method does to each pair")
     row = page.metric_row()
     if "ntk" in by_type:
-        row.metric("NTK-aware base θ'", f"{rope_core.ntk_base(by_type['ntk'].config):,.6g}",
-                   help="rope_theta · α^(d/(d−2))")
+        ntk_theta = rope_core.ntk_base(by_type["ntk"].config)
+        row.metric("NTK-aware base θ'", fmt.theta(ntk_theta),
+                   help=f"rope_theta · α^(d/(d−2)) = {ntk_theta:,.10g}: transformers has no static NTK type, so this "
+                        "is the rope_theta to write, with no scaling block")
     if "dynamic" in by_type:
-        row.metric("Dynamic NTK base at target", f"{rope_core.ntk_base(by_type['dynamic'].config, target):,.6g}",
-                   help="rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0)")
+        dyn_theta = rope_core.ntk_base(by_type["dynamic"].config, target)
+        row.metric("Dynamic NTK base at target", fmt.theta(dyn_theta),
+                   help=f"rope_theta · (factor·L/L0 − (factor − 1))^(d/(d−2)) with L = max(target, L0) = "
+                        f"{dyn_theta:,.10g}")
     if "yarn" in by_type:
         lo, hi = rope_core.yarn_correction_range(by_type["yarn"].config)
         row.metric("YaRN ramp (pairs)", f"{lo:.4g} … {hi:.4g}",
-                   help="Pairs below low keep θ_i; pairs above high are divided by factor; linear ramp in between")
+                   help="Pairs up to low keep θ_i; pairs from high on are divided by factor; in between the ramp is "
+                        "linear in the pair index i, as in transformers and the official YaRN code. The paper's γ is "
+                        "linear in r = L0/λ_i instead (see the note under the chart).")
     ratio = ext.ratio_frame(ext.base_model(p.config), methods)
     chart = charts.line(
         ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
         log_x=True, log_y=True, rules_x=rules_ctx,
         title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
-        subtitle="1 = pair untouched; factor = pair fully interpolated. Dynamic NTK is taken at the target length.",
+        subtitle="1 = pair untouched; factor = pair fully interpolated (PI, YaRN, Llama 3; NTK-aware only at its last "
+                 "pair). Dynamic NTK is taken at the target length, where its stretch can exceed factor.",
         x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
         tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
     )
     charts.show(chart, ratio, "extension_ratio")
+    if "yarn" in by_type:
+        ycfg = by_type["yarn"].config
+        code, paper = rope_core.inv_freq(ycfg), paper_inv_freq(ycfg)
+        base_theta = rope_core.default_inv_freq(ycfg.rotary_dim, ycfg.rope_theta)
+        worst = int(np.argmax(np.abs(np.log(code / paper))))
+        st.caption(
+            "YaRN here is the code's: transformers and the official YaRN code (jquesnelle/yarn) ramp linearly in "
+            "the pair index between low and high. Peng et al.'s paper writes the ramp γ as linear in r = L0/λ_i "
+            "(from beta_slow to beta_fast turns), which blends the middle pairs differently: at these settings "
+            f"pair {worst} is stretched {base_theta[worst] / code[worst]:.3g}× by the code and "
+            f"{base_theta[worst] / paper[worst]:.3g}× by the paper's formula."
+        )
 
 
 # the figures first, each wide enough for its title, so all of them fit at 1,280 px; the long rope_scaling text last
@@ -146,22 +175,63 @@ def yarnattn_view() -> None:
     ycfg = by_type["yarn"].config
     af = ext.yarn_attention_frame(ycfg)
     current = rope_core.attention_factor(ycfg)
-    st.markdown(
-        f"YaRN multiplies cos and sin by an attention factor, so the logits grow by its square and attention "
-        f"sharpens back after interpolation. At factor {factor:g} it is **{current:.6g}** (logits × {current**2:.6g})."
-    )
+    text = (f"YaRN multiplies cos and sin by an attention factor, so the logits grow by its square and attention "
+            f"sharpens back after interpolation. At factor {factor:g} it is **{current:.6g}** (logits × {current**2:.6g}).")
+    if ycfg.mscale_all_dim:
+        mla = mla_softmax_scale(ycfg)
+        text += (f" With mscale_all_dim set, transformers' DeepSeek-style (MLA) attention also multiplies its softmax "
+                 f"scale 1/√qk_head_dim by get_mscale(factor, mscale_all_dim)² = **{mla:.5g}**, so there the "
+                 f"rotated part's logits grow by {current**2:.5g} × {mla:.5g} = **{current**2 * mla:.5g}** and the "
+                 f"rest of the head's by {mla:.5g}. Other models (Llama, Qwen) apply only the factor above.")
+    st.markdown(text)
     chart = charts.line(
         af, "factor", "value", color="quantity", color_title="quantity",
         rules_x=[(factor, f"current factor {factor:g}")],
         title="YaRN attention factor against the scaling factor",
-        subtitle="0.1·ln(factor) + 1 by default; the mscale ratio when mscale and mscale_all_dim are both set; "
-                 "an explicit attention_factor wins.",
+        subtitle=["0.1·ln(factor) + 1 by default; get_mscale(s, mscale) / get_mscale(s, mscale_all_dim) when both "
+                  "are set; an explicit attention_factor wins.",
+                  "get_mscale(s, m) = 0.1·m·ln(s) + 1. With mscale_all_dim set, also the MLA (DeepSeek) softmax scale."],
         x_title="factor s", y_title="multiplier", tooltip=["quantity", "factor", "value"],
     )
     charts.show(chart, af, "yarn_attention_factor")
 
 
-{"stretch": stretch_view, "ood": ood_view, "longrange": longrange_view, "yarnattn": yarnattn_view}[view]()
+def plan_view() -> None:
+    st.subheader(f"Plan: extending to {fmt.context(target)}")
+    check_men = st.toggle("Men et al.'s check at the target", key="plan_men",
+                          help="B(m) ≥ 0 at every integer m below the target, with each method's frequencies there. "
+                               "It scans every m up to the first negative: seconds at millions of positions.")
+    with st.spinner("Planning…"):
+        # the methods this model can take (the warnings above name the others), with the sidebar's parameters
+        templates = tuple(m.config for m in methods if m.config.rope_type in planner.METHODS)
+        base = dataclasses.replace(ext.base_model(p.config), original_max_position_embeddings=None,
+                                   max_position_embeddings=original)
+        rows = planner.plans(base, target, check_men, templates)
+    st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "
+               f"with factor = target ÷ L0 = {target / original:g} (static NTK: α = that). Paste one block into the "
+               "model's config.json: the v4 form for transformers 4.x, the v5 form for 5.x (both load in 5.x).")
+    st.dataframe(planner.table(rows, target), hide_index=True, width="stretch",
+                 column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
+                                "θ change up to L0 (max |θ'/θ − 1|)": st.column_config.NumberColumn(format="%.4g"),
+                                "mean |θ'/θ − 1| up to L0": st.column_config.NumberColumn(format="%.4g")})
+    for tab, plan in zip(st.tabs([ext.LABELS[r.rope_type] for r in rows]), rows):
+        with tab:
+            left, right = st.columns(2)
+            left.code(json.dumps(plan.v4, indent=2), language="json")
+            right.code(json.dumps(plan.v5, indent=2), language="json")
+            if ntk_note(plan.config):
+                st.caption(ntk_note(plan.config))
+    preset = controls.preset_slugs().get(str(p.values.get("preset")))
+    pasted = st.session_state.get(sidebar.PASTED) if p.values.get("preset") == controls.PASTED else None
+    what, mapping = planner.source_config(p.config, preset, pasted["raw"] if pasted else None)
+    found = pitfalls(mapping, target)
+    st.markdown(f"**Pitfalls in {what}** at target {fmt.context(target)}:" + ("" if found else " none found."))
+    for msg in found:
+        st.warning(msg, icon=":material/warning:")
+
+
+{"stretch": stretch_view, "ood": ood_view, "longrange": longrange_view, "yarnattn": yarnattn_view,
+ "plan": plan_view}[view]()
 
 page.how_computed(
     "- Each method is the sidebar's model with that method's `rope_type`, the sidebar's factor and the method's "
@@ -174,5 +244,13 @@ page.how_computed(
     "method's, and the flag.\n"
     "- Decay: `rope_core.correlation(method, Δ, seq_len)` = (2/d)·Σ_i cos(Δ·θ'_i).\n"
     "- Attention factor: `rope_core.attention_factor` of the YaRN config with each factor; YaRN Eq. 27 (errata): "
-    "0.1·ln(s) + 1, or get_mscale(s, mscale) / get_mscale(s, mscale_all_dim)."
+    "0.1·ln(s) + 1, or get_mscale(s, mscale) / get_mscale(s, mscale_all_dim). MLA softmax scale: "
+    "`rope_core.yarn_reference.mla_softmax_scales`, get_mscale(s, mscale_all_dim)², as transformers' "
+    "`yarn_apply_mscale` in DeepSeek-V2/V3.\n"
+    "- Plan: `rope_core.planner.plan(base, target)`: per method the blocks of `rope_core.hf_export.hf_fragment`, "
+    "the pairs `ood_angles` flags, `attention_factor` at the target, max |θ'_i/θ_i − 1| at seq_len = L0, and "
+    "`men_first_negative` with the frequencies at the target; `rope_core.planner.pitfalls` reads the config.json.\n"
+    "- YaRN's ramp: `rope_core.inv_freq` ramps linearly in the pair index (transformers, jquesnelle/yarn); the "
+    "paper's γ(r), r = L0/λ_i, is `rope_core.yarn_reference.paper_inv_freq`, used only for the note under the "
+    "stretch chart."
 )

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from explorer import charts, controls, page
+from explorer import charts, controls, fmt, page
 from explorer.frames import precision
 from explorer.params import ParamSpec, human
 
@@ -45,11 +45,12 @@ def all_exact_note(curves: dict) -> None:
 def angle_view() -> None:
     curves = precision.error_by_position(cfg, maxpos, dtypes)
     all_exact_note(curves)
-    rules_x = [(float(p.original), f"original context: {p.original:,}")]
+    rules_x = [(float(p.original), f"original context: {fmt.context(p.original)}")]
     if "float16" in dtypes:
         rules_x.append((65504.0, "float16 max 65,504"))
-    dropped = ("Error 0 (exact) is not drawn on the log axis; float16 cannot hold positions above 65,504 "
-               "(no line there)." if "float16" in dtypes else "Error 0 (exact) is not drawn on the log axis.")
+    dropped = ("Error 0 (exact) is not drawn on the log axis. float16's largest value is 65,504: positions "
+               "65,505–65,519 round down to it, and from 65,520 on they overflow to infinity (no line there)."
+               if "float16" in dtypes else "Error 0 (exact) is not drawn on the log axis.")
     if curves["exact"]:
         dropped += f" Exact at every position here, so not drawn: {', '.join(curves['exact'])}."
     chart = charts.line(
@@ -91,8 +92,11 @@ def pair_view() -> None:
                 "in the chosen dtype(s). Raise the target context or the head dim to see rounding.")
     chart = charts.line(
         by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
-        subtitle="Fast pairs (large angles) lose the most radians; the relative error is the same for all."
-                 + (" float16 cannot hold this position." if "float16" in dtypes and maxpos > 65504 else ""),
+        subtitle=["Fast pairs (large angles) lose the most radians. All pairs share one bound on the relative "
+                  "error (about three roundings: position, θ_i, product),",
+                  "but each pair's own error lies anywhere from 0 to it."
+                  + (" float16 overflows at this position (≥ 65,520)." if "float16" in dtypes
+                     and maxpos >= precision.FLOAT16_OVERFLOW else "")],
         x_title="pair index i", y_title="|angle error| (radians, log scale)", log_y=True, points=True,
         color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
         tooltip=["dtype", "pair", "angle_rad", "angle_error_rad"],

@@ -4,6 +4,7 @@ import json
 import streamlit as st
 
 import rope_core
+from rope_core.hf_export import hf_fragment, ntk_note
 from explorer import charts, controls, page, sidebar
 from explorer.frames import models
 from explorer.params import ParamSpec
@@ -26,10 +27,10 @@ TABLE_CONFIG = {
     "head dim": st.column_config.NumberColumn(width=68),
     "rotary dim": st.column_config.NumberColumn("rotary", width=52, help="rotary dim"),
     "layout": st.column_config.TextColumn(width=74),
-    "rope_theta": st.column_config.NumberColumn(format="%g", width=82),
-    "original context": st.column_config.NumberColumn("original", format="%d", width=62,
+    "rope_theta": st.column_config.TextColumn(width=82),
+    "original context": st.column_config.TextColumn("original", width=62,
                                                       help="original (training) context, tokens"),
-    "max context": st.column_config.NumberColumn(format="%d", width=84, help="max_position_embeddings, tokens"),
+    "max context": st.column_config.TextColumn(width=84, help="max_position_embeddings, tokens"),
     "attention factor": st.column_config.NumberColumn("attn. factor", format="%.4g", width=76,
                                                       help="Attention factor at max context"),
     "longest wavelength": st.column_config.NumberColumn(
@@ -121,8 +122,11 @@ for source, (box, item) in inputs.items():
         cfg = parsed.config
         st.markdown(f"Understood **{parsed.name}**: {cfg.n_pairs} pairs, rope_type `{cfg.rope_type}`, "
                     f"longest wavelength {float(rope_core.wavelengths(rope_core.inv_freq(cfg)).max()):,.6g} tokens. "
-                    "As a config.json fragment:")
-        st.code(json.dumps(cfg.to_hf_dict(), indent=2), language="json")
+                    "As a config.json fragment, in transformers' v4 form (rope_scaling) and v5 form (rope_parameters):")
+        st.code(json.dumps(hf_fragment(cfg, "v4"), indent=2), language="json")
+        st.code(json.dumps(hf_fragment(cfg, "v5"), indent=2), language="json")
+        if ntk_note(cfg):
+            st.caption(ntk_note(cfg))
 
 page.how_computed(
     "- Each row: `rope_core.preset_config(name)` (the preset's config.json keys through "

@@ -37,7 +37,8 @@ def angle_error(config: RopeConfig, positions, dtype) -> np.ndarray:
     """|fl(fl(m) * fl(theta_i)) - m * theta_i| per position and pair, in radians.
 
     fl() rounds to `dtype`; the product is formed in dtype; the reference is float64.
-    Where the dtype cannot hold the position (float16 overflows above 65504) the error is inf.
+    Where the dtype cannot hold the position the error is inf: float16 rounds 65505..65519 down to its
+    largest value 65504 (a finite error) and overflows from 65520, halfway to 2^16, on.
     The error is of the raw angle (not reduced mod 2*pi): it is the phase error of cos/sin.
     Source: the float32 pipeline of transformers `RotaryEmbedding.forward`; Xiong et al. 2023
     and others note bf16 RoPE angles lose position resolution at long context.

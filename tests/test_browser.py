@@ -243,6 +243,50 @@ def test_heatmap_hover_reads_out_the_exact_cell(new_page, servers):
         assert not page.js_errors, page.js_errors
 
 
+def test_numbers_read_one_way_and_attention_cells_are_per_key_at_both_ends(new_page, servers):
+    """Issue 18: contexts as 128 … 1M and rope_theta as 10 … 100M on the sliders at both ends, the context-extension
+    caption in the same units, a preset note without the internal [copy] marker, and the every-head attention map
+    at the longest length saying what a cell is."""
+    with servers.fresh(prefetch=False) as server:
+        page = new_page()
+        for query, sliders, caption in (
+            ({"orig": "128", "target": "4194304", "theta": "10", "view": "ood"},
+             {"Original context (trained)": "128", "Target context (run at)": "4M", "rope_theta (base)": "10"},
+             "target **4M**"),
+            ({"orig": "1048576", "target": "512", "theta": "100000000", "view": "ood"},
+             {"Original context (trained)": "1M", "Target context (run at)": "512", "rope_theta (base)": "100M"},
+             "original context L0 **1M**"),
+        ):
+            page.goto(f"{server.url}/context_extension?{urlencode(query)}")
+            wait_idle(page)
+            assert_healthy(page, "context_extension", str(query), server)
+            for label, text in sliders.items():
+                expect(slider(page, label), label).to_have_attribute("aria-valuetext", text)
+            shown = " ".join(page.get_by_test_id("stCaptionContainer").all_inner_texts())
+            assert caption.replace("**", "") in shown, shown[:500]
+
+        page.goto(f"{server.url}/frequencies?preset=llama-3.1-8b")
+        wait_idle(page)
+        assert_healthy(page, "frequencies", "Llama 3.1 preset", server)
+        sidebar = page.get_by_test_id("stSidebar").inner_text()
+        assert "llama3 scaling x8" in sidebar and "[copy]" not in sidebar
+
+        page.goto(f"{server.url}/attention?L=8192&heads=16&view=heads")
+        wait_idle(page)
+        assert_healthy(page, "attention", "L = 8192, 16 heads", server)
+        titles = " ".join(page.get_by_test_id("stVegaLiteChart").first.locator("text").all_text_contents())
+        assert "mean weight per key of its bin" in titles, titles[:500]
+
+        # the planner (a table and code blocks, no chart) at both ends of the target
+        for target, shown in (("512", "512"), ("4194304", "4M")):
+            page.goto(f"{server.url}/context_extension?orig=128&target={target}&view=plan")
+            wait_idle(page)
+            assert page.get_by_test_id("stException").count() == 0, server.log_tail()
+            expect(page.get_by_text(f"Plan: extending to {shown}")).to_be_visible()
+            expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+            assert page.get_by_test_id("stCode").count() >= 2 and not page.js_errors, page.js_errors
+
+
 def _server_kb(server, key: str) -> int:
     """VmRSS / VmHWM (kB) of the `streamlit run` process, from Linux /proc."""
     status = open(f"/proc/{server.proc.pid}/status").read()

@@ -102,7 +102,8 @@ def test_an_unknown_view_in_the_url_warns_and_shows_the_default():
 def test_binned_rows_sum_to_one(case, view):
     _, opened = case
     for df in full_views(case, view):
-        sums = df.groupby(["head", "m"])["attention"].sum()
+        sums = df.groupby(["head", "m"], observed=True)["mass"].sum()
+        np.testing.assert_allclose(df["attention"] * df["keys"], df["mass"], rtol=1e-12, atol=0)
         np.testing.assert_allclose(sums, 1.0, rtol=0, atol=1e-12)
     assert float(metric(opened(view), "row sum")) < 1e-12
 
@@ -129,7 +130,10 @@ def test_without_rope_identical_tokens_attend_uniformly_to_allowed_keys(case):
     else:
         allowed_in_bin = last - first + 1
         allowed = np.full_like(m, L)
-    np.testing.assert_allclose(df["attention"], allowed_in_bin / allowed, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(df["mass"], allowed_in_bin / allowed, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(df["keys"], allowed_in_bin)
+    # the mean per visible key is the same 1/allowed in every bin the query reaches, diagonal bins included
+    np.testing.assert_allclose(df["attention"], np.where(allowed_in_bin > 0, 1.0 / allowed, 0.0), rtol=1e-12)
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
@@ -175,5 +179,47 @@ def test_every_head_matches_naive_rotate_then_dot_attention(case):
         starts = np.unique(part["n"].to_numpy()).astype(np.int64) - offset
         naive = rope_core.attention_rows(x, w_q[h], w_k[h], cfg, positions, rows, causal=causal, seq_len=offset + L)
         expected = np.add.reduceat(naive, starts, axis=1)
-        got = part.pivot(index="m", columns="n", values="attention").to_numpy()
+        got = part.pivot(index="m", columns="n", values="mass").to_numpy()
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+        visible = np.add.reduceat((naive > 0).astype(np.int64), starts, axis=1) if causal else \
+            np.diff(np.append(starts, L))[None, :].repeat(len(rows), axis=0)
+        got_mean = part.pivot(index="m", columns="n", values="attention").to_numpy()
+        np.testing.assert_allclose(got_mean, np.where(visible > 0, expected / np.maximum(visible, 1), 0.0),
+                                   rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("heads", [1, 16])
+def test_at_the_longest_length_each_rows_largest_cell_is_never_drawn_darker_than_its_median(heads):
+    """L = 8192 (the Sequence length slider's top), causal: the cell whose keys hold the row's largest weight per
+    visible key, measured on the naive rotate-then-dot rows, is drawn at least as light as the row's median drawn
+    cell. Summed bins failed this: the diagonal bin, where the most recent keys sit, has one visible key of its
+    stride and drew darkest."""
+    import rope_core
+    from explorer.frames import attention
+    from explorer.frames.common import make_qk
+    from rope_core import RopeConfig
+
+    lo = attention.COLOR_DOMAIN[0]  # weights below share the darkest colour
+    L, seed, content = 8192, 0, "random"
+    cfg = RopeConfig(head_dim=64, rope_theta=10000.0)
+    per_axis = chart_lib.MAX_AXIS if heads == 1 else attention.cells_per_axis(heads)
+    view = attention.attention_view(cfg, L, 0, content, seed, heads, True, per_axis)
+    df = view["frame"]
+    assert view["stride"] > 1
+    x, _ = make_qk(cfg.head_dim, content, seed)
+    w_q, w_k = rope_core.random_projections(np.random.default_rng(seed), heads, cfg.head_dim, cfg.head_dim)
+    checked = 0
+    for h in range(heads):
+        part = df[df["head"] == f"head {h + 1}"]
+        rows = np.unique(part["m"].to_numpy()).astype(np.int64)
+        naive = rope_core.attention_rows(x, w_q[h], w_k[h], cfg, np.arange(L, dtype=np.float64), rows, causal=True)
+        drawn = np.maximum(part.pivot(index="m", columns="n", values="attention").to_numpy(), lo)
+        starts = np.unique(part["n"].to_numpy()).astype(np.int64)
+        keys = np.add.reduceat((np.arange(L)[None, :] <= rows[:, None]).astype(np.int64), starts, axis=1)
+        truth = np.add.reduceat(naive, starts, axis=1) / np.maximum(keys, 1)
+        for r, row in enumerate(rows):
+            visible = keys[r] > 0
+            largest = int(np.argmax(np.where(visible, truth[r], -1.0)))
+            assert drawn[r, largest] >= np.median(drawn[r, visible]), (h, row)
+            checked += 1
+    assert checked == heads * len(np.unique(df["m"]))

@@ -119,7 +119,7 @@ def test_bad_view_in_url_warns_and_falls_back_to_stretch():
 def test_linear_stretch_is_factor_everywhere():
     _, df = chart(default_page("stretch"), "Wavelength stretch")
     np.testing.assert_allclose(by_method(df, "linear / PI")["ratio"], 8.0, rtol=1e-12)
-    np.testing.assert_allclose(by_method(df, "none (original)")["ratio"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(by_method(df, "default (original)")["ratio"], 1.0, rtol=1e-12)
 
 
 def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow():
@@ -159,7 +159,7 @@ def test_ood_flags_match_rope_core():
     _, df = chart(default_page("ood"), "Largest angle per pair")
     base = dict(head_dim=128, rope_theta=1e4)
     expected = {
-        "none (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
+        "default (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
         "linear / PI": (RopeConfig(**base, rope_type="linear", factor=8.0, max_position_embeddings=32768), None),
         "NTK-aware": (RopeConfig(**base, rope_type="ntk", factor=8.0, max_position_embeddings=32768), None),
         "dynamic NTK (at target)": (RopeConfig(**base, rope_type="dynamic", factor=8.0,
@@ -175,7 +175,7 @@ def test_ood_flags_match_rope_core():
         np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
         np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
     # without scaling, 8× the training length pushes the slow pairs out; linear interpolation fixes all of them
-    assert by_method(df, "none (original)")["ood"].sum() > 0
+    assert by_method(df, "default (original)")["ood"].sum() > 0
     assert by_method(df, "linear / PI")["ood"].sum() == 0
     train = by_method(df, "training (original RoPE)")
     np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
@@ -183,7 +183,7 @@ def test_ood_flags_match_rope_core():
 
 def test_decay_is_correlation_of_each_method():
     _, df = chart(default_page("longrange"), "Correlation of RoPE-encoded vectors")
-    none = df[df["method"] == "none (original)"].sort_values("distance")
+    none = df[df["method"] == "default (original)"].sort_values("distance")
     assert none["distance"].min() == 1 and none["distance"].max() == 32767
     assert np.all(none["distance"] == np.round(none["distance"]))
     np.testing.assert_allclose(none["correlation"], rope_core.correlation(RopeConfig(), none["distance"].to_numpy()),
@@ -274,3 +274,95 @@ def test_longrope_only_with_factor_lists():
     _, df = chart(at, "Wavelength stretch")
     assert "LongRoPE" not in set(df["method"])
     assert math.isfinite(df["ratio"].max())
+
+
+def test_ood_table_fragments_load_back_to_each_methods_frequencies():
+    """The table's config.json cells (v4 and v5) rebuild each method's θ_i; NTK is plain RoPE with the enlarged base."""
+    import json
+
+    table = default_page("ood").dataframe[0].value
+    rows = table.set_index("method")
+    ntk = json.loads(rows.loc["NTK-aware", "config.json v5 (rope_parameters)"])
+    assert ntk["rope_type"] == "default"
+    assert ntk["rope_theta"] == pytest.approx(1e4 * 8.0 ** (128 / 126), rel=1e-12)  # α = the sidebar's factor 8
+    assert "θ·α^(d/(d−2))" in rows.loc["NTK-aware", "note"]
+    llama = json.loads(rows.loc["Llama 3", "config.json v4 (rope_theta, rope_scaling)"])
+    assert llama["rope_scaling"]["rope_type"] == "llama3" and llama["rope_scaling"]["factor"] == 8.0
+    ntk_cfg = RopeConfig(head_dim=128, rope_theta=1e4, rope_type="ntk", factor=8.0)
+    for col in ("config.json v4 (rope_theta, rope_scaling)", "config.json v5 (rope_parameters)"):
+        frag = json.loads(rows.loc["NTK-aware", col])
+        frag = frag if "rope_scaling" in frag else {"rope_parameters": frag}
+        cfg = RopeConfig.from_hf_config({"head_dim": 128, **frag})
+        assert cfg.rope_type == "default"
+        np.testing.assert_allclose(rope_core.inv_freq(cfg), rope_core.inv_freq(ntk_cfg), rtol=1e-12)
+
+
+def test_yarn_attention_view_at_deepseek_v3_shows_transformers_softmax_scale():
+    """DeepSeek-V3: attention factor 1 on cos/sin, but transformers' MLA softmax scale × (0.1 ln 40 + 1)² = 1.8739."""
+    from explorer import controls
+
+    slug = next(s for s, name in controls.preset_slugs().items() if name.startswith("DeepSeek-V3"))
+    at = run_page("context_extension", {"preset": slug, "target": "262144", "view": "yarnattn"})
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**1.8739**" in text and "logits × 1)" in text
+    _, df = chart(at, "YaRN attention factor")
+    mla = df[(df["quantity"].str.startswith("MLA softmax")) & (df["factor"] == 40.0)]["value"]
+    assert mla.item() == pytest.approx((0.1 * math.log(40) + 1) ** 2, rel=1e-12)
+
+
+def test_stretch_view_says_which_yarn_ramp_is_drawn():
+    at = default_page("stretch")
+    note = next(c.value for c in at.caption if "YaRN here is the code's" in c.value)
+    cfg = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                     max_position_embeddings=32768)
+    from rope_core.yarn_reference import paper_inv_freq
+
+    code, paper = rope_core.inv_freq(cfg), paper_inv_freq(cfg)
+    worst = int(np.argmax(np.abs(np.log(code / paper))))
+    base = rope_core.inv_freq(RopeConfig())
+    assert f"pair {worst} is stretched {base[worst] / code[worst]:.3g}× by the code" in note
+    assert f"{base[worst] / paper[worst]:.3g}× by the paper's formula" in note
+
+
+def test_plan_view_gives_each_methods_blocks_and_numbers():
+    import json
+
+    from rope_core.planner import plan
+
+    at = open_view("context_extension", "plan", DEFAULT)
+    assert not at.exception and not charts(at)
+    assert set(at.dataframe[0].value["Men et al. at 32k"]) == {"not checked"}  # off until asked: it scans every m
+    at.toggle(key="plan_men").set_value(True).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    expected = plan(RopeConfig(head_dim=128, rope_theta=1e4, max_position_embeddings=4096), 32768)
+    assert list(table["factor"]) == [8.0] * 5  # 32,768 / 4,096
+    assert list(table["pairs out of distribution"]) == [f"{p.ood_pairs} of 64" for p in expected]
+    np.testing.assert_allclose(table["attention factor"], [p.attention_factor for p in expected], rtol=1e-12)
+    blocks = [json.loads(c.value) for c in at.code if c.language == "json"]
+    assert blocks == [b for p in expected for b in (p.v4, p.v5)]
+    assert list(table["Men et al. at 32k"]) == [
+        "B ≥ 0 everywhere" if p.men_first_negative is None else f"B < 0 at m = {p.men_first_negative:,}"
+        for p in expected]
+    # the sidebar's own llama3 block: factor 8 = 32,768 / 4,096, original_max_position_embeddings written
+    assert any("Pitfalls in the sidebar's configuration" in m.value and "none found" in m.value for m in at.markdown)
+
+
+def test_plan_view_warns_about_a_presets_factor_that_does_not_reach_the_target():
+    from explorer import controls
+
+    slug = next(s for s, name in controls.preset_slugs().items() if name == "Llama-3.1-8B")
+    at = run_page("context_extension", {"preset": slug, "target": "131072", "view": "plan"})
+    assert not at.exception
+    assert "factor 8 but target ÷ original = 131,072 / 8,192 = 16" in warnings_text(at)
+    assert any("Llama-3.1-8B preset's config.json" in m.value for m in at.markdown)
+
+
+def test_plan_view_finds_no_pitfall_in_a_consistent_preset():
+    from explorer import controls
+
+    slug = next(s for s, name in controls.preset_slugs().items() if name == "Qwen2.5-7B-Instruct + YaRN x4")
+    at = run_page("context_extension", {"preset": slug, "target": "131072", "view": "plan"})
+    assert not at.exception and not at.warning
+    assert any("preset's config.json" in m.value and "none found" in m.value for m in at.markdown)

@@ -17,7 +17,7 @@ SMALLEST = {"d": "2", "target": "128", "theta": "10"}
 VIEWS = {
     "freq": ("θ_i per pair", "theta"),
     "wavelength": ("Wavelength 2π/θ_i per pair", "wavelength"),
-    "turns": ("Turns each pair completes within 32,768 tokens", "turns"),
+    "turns": ("Turns each pair completes within 32k tokens", "turns"),
 }
 TITLES = {view: title for view, (title, _) in VIEWS.items()}
 METRICS = ["Pairs", "Shortest wavelength (tokens)", "Longest wavelength (tokens)",
@@ -28,7 +28,7 @@ def _view(query, view):
     return open_view("frequencies", view, query)
 
 
-def _check(query, cfg, context, label="original (no scaling)"):
+def _check(query, cfg, context, label="default (no scaling)"):
     """Each view's one chart carries rope_core's numbers for the curve `label`, on a log y axis."""
     theta = rope_core.inv_freq(cfg, seq_len=context)
     for view, title, column, want in (
@@ -47,7 +47,7 @@ def test_defaults_match_rope_core_and_the_context_rule_is_drawn():
     cfg = RopeConfig()  # the lengths do not change unscaled frequencies: the context is the target, 32,768
     _check({}, cfg, 32768)
     _, df = chart_titled(_view({}, "turns"), "Turns each pair completes")
-    assert set(df["frequencies"]) == {"original (no scaling)"}
+    assert set(df["frequencies"]) == {"default (no scaling)"}
     assert df["turns"].iloc[0] == pytest.approx(32768 / (2 * np.pi))  # θ_0 = 1
     assert df["full_turn"].sum() == rope_core.spectrum_summary(cfg, 32768)["full_turns"]
     spec, _ = chart_titled(_view({}, "wavelength"), "Wavelength 2π/θ_i per pair")
@@ -61,7 +61,7 @@ def test_scaling_overlays_original_and_scaled_frequencies():
     _check(query, cfg, 32768, label="scaled: yarn")
     _check(query, RopeConfig(head_dim=128), 32768)
     _, df = chart_titled(_view(query, "freq"), "θ_i per pair")
-    orig = df[df["frequencies"] == "original (no scaling)"].sort_values("pair")["theta"].to_numpy()
+    orig = df[df["frequencies"] == "default (no scaling)"].sort_values("pair")["theta"].to_numpy()
     scaled = df[df["frequencies"] == "scaled: yarn"].sort_values("pair")["theta"].to_numpy()
     assert scaled[0] == orig[0]  # fast pairs are kept
     assert scaled[-1] == pytest.approx(orig[-1] / 8)  # slow pairs are interpolated by the factor
@@ -80,7 +80,7 @@ def test_dynamic_ntk_changes_frequencies_only_beyond_the_original_context():
            label="scaled: dynamic")
     _, df = chart_titled(_view(query, "freq"), "θ_i per pair")
     b = df.pivot(index="pair", columns="frequencies", values="theta")
-    assert b["scaled: dynamic"].iloc[-1] < b["original (no scaling)"].iloc[-1]
+    assert b["scaled: dynamic"].iloc[-1] < b["default (no scaling)"].iloc[-1]
 
 
 def test_heaviest_settings():
@@ -91,7 +91,7 @@ def test_heaviest_settings():
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_heaviest_settings_stay_bounded_in_every_view(view):
-    titles = {**TITLES, "turns": "Turns each pair completes within 4,194,304 tokens"}
+    titles = {**TITLES, "turns": "Turns each pair completes within 4M tokens"}
     assert_view_shows(_view(HEAVY, view), view, titles[view], exact=True)  # at most MAX_ROWS = 20,000 rows
 
 
@@ -100,6 +100,9 @@ def test_smallest_settings_single_pair_theta_one():
     _check(SMALLEST, cfg, 128)
     _, df = chart_titled(_view(SMALLEST, "wavelength"), "Wavelength 2π/θ_i per pair")
     assert len(df) == 1 and df["wavelength"].iloc[0] == pytest.approx(2 * np.pi)
+    # one pair: the shortest and the longest wavelength are one number, written one way
+    metrics = {m.label: m.value for m in _view(SMALLEST, "wavelength").metric}
+    assert metrics["Shortest wavelength (tokens)"] == metrics["Longest wavelength (tokens)"] == "6.283"
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -116,7 +119,7 @@ def test_clicking_the_view_picker_switches_the_chart_and_the_url():
     def other_settings_carry_over(at, view):
         assert at.query_params["max_position_embeddings"] == "1024", dict(at.query_params)
 
-    titles = {**TITLES, "turns": "Turns each pair completes within 1,024 tokens"}
+    titles = {**TITLES, "turns": "Turns each pair completes within 1k tokens"}
     assert_views_switch_by_click("frequencies", titles, {"target": "1024"}, clicks=["turns", "wavelength", "freq"],
                                  exact=True, also=other_settings_carry_over)
 

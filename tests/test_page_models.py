@@ -73,7 +73,14 @@ def test_table_has_every_preset_with_rope_core_numbers(models_page):
     assert list(table["model"]) == list(rope_core.PRESETS)
     for _, row in table.iterrows():
         cfg = rope_core.preset_config(row["model"])
-        assert row["rotary dim"] == cfg.rotary_dim and row["rope_theta"] == cfg.rope_theta
+        assert row["rotary dim"] == cfg.rotary_dim
+        # one number style: round bases as 10k / 500k / 1M, contexts in binary k, notes without "[copy]"
+        assert row["rope_theta"] == {10000.0: "10k", 150000.0: "150k", 500000.0: "500k", 1e6: "1M", 5e6: "5M",
+                                     1e7: "10M"}[cfg.rope_theta]
+        assert row["max context"] == {2048: "2k", 4096: "4k", 8192: "8k", 16384: "16k", 32768: "32k",
+                                      128000: "128,000", 131072: "128k", 163840: "160k", 262144: "256k",
+                                      10485760: "10M"}[cfg.max_position_embeddings]
+        assert "[copy]" not in row["note"]
         longest = rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=cfg.max_position_embeddings)).max()
         assert row["longest wavelength"] == pytest.approx(longest, rel=1e-12)
         assert row["attention factor"] == pytest.approx(
@@ -154,7 +161,9 @@ def test_a_valid_config_becomes_the_sidebar_model_on_every_page():
     assert values["preset"] == "pasted" and values["rope_theta"] == 123456.0 and values["rope_type"] == "llama3"
     # what was understood: the parsed config as a config.json fragment
     fragments = [json.loads(c.value) for c in at.code if c.language == "json"]
-    assert pasted["config"].to_hf_dict() in fragments
+    assert len(fragments) == 2  # transformers' v4 and v5 forms, each reading back to the pasted config
+    assert [rope_core.RopeConfig.from_hf_config(f) for f in fragments] == [pasted["config"]] * 2
+    assert fragments[0]["rope_scaling"]["rope_type"] == fragments[1]["rope_parameters"]["rope_type"] == "llama3"
     # the table and spectra gain the pasted model
     assert "pasted: mytest" in list(at.dataframe[0].value["model"])
 

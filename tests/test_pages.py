@@ -15,6 +15,8 @@ view at a time), and that chart ships at most charts.MAX_ROWS rows. What a page'
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 from urllib.parse import parse_qs, urlsplit
@@ -40,6 +42,7 @@ from tests.apptest_utils import (
 
 PAGE_IDS = [p.url_path for p in PAGES]
 CHARTLESS = {"home"}  # Home is text, metrics and links (issue 3, page 1)
+CHARTLESS_VIEWS = {("context_extension", "plan")}  # the planner: a table and config blocks
 # The optional inputs each page reads (explorer.controls.OPTIONAL_KEYS: heatmap window and offset, q and k, heads):
 # shown there and nowhere else. Distance decay's depend on the view.
 HEATMAP_INPUTS = {"window", "offset", "content", "seed"}
@@ -91,7 +94,10 @@ def check(at, page_id: str, where: str = "") -> None:
     assert inputs == expected_inputs(at, page_id), f"{label}: sidebar inputs {inputs}, the page reads " \
                                                    f"{expected_inputs(at, page_id)}"
     payloads = chart_payloads(at)
-    if page_id not in CHARTLESS:  # one chart per run: a page with several has a view picker (explorer.page.view_spec)
+    chartless = page_id in CHARTLESS or (page_id, at.query_params.get("view")) in CHARTLESS_VIEWS
+    if chartless:
+        assert not payloads, f"{label}: charts on a page or view without one: {[t for t, _ in payloads]}"
+    else:  # one chart per run: a page with several has a view picker (explorer.page.view_spec)
         assert len(payloads) == 1, f"{label}: {len(payloads)} charts on the page, not 1: {[t for t, _ in payloads]}"
     for title, rows in payloads:
         assert sum(rows) <= MAX_ROWS, f"{label}: chart {title!r} ships {sum(rows):,} rows {rows} > {MAX_ROWS:,}"
@@ -516,13 +522,16 @@ def test_share_box_sends_its_content_only_while_open_and_it_rebuilds_the_view():
     at.session_state[sidebar.SHARE_KEY] = True
     at.run()
     check(at, "frequencies", "share box open")
-    link, fragment, snippet = (c.value for c in at.main.code)
+    link, v4, v5, snippet = (c.value for c in at.main.code)
     assert urlsplit(link).path.endswith("/frequencies"), link
     written = {"rope_theta": "500000", "head_dim": "64", "rope_type": "yarn", "factor": "4", "view": "wavelength"}
     assert {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()} == dict(at.query_params) == written
     cfg = rope_core.RopeConfig(head_dim=64, rope_theta=500000.0, rope_type="yarn", factor=4.0,
                                original_max_position_embeddings=4096, max_position_embeddings=32768)
-    assert json.loads(fragment) == cfg.to_hf_dict()
+    assert json.loads(v4)["rope_scaling"]["rope_type"] == "yarn" and json.loads(v4)["rope_theta"] == 500000.0
+    assert json.loads(v5)["rope_parameters"]["factor"] == 4.0
+    assert rope_core.RopeConfig.from_hf_config(json.loads(v4)) == rope_core.RopeConfig.from_hf_config(json.loads(v5)) \
+        == cfg
     scope: dict = {}
     exec(snippet, scope)  # the snippet rebuilds the same configuration and runs
     assert scope["cfg"] == cfg

@@ -3,8 +3,10 @@
 Only the displayed query rows are computed (each against every key, as softmax needs). The same token
 sits at every position, so each head's logits are g_h(m − n) / sqrt(d): rope_core.same_token_attention
 takes g_h once for all 2L − 1 distances and every head, then normalises each displayed row over all
-its keys. The keys are aggregated into at most charts.MAX_AXIS bins, each cell holding the attention
-mass of its bin, so a row of cells still sums to 1. The shift check stays naive (rotate, then dot).
+its keys. The keys are aggregated into at most charts.MAX_AXIS bins, and each cell shows the mean weight
+per key of its bin that the query may see (bin mass ÷ visible keys): a bin's mass grows with how many of
+its keys are unmasked, so at long lengths the diagonal bins (one visible key each) would draw as the
+faintest although the most recent keys hold the most attention. The shift check stays naive.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from rope_core.same_token import same_token_attention, same_token_rows_naive
 from explorer.cache import cached
 from explorer.charts import MAX_AXIS, MAX_ROWS, sample_axis
 from explorer.frames.common import make_qk, positions
+
+COLOR_DOMAIN = (1e-5, 1.0)  # attention weight per key; smaller values share the darkest colour
 
 
 def cells_per_axis(heads: int) -> int:
@@ -47,16 +51,28 @@ def head_vectors(head_dim: int, content: str, seed: int, heads: int) -> tuple[np
     return np.stack([x @ w for w in w_q]), np.stack([x @ w for w in w_k])
 
 
-def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray, mass: np.ndarray) -> pd.DataFrame:
-    """mass (heads, rows, bins) as one row per head, query row and key bin."""
+def visible_keys(rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray, causal: bool) -> np.ndarray:
+    """Keys of bin [first_b, last_b] that the query at rows_pos[r] may see: (rows, bins) int64."""
+    top = np.minimum(last[None, :], rows_pos[:, None]) if causal else np.broadcast_to(last, (len(rows_pos), len(last)))
+    return np.clip(top - first[None, :] + 1, 0, None).astype(np.int64)
+
+
+def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray, mass: np.ndarray,
+           causal: bool) -> pd.DataFrame:
+    """mass (heads, rows, bins) as one row per head, query row and key bin; attention = mass per visible key."""
     cells = len(rows_pos) * len(first)
     m, n = np.meshgrid(rows_pos, first, indexing="ij")
+    keys = visible_keys(rows_pos, first, last, causal)
+    # a fully masked bin has mass 0 and no keys: it stays 0 (drawn blank)
+    mean = np.divide(mass, keys[None], out=np.zeros_like(mass), where=keys[None] > 0)
     # a categorical: no per-row strings to build, infer, pickle or serialise (Arrow sends a dictionary)
     head = pd.Categorical.from_codes(np.repeat(np.arange(heads), cells), [f"head {h + 1}" for h in range(heads)])
     return pd.DataFrame({"head": head, "m": np.tile(m.ravel(), heads),
                          "n": np.tile(n.ravel(), heads),
                          "n_last": np.tile(np.broadcast_to(last, m.shape).ravel(), heads),
-                         "attention": mass.reshape(-1)})
+                         "attention": mean.reshape(-1),
+                         "keys": np.tile(keys.ravel(), heads),
+                         "mass": mass.reshape(-1)})
 
 
 @cached
@@ -67,7 +83,8 @@ def attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed
 
     The projections are drawn for all `heads`, so head h is the same head whatever shown_heads is.
 
-    Returns "frame" (head, m, n = first key of the bin, n_last, attention = mass of the bin),
+    Returns "frame" (head, m, n = first key of the bin, n_last, attention = mean weight per visible key of the
+    bin, keys = how many keys of the bin the query may see, mass = the bin's total weight),
     "stride" (query rows shown every stride-th position; keys binned by stride), "row_sums"
     (max |Σ_j A[r, j] − 1| over the shown heads and rows, the row's mass summed over its bins), and with
     shift_check "shift_change": max over the shown heads of |A(offset + p) − A(p)|, where the sequence is
@@ -94,5 +111,5 @@ def attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed
             a0 = same_token_rows_naive(q[h], k[h], cfg, idx.astype(np.float64), rows, causal=causal,
                                        use_rope=use_rope, seq_len=ctx)
             shift = max(shift, float(np.max(np.abs(a - a0))))
-    return {"frame": _frame(shown, pos[idx], pos[idx], pos[last], mass), "stride": stride,
+    return {"frame": _frame(shown, pos[idx], pos[idx], pos[last], mass, causal), "stride": stride,
             "row_sums": row_err, "shift_change": shift}

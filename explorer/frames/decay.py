@@ -11,6 +11,7 @@ import rope_core
 from rope_core import RopeConfig
 
 from explorer.cache import cached
+from explorer import fmt
 from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
 
@@ -32,7 +33,7 @@ def distances(max_distance: int, max_points: int = MAX_LINE_POINTS) -> tuple[np.
 
 
 def theta_label(theta: float) -> str:
-    return f"{theta:.3g}".replace("e+0", "e").replace("e+", "e")
+    return fmt.theta(theta)
 
 
 @cached

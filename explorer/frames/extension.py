@@ -11,10 +11,12 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.hf_export import hf_fragment, ntk_note
+from rope_core.yarn_reference import mla_softmax_scales
 
 from explorer.cache import cached
 
-NONE = "none (original)"
+NONE = "default (original)"
 LABELS = {
     "default": NONE,
     "linear": "linear / PI",
@@ -103,7 +105,8 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
 
 
 def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
-    """One row per method: its rope_scaling fragment, attention factor, and what is out of distribution."""
+    """One row per method: its config.json fragment (both transformers forms), attention factor, and what is out
+    of distribution."""
     labels = ood["method"].to_numpy(dtype=object)
     flag = ood["ood"].to_numpy(dtype=bool)
     pair = ood["pair"].to_numpy()
@@ -112,13 +115,21 @@ def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
     for m in methods:
         mine = labels == m.label
         bad = mine & flag
-        scaling = m.config.to_hf_dict()["rope_scaling"]
-        if scaling and m.config.rope_type == "longrope":
-            scaling = {k: v for k, v in scaling.items() if k not in ("short_factor", "long_factor")}
-            scaling["factors"] = "long" if m.seq_len is not None and m.seq_len > m.config.original_context else "short"
+        v4 = hf_fragment(m.config, "v4")
+        v4 = {"rope_theta": v4["rope_theta"], "rope_scaling": v4["rope_scaling"]}
+        v5 = hf_fragment(m.config, "v5")["rope_parameters"]
+        if m.config.rope_type == "longrope":
+            # 2 × n_pairs numbers do not fit a table cell; say which list is in use instead.
+            lists = "long" if m.seq_len is not None and m.seq_len > m.config.original_context else "short"
+            for block in (v4["rope_scaling"], v5):
+                for key in ("short_factor", "long_factor"):
+                    block[key] = f"[{m.config.n_pairs} values]"
+                block["in use"] = lists
         rows.append({
             "method": m.label,
-            "rope_scaling": json.dumps(scaling),
+            "config.json v4 (rope_theta, rope_scaling)": json.dumps(v4),
+            "config.json v5 (rope_parameters)": json.dumps(v5),
+            "note": ntk_note(m.config) or "",
             "attention factor": rope_core.attention_factor(m.config, seq_len=m.seq_len),
             "pairs out of distribution": int(bad.sum()),
             "of pairs": int(mine.sum()),
@@ -147,14 +158,25 @@ def decay_frame(methods: tuple[Method, ...], target: int) -> pd.DataFrame:
 FACTORS = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
 
 
+MLA_SCALE = "MLA softmax scale × get_mscale(s, mscale_all_dim)²"
+MLA_TOTAL = "MLA rotated logits: attention factor² × that"
+
+
 @cached
 def yarn_attention_frame(yarn_cfg: RopeConfig) -> pd.DataFrame:
-    """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor."""
+    """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor; with
+    mscale_all_dim set, also what transformers' MLA attention (DeepSeek) multiplies its softmax scale by, and the
+    product of both on the rotated logits."""
     af = rope_core.yarn_attention_factors(yarn_cfg, FACTORS)
+    names = ["attention factor (× cos, sin)", "logit scale = attention factor²"]
+    values = [af, af ** 2]
+    if yarn_cfg.mscale_all_dim:
+        mla = mla_softmax_scales(yarn_cfg, FACTORS)
+        names += [MLA_SCALE, MLA_TOTAL]
+        values += [mla, af ** 2 * mla]
     n = FACTORS.size
     return pd.DataFrame({
-        "quantity": np.repeat(np.array(["attention factor (× cos, sin)", "logit scale = attention factor²"],
-                                       dtype=object), n),
-        "factor": np.tile(FACTORS, 2),
-        "value": np.concatenate([af, af ** 2]),
+        "quantity": np.repeat(np.array(names, dtype=object), n),
+        "factor": np.tile(FACTORS, len(names)),
+        "value": np.concatenate(values),
     })

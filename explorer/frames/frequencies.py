@@ -11,7 +11,7 @@ from rope_core.spectrum import spectrum_summary
 
 from explorer.cache import cached
 
-ORIGINAL = "original (no scaling)"
+ORIGINAL = "default (no scaling)"
 
 
 def scaled_label(cfg: RopeConfig) -> str:

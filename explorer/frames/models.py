@@ -13,6 +13,7 @@ from rope_core import RopeConfig
 
 from explorer import configjson
 from explorer.cache import cached
+from explorer import fmt
 
 MAX_BYTES = 1 << 20  # 1 MB: a config.json is a few kB
 
@@ -92,7 +93,7 @@ def parse_config_json(data: str | bytes) -> Parsed:
 def _scaling_text(cfg: RopeConfig) -> str:
     scaling = cfg.to_hf_dict()["rope_scaling"]
     if not scaling:
-        return "none"
+        return "default"
     parts = []
     for k, v in scaling.items():
         if k in ("rope_type", "original_max_position_embeddings"):
@@ -111,13 +112,13 @@ def _row(name: str, cfg: RopeConfig, note: str) -> dict:
         "head dim": cfg.head_dim,
         "rotary dim": cfg.rotary_dim,
         "layout": cfg.layout,
-        "rope_theta": cfg.rope_theta,
+        "rope_theta": fmt.theta(cfg.rope_theta),
         "scaling": _scaling_text(cfg),
-        "original context": cfg.original_context,
-        "max context": ctx,
+        "original context": fmt.context(cfg.original_context),
+        "max context": fmt.context(ctx),
         "attention factor": rope_core.attention_factor(cfg, seq_len=ctx),
         "longest wavelength": float(rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=ctx)).max()),
-        "note": note,
+        "note": fmt.note(note),
     }
 
 
@@ -151,7 +152,7 @@ def spectra(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True) -
             theta = rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta)
         i = np.arange(theta.size)
         parts.append(pd.DataFrame({
-            "model": name, "scaling": cfg.rope_type if scaled else "none (base)", "pair": i,
+            "model": name, "scaling": cfg.rope_type if scaled else "default (base)", "pair": i,
             "fraction": i / theta.size, "theta": theta,
             "wavelength": rope_core.wavelengths(theta),
         }))

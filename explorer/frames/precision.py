@@ -13,6 +13,8 @@ from explorer.cache import cached
 
 DTYPES = ("bfloat16", "float16", "float32")
 N_POSITIONS = 240
+# float16 rounds positions 65,505–65,519 down to its largest value 65,504; from 65,520 (halfway to 2^16) it gives inf
+FLOAT16_OVERFLOW = 65_520
 MAXPOS_GRID = (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 65_504, 100_000, 200_000,
                500_000, 1_000_000)
 
