@@ -119,9 +119,10 @@ def stretch_view() -> None:
         )
 
 
-# the figures first, each wide enough for its title, so all of them fit at 1,280 px; the long rope_scaling text last
+# the figures first, each wide enough for its title, so all of them fit at 1,280 px; the long texts after them
 OOD_COLUMNS = ("method", "attention factor", "pairs out of distribution", "of pairs", "first OOD pair",
-               "its wavelength (tokens)", "rope_scaling")
+               "its wavelength (tokens)", "note", "config.json v4 (rope_theta, rope_scaling)",
+               "config.json v5 (rope_parameters)")
 OOD_CONFIG = {
     "method": st.column_config.TextColumn(width=160),
     "attention factor": st.column_config.NumberColumn(format="%.6g", width=110),
@@ -130,7 +131,7 @@ OOD_CONFIG = {
     "of pairs": st.column_config.NumberColumn(width=70),
     "first OOD pair": st.column_config.NumberColumn(width=105),
     "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g", width=155),
-    "rope_scaling": st.column_config.TextColumn(width="large"),
+    "note": st.column_config.TextColumn(width="medium"),
 }
 
 

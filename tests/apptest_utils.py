@@ -353,12 +353,12 @@ def dataframe_columns(element) -> tuple[list[str], dict[str, dict]]:
     return list(element.proto.column_order), json.loads(element.proto.columns or "{}")
 
 
-def assert_columns_fit(element, cut_last: bool = True) -> None:
-    """Every shown column but the last (a long text, read elsewhere in full) has a pixel width, and together they
-    fit the main area at 1,280 px: none hides behind a horizontal scroll."""
+def assert_columns_fit(element, texts_after: int = 1) -> None:
+    """Every shown column but the last `texts_after` (long texts, after the figures) has a pixel width, and together
+    they fit the main area at 1,280 px: none hides behind a horizontal scroll."""
     order, config = dataframe_columns(element)
     assert order, "no column order: the table's columns are laid out by their contents"
-    fixed = order[:-1] if cut_last else order
+    fixed = order[:-texts_after] if texts_after else order
     widths = [config.get(c, {}).get("width") for c in fixed]
     assert all(isinstance(w, int) for w in widths), dict(zip(fixed, widths))
     assert sum(widths) <= MAIN_WIDTH_1280, (sum(widths), dict(zip(fixed, widths)))

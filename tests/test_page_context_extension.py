@@ -94,8 +94,9 @@ def test_summary_table_belongs_to_the_ood_view():
     assert len(default_page("ood").dataframe) == 1
     # every figure's column fits beside the sidebar at 1,280 px; the long rope_scaling text comes last
     table = default_page("ood").dataframe[0]
-    assert_columns_fit(table)
-    assert dataframe_columns(table)[0][-1] == "rope_scaling"
+    assert_columns_fit(table, texts_after=3)
+    assert dataframe_columns(table)[0][-3:] == ["note", "config.json v4 (rope_theta, rope_scaling)",
+                                                "config.json v5 (rope_parameters)"]
     assert set(dataframe_columns(table)[0]) == set(table.value.columns)
     for view in ("stretch", "longrange", "yarnattn"):
         assert not default_page(view).dataframe, view
