@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -187,11 +188,17 @@ def _many_marks(rows: int) -> dict:
     return out
 
 
-def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
-    """The title as JSON: a slot value, since a subtitle comes and goes with the sliders (a downsampling note)."""
+SUBTITLE_CHARS = 120  # a subtitle line longer than this is wrapped: the chart would cut it with an ellipsis
+
+
+def _title(title: str, subtitle: str | Sequence[str] | None, chars: int = SUBTITLE_CHARS) -> dict:
+    """The title as JSON: a slot value, since a subtitle comes and goes with the sliders (a downsampling note).
+    Subtitle lines are wrapped at `chars` characters (a fixed-width chart passes fewer)."""
     if not subtitle:
         return {"text": title}
-    return {"text": title, "subtitle": subtitle if isinstance(subtitle, str) else list(subtitle),
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    lines = [part for line in lines for part in (textwrap.wrap(line, chars) or [line])]
+    return {"text": title, "subtitle": lines[0] if isinstance(subtitle, str) and len(lines) == 1 else lines,
             "subtitleColor": "#666"}
 
 
@@ -475,7 +482,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
                               columns=columns, title=_slot("title"), params=params)
 
     spec = _compiled_spec(key, author, {
-        "title": _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else "")),
+        "title": _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else ""),
+                        height // 6 if square else SUBTITLE_CHARS),
         "x_title": x_title, "y_title": y_title, "z_title": z_title, "x_domain": list(box[:2]),
         "y_domain": list(box[2:]), "z_domain": stops, "facet_sort": facet_values})
     return Chart(spec, {DATA: frame})
@@ -765,7 +773,7 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
 
     (x_ticks, x_labels), (y_ticks, y_labels) = ticks(cols), ticks(rows)
     spec = _compiled_spec(_key("matrix", size=size, z=z, tips=tips, **colour), author, {
-        "title": _title(title, _with_note(subtitle, note)), "x_title": col_title, "y_title": row_title,
+        "title": _title(title, _with_note(subtitle, note), size // 6), "x_title": col_title, "y_title": row_title,
         "z_title": z_title, "x_ticks": x_ticks, "x_labels": x_labels, "y_ticks": y_ticks, "y_labels": y_labels,
         "x_domain": [0, nx], "y_domain": [0, ny], "z_domain": stops})
     return Chart(spec, {DATA: frame})

@@ -730,3 +730,15 @@ def test_log_axis_leaves_out_infinite_values():
     assert list(chart.datasets[charts.DATA]["y"]) == [10.0, 100.0]
     linear = charts.line(df, "x", "y", title="t", x_title="x", y_title="y")
     assert len(linear.datasets[charts.DATA]) == 3
+
+
+def test_long_subtitles_wrap_instead_of_being_cut():
+    long = "word " * 60  # 300 characters: Vega would cut the line with an ellipsis
+    df = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 2.0]})
+    sub = charts.line(df, "x", "y", title="t", subtitle=long, x_title="x", y_title="y").spec["title"]["subtitle"]
+    assert isinstance(sub, list) and len(sub) >= 3 and all(len(line) <= charts.SUBTITLE_CHARS for line in sub)
+    assert " ".join(sub) == long.strip()
+    grid = pd.DataFrame({"n": [0.0, 1.0, 0.0, 1.0], "m": [0.0, 0.0, 1.0, 1.0], "z": [1.0, 2.0, 3.0, 4.0]})
+    square = charts.heatmap(grid, "n", "m", "z", title="t", subtitle=long, x_title="n", y_title="m", z_title="z",
+                            square=True, height=420).spec["title"]["subtitle"]
+    assert all(len(line) <= 420 // 6 for line in square)  # a fixed-width square's lines fit its width
