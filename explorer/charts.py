@@ -773,7 +773,7 @@ def matrix(df: pd.DataFrame, row: str, col: str, z: str, *, title: str, row_titl
 
     (x_ticks, x_labels), (y_ticks, y_labels) = ticks(cols), ticks(rows)
     spec = _compiled_spec(_key("matrix", size=size, z=z, tips=tips, **colour), author, {
-        "title": _title(title, _with_note(subtitle, note), size // 6), "x_title": col_title, "y_title": row_title,
+        "title": _title(title, _with_note(subtitle, note)), "x_title": col_title, "y_title": row_title,
         "z_title": z_title, "x_ticks": x_ticks, "x_labels": x_labels, "y_ticks": y_ticks, "y_labels": y_labels,
         "x_domain": [0, nx], "y_domain": [0, ny], "z_domain": stops})
     return Chart(spec, {DATA: frame})
