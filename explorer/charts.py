@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -187,19 +188,27 @@ def _many_marks(rows: int) -> dict:
     return out
 
 
-def _title(title: str, subtitle: str | Sequence[str] | None) -> dict:
-    """The title as JSON: a slot value, since a subtitle comes and goes with the sliders (a downsampling note)."""
+SUBTITLE_CHARS = 120  # a subtitle line longer than this is wrapped: the chart would cut it with an ellipsis
+
+
+def _title(title: str, subtitle: str | Sequence[str] | None, chars: int = SUBTITLE_CHARS) -> dict:
+    """The title as JSON: a slot value, since a subtitle comes and goes with the sliders (a downsampling note).
+    Subtitle lines are wrapped at `chars` characters (a fixed-width chart passes fewer)."""
     if not subtitle:
         return {"text": title}
-    return {"text": title, "subtitle": subtitle if isinstance(subtitle, str) else list(subtitle),
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    lines = [part for line in lines for part in (textwrap.wrap(line, chars) or [line])]
+    return {"text": title, "subtitle": lines[0] if isinstance(subtitle, str) and len(lines) == 1 else lines,
             "subtitleColor": "#666"}
 
 
 def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The rows whose `columns` (on log axes) are > 0: a 0 (an angle at position 0) would wreck a log scale's domain."""
+    """The rows whose `columns` (on log axes) are finite and > 0: a 0 (an angle at position 0) would wreck a log
+    scale's domain."""
     if not columns or not len(df):
         return df
-    keep = np.logical_and.reduce([df[c].to_numpy(dtype=float) > 0 for c in columns])
+    # and finite: one infinite wavelength (a pair of frequency 0) would stretch a log axis over every decade
+    keep = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in (df[c].to_numpy(dtype=float) for c in columns)])
     return df if keep.all() else df[keep]
 
 
@@ -268,7 +277,8 @@ def _grid_index(values: np.ndarray, step: float) -> tuple[np.ndarray, float, int
 def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, z: str,
                   cmap: raster.ColorMap, facet: str | None, facet_values: Sequence,
                   image_box: tuple[float, float, float, float], hover: np.ndarray,
-                  cell_ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], fields: Sequence[str]) -> pd.DataFrame:
+                  cell_ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], fields: Sequence[str],
+                  image: np.ndarray | None = None) -> pd.DataFrame:
     """One PNG per facet value (cells coloured by `cmap` at grid indices ix, iy) and the rows flagged in
     `hover` as transparent rects carrying the exact values of `fields` (the tooltip), in one data frame
     (column _kind tells them apart; built from numpy arrays, no per-row pandas work), as _raster_layers draws it."""
@@ -285,8 +295,11 @@ def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny:
         panel = np.zeros(len(zv), dtype=np.int64)
     drawn = panel >= 0
     hover = hover & drawn  # a hover target only where an image is drawn
-    grid = np.full((len(panels), ny, nx), np.nan)
-    grid[panel[drawn], iy[drawn], ix[drawn]] = zv[drawn]
+    if image is not None:  # the picture given (unfaceted), finer than the hover grid
+        grid = np.asarray(image, dtype=float)[None]
+    else:
+        grid = np.full((len(panels), ny, nx), np.nan)
+        grid[panel[drawn], iy[drawn], ix[drawn]] = zv[drawn]
     pixels = cmap.rgba(grid)
     urls = [raster.png_data_url(pixels[p]) for p in range(len(panels))]
     n_img, rows = len(urls), np.flatnonzero(hover)
@@ -409,7 +422,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
             tooltip: Sequence[str] | None = None, height: int = 420, facet: str | None = None,
             facet_sort: Sequence[str] | None = None, columns: int = 4,
             panel: int = 180, log_color: bool = False, hover_axis: int = HOVER_AXIS,
-            zmax: float | None = None, square: bool = False) -> Chart:
+            zmax: float | None = None, square: bool = False,
+            image: tuple[np.ndarray, tuple[float, float, float, float]] | None = None) -> Chart:
     """A heatmap of z over quantitative x and y cells [x, x+step) × [y, y+y_step), y growing downwards.
 
     The cells are one image (explorer/raster.py: coloured here, sent as a PNG) on real quantitative
@@ -426,6 +440,9 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     zmax: a diverging scale over ±zmax (default ±max|z|) that follows the data: the spec stays the same when
     only the values change, so the browser updates the chart instead of rebuilding it.
     square: (unfaceted) a height × height plot, for x and y on the same scale (positions against positions).
+    image: (unfaceted) (grid, (x0, x1, y0, y1)): the picture drawn, finer than the frame (rows: y from y0 down; columns:
+    x from x0), while the frame's cells give the hover values and the CSV; the axes span the image's box. A PNG of
+    every cell costs the browser one mark whatever its size, where each frame row costs the server pandas work.
     """
     y_step = step if y_step is None else y_step
     cmap = colormap(df[z], diverging, domain, log=log_color, zmax=zmax)
@@ -437,9 +454,14 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     per_axis = max(2, int(hover_axis / np.sqrt(max(1, len(facet_values)))))
     hover, k = _hover_mask(ix, iy, nx, ny, per_axis)
     box = (xo, xo + nx * step, yo, yo + ny * y_step)
+    if image is not None and not facet:
+        box = tuple(float(b) for b in image[1])
+        cmap = colormap(np.concatenate([df[z].to_numpy(dtype=float), np.ravel(image[0])]), diverging, domain,
+                        log=log_color, zmax=zmax)
     ends = (xs, np.minimum(xs + step * k, box[1]), ys, np.minimum(ys + y_step * k, box[3]))
     fields = list(tooltip or [y, x, z])
-    frame = _raster_frame(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends, fields)
+    frame = _raster_frame(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends, fields,
+                          image=image[0] if image is not None and not facet else None)
     tips = _tips(df, fields)
     colour, stops = _color_scale(cmap)
     square = square and not facet
@@ -460,7 +482,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
                               columns=columns, title=_slot("title"), params=params)
 
     spec = _compiled_spec(key, author, {
-        "title": _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else "")),
+        "title": _title(title, _with_note(subtitle, HOVER_NOTE.format(k=k) if k > 1 else ""),
+                        height // 6 if square else SUBTITLE_CHARS),
         "x_title": x_title, "y_title": y_title, "z_title": z_title, "x_domain": list(box[:2]),
         "y_domain": list(box[2:]), "z_domain": stops, "facet_sort": facet_values})
     return Chart(spec, {DATA: frame})
@@ -549,6 +572,7 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
     if color:
         enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
                                  sort=_slots("color_sort") if color_sort else None,
+                                 legend=alt.Legend(labelLimit=0),  # series names in full, never cut
                                  **_colour_scale(color_domain, many_colours))
     if dash:
         enc["strokeDash"] = alt.StrokeDash(field=dash, type="nominal", title=dash)

@@ -25,6 +25,7 @@ class Page:
     preset_status: str
     in_page: dict[str, ParamSpec] = field(default_factory=dict)
     fresh: bool = False
+    inert: dict[str, str] = field(default_factory=dict)  # controls that cannot change this view → why
 
     def __getitem__(self, key: str):
         return self.values[key]
@@ -42,7 +43,7 @@ class Page:
             with st.container(horizontal=True, gap="medium"):
                 for spec in own:
                     with st.container(width=320 if spec.kind != "bool" else "content"):
-                        sidebar.draw_in_page(spec, self.values, self.fresh)
+                        sidebar.draw_in_page(spec, self.values, self.fresh, self.inert.get(spec.key))
         return view
 
     def view(self) -> str:
@@ -102,7 +103,7 @@ def setup(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool 
     for note in result.notes:
         st.info(note, icon=":material/info:")
     return Page(values=result.values, config=result.config, preset_status=result.preset_status,
-                in_page=result.in_page, fresh=result.fresh)
+                in_page=result.in_page, fresh=result.fresh, inert=result.inert)
 
 
 def context_agreement(p: Page) -> None:

@@ -51,6 +51,7 @@ class SidebarResult:
     fresh: bool = False  # the first run of this page since another page drew the sidebar
     link: dict[str, str] = field(default_factory=dict)  # the URL's parameters for this view
     notes: list[str] = field(default_factory=list)  # what the page shows instead (a NoPE layer type), as st.info
+    inert: dict[str, str] = field(default_factory=dict)  # controls that cannot change this view → why
 
 
 def _preset_spec() -> ParamSpec:
@@ -405,7 +406,8 @@ def render(page_id: str, page_specs: Sequence[ParamSpec] = (), all_scaling: bool
     st.query_params.from_dict(params)
     st.session_state[WRITTEN] = params
     return SidebarResult(values=values, config=cfg, warnings=warnings, preset_status=_status(values),
-                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params, notes=_layer_notes(values))
+                         in_page={s.key: s for s in page_specs}, fresh=fresh, link=params, notes=_layer_notes(values),
+                         inert=inert)
 
 
 def _preset_caption(values: Values) -> None:
@@ -419,9 +421,10 @@ def _preset_caption(values: Values) -> None:
             st.caption(fmt.note(note))
 
 
-def draw_in_page(spec: ParamSpec, values: Values, fresh: bool) -> Any:
-    """Draw a page's own control (its view picker, its position, …) where the page is writing; return its value."""
-    _widget(spec, values, fresh)
+def draw_in_page(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> Any:
+    """Draw a page's own control (its view picker, its position, …) where the page is writing; return its value.
+    disabled: why it cannot change this view (drawn disabled, the reason in its help)."""
+    _widget(spec, values, fresh, disabled)
     return values[spec.key]
 
 

@@ -12,14 +12,20 @@ PAIR = ParamSpec("pair", "Pair index i", "int", 8,
 WRAP = ParamSpec("wrap", "Wrap the angle", "bool", False,
                  "Show where the hand points, the angle reduced to (−π, π], instead of the running total m·θ_i.",
                  show_if=lambda v: v.get("view") == "angle")
+LOG_ANGLE = ParamSpec("log_angle", "Log angle axis", "bool", True,
+                      "Draw the angle m·θ_i on a log axis, so the slow pairs (θ_i down to 1/rope_theta) show beside "
+                      "the fast ones instead of lying flat at 0.")
 VIEWS = page.view_spec({"plane": "Plane", "speeds": "Fast, middle, slow", "angle": "Angle vs position"})
 
 def _inert(v) -> dict[str, str]:
     angle = v.get("view") == "angle"
-    return controls.unused(v, target="read" if angle else "seq_len", attention_factor=not angle)
+    log = ({} if angle and not v.get("wrap") else
+           {"log_angle": "only the unwrapped angle view has an angle axis" if not angle else
+            "a wrapped angle is ≤ 0 for half of every turn, which a log axis cannot show"})
+    return controls.unused(v, target="read" if angle else "seq_len", attention_factor=not angle, **log)
 
 
-p = page.setup("rotation", [VIEWS, PAIR, controls.POSITION_SPEC, WRAP], uses=("content", "seed"), inert=_inert)
+p = page.setup("rotation", [VIEWS, PAIR, controls.POSITION_SPEC, WRAP, LOG_ANGLE], uses=("content", "seed"), inert=_inert)
 cfg = p.config
 m = int(p["m"])
 ctx = p.target
@@ -80,6 +86,13 @@ def speeds_view() -> None:
     charts.show(chart, frame, "rotation_small_multiples")
 
 
+def _angle_subtitle(log: bool) -> str:
+    if not log:
+        return "Unwrapped: a straight line of slope θ_i through 0 for every pair."
+    return ("Unwrapped, on a log axis: m·θ_i is proportional to m, so every pair draws the same curve, shifted "
+            "down by its θ_i; position 0 (angle 0) is left out.")
+
+
 def angle_view() -> None:
     pairs = rotation.curve_pairs(cfg.n_pairs, chosen_pair())
     curves, stride = rotation.angle_curves(cfg, pairs, ctx, ctx, p["content"], p["seed"])
@@ -96,8 +109,9 @@ def angle_view() -> None:
     else:
         chart = charts.line(
             curves, "position", "angle_rad", title="Angle m·θ_i against position",
-            subtitle=[s for s in ("Unwrapped: a straight line of slope θ_i through 0 for every pair.", note) if s],
-            x_title="position m (tokens)", y_title="angle m·θ_i (rad)", color="pair", color_title="pair",
+            subtitle=[s for s in (_angle_subtitle(p["log_angle"]), note) if s], log_y=p["log_angle"],
+            x_title="position m (tokens)", y_title="angle m·θ_i (rad)" + (", log scale" if p["log_angle"] else ""),
+            color="pair", color_title="pair",
             color_sort=[f"pair {i} ({s})" for i, s in pairs], rules_x=[(float(m), f"m = {m}")], tooltip=tips,
         )
     charts.show(chart, curves, "angle_vs_position")

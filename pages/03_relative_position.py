@@ -33,10 +33,10 @@ def matrix_view() -> None:
                help="max |S(offset + m, offset + n) − S(m, n)| on the same grid")
 
     frame = grid["frame"]
-    note = charts.downsample_note(grid["stride"], p.window)
+    start, end = float(p["offset"]), float(p.window_end)
     chart = charts.heatmap(
-        frame, "n", "m", "score", step=grid["stride"], square=True,
-        title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=note or None,
+        frame, "n", "m", "score", step=grid["stride"], square=True, image=(grid["image"], (start, end, start, end)),
+        title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=relative.cell_note(grid["block"], p.window, grid["stride"]),
         x_title="key position n", y_title="query position m", z_title="score",
         tooltip=["m", "n", "m_minus_n", "score"],
     )

@@ -46,7 +46,7 @@ def heatmap_view() -> None:
     grid = decay.correlation_grid(cfg, p.window, p["offset"])
     frame = grid["frame"]
     chart = charts.heatmap(
-        frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1),
+        frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1), square=True,
         title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
         subtitle=charts.downsample_note(grid["stride"], p.window) or None,
         x_title="key position n", y_title="query position m", z_title="correlation",

@@ -43,7 +43,7 @@ def score_view(key: str) -> None:
     both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
     frame = res["scores"][key]
     chart = charts.heatmap(
-        frame, "n", "m", "score", step=stride, zmax=both, height=380,
+        frame, "n", "m", "score", step=stride, zmax=both, height=380, square=True,
         title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(),
         x_title="key position n", y_title="query position m", z_title="score",
         tooltip=["m", "n", "m_minus_n", "score"],

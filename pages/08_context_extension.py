@@ -119,6 +119,22 @@ def stretch_view() -> None:
         )
 
 
+# the figures first, each wide enough for its title, so all of them fit at 1,280 px; the long texts after them
+OOD_COLUMNS = ("method", "attention factor", "pairs out of distribution", "of pairs", "first OOD pair",
+               "its wavelength (tokens)", "note", "config.json v4 (rope_theta, rope_scaling)",
+               "config.json v5 (rope_parameters)")
+OOD_CONFIG = {
+    "method": st.column_config.TextColumn(width=160),
+    "attention factor": st.column_config.NumberColumn(format="%.6g", width=110),
+    "pairs out of distribution": st.column_config.NumberColumn("pairs OOD", width=80,
+                                                               help="pairs out of distribution"),
+    "of pairs": st.column_config.NumberColumn(width=70),
+    "first OOD pair": st.column_config.NumberColumn(width=105),
+    "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g", width=155),
+    "note": st.column_config.TextColumn(width="medium"),
+}
+
+
 def ood_view() -> None:
     st.subheader("What goes out of distribution")
     ood = ext.ood_frame(ext.base_model(p.config), methods, original, target)
@@ -134,9 +150,7 @@ def ood_view() -> None:
     )
     charts.show(chart, ood, "extension_ood")
     table = ext.summary(methods, ood)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"attention factor": st.column_config.NumberColumn(format="%.6g"),
-                                "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g")})
+    st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
 
 
 def longrange_view() -> None:

@@ -18,6 +18,33 @@ APPLIED = "_models_applied"  # {"paste" | "upload": digest of the last config.js
 # the table and chart show every preset's own config: the sidebar's model is what a pasted config.json becomes
 INERT = {k: "this page shows every preset's own config, not the sidebar's model" for k in controls.MODEL_KEYS}
 INERT["preset"] = "this page lists every preset; a config.json pasted below becomes the sidebar's model"
+# every column fits the main area beside the sidebar at 1,280 px (no horizontal scroll): the long texts (scaling
+# parameters, the note) are read in full in the list under the table
+TABLE_COLUMNS = ("model", "head dim", "rotary dim", "layout", "rope_theta", "original context", "max context",
+                 "attention factor", "longest wavelength", "scaling")
+TABLE_CONFIG = {
+    "model": st.column_config.TextColumn(width=186),
+    "head dim": st.column_config.NumberColumn(width=68),
+    "rotary dim": st.column_config.NumberColumn("rotary", width=52, help="rotary dim"),
+    "layout": st.column_config.TextColumn(width=74),
+    "rope_theta": st.column_config.TextColumn(width=82),
+    "original context": st.column_config.TextColumn("original", width=62,
+                                                      help="original (training) context, tokens"),
+    "max context": st.column_config.TextColumn(width=84, help="max_position_embeddings, tokens"),
+    "attention factor": st.column_config.NumberColumn("attn. factor", format="%.4g", width=76,
+                                                      help="Attention factor at max context"),
+    "longest wavelength": st.column_config.NumberColumn(
+        "longest λ", format="%.4g", width=76, help="2π/θ_i of the slowest pair (tokens), scaling applied at max context"),
+    "scaling": st.column_config.TextColumn(width="medium", help="In full in the notes under the table"),
+}
+
+
+def table_notes(tbl) -> None:
+    """Each row's scaling parameters and note, in full (a table cell would cut them)."""
+    with st.container(height=200, border=True):
+        st.markdown("\n".join(f"- **{r['model']}** — {r['scaling']}. {r['note']}" for _, r in tbl.iterrows()))
+
+
 p = page.setup("models", PAGE_SPECS, inert=INERT)
 st.title("Models")
 st.markdown(
@@ -30,20 +57,10 @@ pasted_key = (pasted["name"], pasted["config"]) if pasted else None
 
 tbl = models.table(pasted_key)
 st.dataframe(
-    tbl, hide_index=True, width="stretch", height=35 * (len(tbl) + 1) + 3,
-    column_config={
-        "model": st.column_config.TextColumn(width=210),
-        "head dim": st.column_config.NumberColumn(width=75),
-        "rotary dim": st.column_config.NumberColumn(width=80),
-        "layout": st.column_config.TextColumn(width=85),
-        "scaling": st.column_config.TextColumn(width=330),
-        "rope_theta": st.column_config.TextColumn(),
-        "attention factor": st.column_config.NumberColumn(format="%.6g", help="At max context"),
-        "longest wavelength": st.column_config.NumberColumn(
-            "longest wavelength (tokens)", format="%.6g", help="2π/θ_i of the slowest pair, scaling applied at max context"),
-        "note": st.column_config.TextColumn(width="large"),
-    },
+    tbl, hide_index=True, width="stretch", height=35 * (len(tbl) + 1) + 3, column_order=TABLE_COLUMNS,
+    column_config=TABLE_CONFIG,
 )
+table_notes(tbl)
 
 p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
@@ -52,7 +69,8 @@ chart = charts.line(
     highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
-    + " x is the pair index divided by the number of pairs, so head dims compare.",
+    + " x is the pair index divided by the number of pairs, so head dims compare."
+    + (" Pairs of frequency 0 (infinite wavelength) are left out." if spec["wavelength"].eq(float("inf")).any() else ""),
     x_title="pair index i / (rotary dim / 2)", y_title="wavelength 2π/θ_i (tokens, log)",
     tooltip=["model", "scaling", "pair", "fraction", "theta", "wavelength"],
 )

@@ -341,3 +341,24 @@ def record_page_specs() -> None:
 
     render._records_specs = True
     sidebar.render = render
+
+
+# the main area's width beside the expanded sidebar in a 1,280 px wide window (measured in Chromium: 819 px), less
+# a table's borders and scroll bar
+MAIN_WIDTH_1280 = 800
+
+
+def dataframe_columns(element) -> tuple[list[str], dict[str, dict]]:
+    """A st.dataframe element's shown columns, in order, and its column config (as sent to the browser)."""
+    return list(element.proto.column_order), json.loads(element.proto.columns or "{}")
+
+
+def assert_columns_fit(element, texts_after: int = 1) -> None:
+    """Every shown column but the last `texts_after` (long texts, after the figures) has a pixel width, and together
+    they fit the main area at 1,280 px: none hides behind a horizontal scroll."""
+    order, config = dataframe_columns(element)
+    assert order, "no column order: the table's columns are laid out by their contents"
+    fixed = order[:-texts_after] if texts_after else order
+    widths = [config.get(c, {}).get("width") for c in fixed]
+    assert all(isinstance(w, int) for w in widths), dict(zip(fixed, widths))
+    assert sum(widths) <= MAIN_WIDTH_1280, (sum(widths), dict(zip(fixed, widths)))

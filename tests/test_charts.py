@@ -291,7 +291,8 @@ def test_scales_titles_and_tooltips():
     assert lc["title"]["subtitle"] == ["one", "two"] and lc["height"] == 360
     main, rules = lc["layer"][0], lc["layer"][1:]
     assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
-                                         "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]}}
+                                         "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]},
+                                         "legend": {"labelLimit": 0}}
     assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [  # neighbours: labels point apart
         {"rule": 0, "v": 3.0, "label": "x = 3", "align": "right", "dx": -4},
         {"rule": 1, "v": 5.0, "label": "5", "align": "left", "dx": 4},
@@ -591,6 +592,13 @@ def changed_since(name: str, spec: dict) -> dict:
     if name == "line_log_x":
         spec = json.loads(json.dumps(spec))
         spec["layer"][0]["encoding"]["x"]["scale"]["nice"] = False
+    # and a line's series legend shows the names in full (labelLimit 0)
+    spec = json.loads(json.dumps(spec))
+    for node in _nodes_with(spec, "mark"):
+        mark = node["mark"].get("type") if isinstance(node["mark"], dict) else node["mark"]
+        colour = node.get("encoding", {}).get("color")
+        if mark == "line" and isinstance(colour, dict) and "field" in colour:
+            colour["legend"] = {"labelLimit": 0}
     return spec
 
 
@@ -701,3 +709,43 @@ def test_moving_sliders_compiles_no_new_chart_structure(page_id):
             _sweep(at, fraction)
         new = [k for k, n in charts.compile_counts().items() if n != compiled.get(k, 0)]
         assert all(_without_few_values(k) in seen for k in new), f"{page_id} [{view}]: compiled again: {new}"
+
+
+def _nodes_with(node, key):
+    if isinstance(node, dict):
+        if key in node:
+            yield node
+        for v in node.values():
+            yield from _nodes_with(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _nodes_with(v, key)
+
+
+def test_line_legend_shows_series_names_in_full():
+    # "logit scale = attention factor²" (YaRN) and "Qwen2.5-7B-Instruct + YaRN x4" (Models) were cut at Vega's 160 px
+    df = pd.DataFrame({"x": [1.0, 2.0, 1.0, 2.0], "y": [1.0, 2.0, 3.0, 4.0],
+                       "s": ["logit scale = attention factor²"] * 2 + ["Qwen2.5-7B-Instruct + YaRN x4 (long name)"] * 2})
+    spec = charts.line(df, "x", "y", color="s", title="t", x_title="x", y_title="y").spec
+    colours = [n["color"] for n in _nodes_with(spec, "color") if isinstance(n["color"], dict) and "field" in n["color"]]
+    assert colours and all(c.get("legend", {}).get("labelLimit") == 0 for c in colours)
+
+
+def test_log_axis_leaves_out_infinite_values():
+    df = pd.DataFrame({"x": [0.0, 0.5, 1.0], "y": [10.0, 100.0, np.inf]})
+    chart = charts.line(df, "x", "y", log_y=True, title="t", x_title="x", y_title="y")
+    assert list(chart.datasets[charts.DATA]["y"]) == [10.0, 100.0]
+    linear = charts.line(df, "x", "y", title="t", x_title="x", y_title="y")
+    assert len(linear.datasets[charts.DATA]) == 3
+
+
+def test_long_subtitles_wrap_instead_of_being_cut():
+    long = "word " * 60  # 300 characters: Vega would cut the line with an ellipsis
+    df = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 2.0]})
+    sub = charts.line(df, "x", "y", title="t", subtitle=long, x_title="x", y_title="y").spec["title"]["subtitle"]
+    assert isinstance(sub, list) and len(sub) >= 3 and all(len(line) <= charts.SUBTITLE_CHARS for line in sub)
+    assert " ".join(sub) == long.strip()
+    grid = pd.DataFrame({"n": [0.0, 1.0, 0.0, 1.0], "m": [0.0, 0.0, 1.0, 1.0], "z": [1.0, 2.0, 3.0, 4.0]})
+    square = charts.heatmap(grid, "n", "m", "z", title="t", subtitle=long, x_title="n", y_title="m", z_title="z",
+                            square=True, height=420).spec["title"]["subtitle"]
+    assert all(len(line) <= 420 // 6 for line in square)  # a fixed-width square's lines fit its width

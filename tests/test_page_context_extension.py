@@ -9,7 +9,7 @@ import pytest
 
 import rope_core
 from rope_core import RopeConfig
-from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
+from tests.apptest_utils import (assert_columns_fit, dataframe_columns, assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
                                  charts, open_view, run_page, warnings_text)
 
 MAX_ROWS = 20_000
@@ -92,6 +92,12 @@ def test_agreeing_factor_and_contexts_say_nothing():
 
 def test_summary_table_belongs_to_the_ood_view():
     assert len(default_page("ood").dataframe) == 1
+    # every figure's column fits beside the sidebar at 1,280 px; the long rope_scaling text comes last
+    table = default_page("ood").dataframe[0]
+    assert_columns_fit(table, texts_after=3)
+    assert dataframe_columns(table)[0][-3:] == ["note", "config.json v4 (rope_theta, rope_scaling)",
+                                                "config.json v5 (rope_parameters)"]
+    assert set(dataframe_columns(table)[0]) == set(table.value.columns)
     for view in ("stretch", "longrange", "yarnattn"):
         assert not default_page(view).dataframe, view
 

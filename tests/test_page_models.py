@@ -10,7 +10,7 @@ import pytest
 import rope_core
 from explorer import sidebar
 from explorer.frames import models
-from tests.apptest_utils import chart_titled, charts, page_file, run_page
+from tests.apptest_utils import assert_columns_fit, chart_titled, charts, dataframe_columns, page_file, run_page
 
 KEY = "models_json"
 LLAMA31 = {
@@ -97,6 +97,24 @@ def test_spectra_overlay_every_model(models_page):
         # pairs that do not turn (proportional RoPE: θ_i = 0) have no wavelength to draw
         np.testing.assert_allclose(sub["wavelength"], rope_core.wavelengths(theta[theta > 0]), rtol=1e-12)
         assert sub["fraction"].min() == 0 and sub["fraction"].max() < 1
+
+
+def test_spectra_log_axis_spans_only_finite_wavelengths(models_page):
+    spec, df = chart_titled(models_page, "Wavelength of every pair")
+    assert np.isfinite(df["wavelength"]).all() and (df["wavelength"] > 0).all()
+    assert any(not np.isfinite(rope_core.wavelengths(rope_core.inv_freq(rope_core.preset_config(n)))).all()
+               for n in rope_core.PRESETS), "no preset has a pair of frequency 0: this test checks nothing"
+
+
+def test_table_shows_max_context_and_every_note_without_a_horizontal_scroll(models_page):
+    table = models_page.dataframe[0]
+    order, _ = dataframe_columns(table)
+    assert "max context" in order and "original context" in order and order[-1] == "scaling"
+    assert_columns_fit(table)
+    # the notes and the full scaling parameters are read under the table, in full
+    text = "\n".join(m.value for m in models_page.markdown)
+    for _, row in table.value.iterrows():
+        assert f"**{row['model']}** — {row['scaling']}. {row['note']}" in text
 
 
 def test_unscaled_spectra_use_the_base_frequencies():

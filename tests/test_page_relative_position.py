@@ -6,7 +6,7 @@ import pytest
 import rope_core
 from rope_core import RopeConfig
 from apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
-                           chart_titled, view_case_fixture)
+                           chart_titled, run_page, view_case_fixture)
 from explorer.frames.common import make_qk
 
 CASES = {
@@ -79,3 +79,45 @@ def test_the_score_against_distance_is_the_naive_score_and_the_matrix_diagonal(c
         assert len(shared) == len(diagonal) > 0
     np.testing.assert_allclose(shared["score"].to_numpy(), diagonal.loc[shared["m_minus_n"]].to_numpy(),
                                rtol=0, atol=1e-9 * scale)
+
+
+def _drawn_pixels(at):
+    from explorer import raster
+    from apptest_utils import raster_of, resolved_domain
+
+    images, _, scale = raster_of(at, VIEWS["matrix"])
+    assert len(images) == 1
+    pixels = raster.decode_png_data_url(images["_url"].iloc[0])
+    stops = resolved_domain(scale, images)
+    return pixels, raster.ColorMap(tuple(stops), tuple(scale["range"])), images
+
+
+def test_the_default_matrix_draws_every_position():
+    at = run_page("relative_position")
+    pixels, cmap, images = _drawn_pixels(at)
+    assert pixels.shape == (256, 256, 4)  # one cell per (m, n), none downsampled
+    assert (images["_x"].iloc[0], images["_x2"].iloc[0]) == (0.0, 256.0)
+    q, k = make_qk(128, "random", 0)
+    pos = np.arange(256.0)
+    naive = rope_core.scores_absolute(q, k, RopeConfig(), pos, pos, seq_len=256)  # rotate, then dot
+    assert np.abs(pixels.astype(int) - cmap.rgba(naive).astype(int)).max() <= 1
+
+
+def test_a_long_window_draws_block_means_constant_along_diagonals():
+    L, block = 8192, 32
+    at = run_page("relative_position", {"window": str(L)})
+    pixels, cmap, images = _drawn_pixels(at)
+    cells = L // block
+    assert pixels.shape == (cells, cells, 4)
+    # constant along every diagonal, byte for byte (an aliased, striped picture is not)
+    assert (pixels[1:, 1:] == pixels[:-1, :-1]).all()
+    # each cell is the mean of S[m, n] = g(m − n) over its block: Σ_t (block − |t|)/block² · g(k·block + t)
+    q, k = make_qk(128, "random", 0)
+    t = np.arange(-(block - 1), block)
+    weights = (block - np.abs(t)) / block**2
+    diag = np.array([weights @ rope_core.score_vs_distance(q, k, RopeConfig(), kk * block + t, seq_len=L)
+                     for kk in range(-(cells - 1), cells)])
+    want = diag[np.subtract.outer(np.arange(cells), np.arange(cells)) + cells - 1]
+    assert np.abs(pixels.astype(int) - cmap.rgba(want).astype(int)).max() <= 1
+    spec, _ = chart_titled(at, VIEWS["matrix"])
+    assert "Each cell: the mean score over a block of 32 × 32 positions" in spec["title"]["subtitle"]

@@ -156,7 +156,8 @@ def test_angle_chart_unwrapped_is_m_theta_and_wrapped_is_measured_mod_2pi():
     cfg = RopeConfig()
     _, curves = chart_titled(at, "Angle m·θ_i against position")
     assert set(curves["pair"]) == {"pair 0 (fast)", "pair 5 (chosen)", "pair 32 (middle)", "pair 63 (slow)"}
-    assert list(curves[curves["pair"] == "pair 0 (fast)"]["position"]) == list(range(256))
+    # the log angle axis (default) leaves out position 0, at angle 0
+    assert list(curves[curves["pair"] == "pair 0 (fast)"]["position"]) == list(range(1, 256))
     for pair in (0, 5, 32, 63):
         rows = curves[curves["pair"].str.startswith(f"pair {pair} ")]
         np.testing.assert_allclose(rows["angle_rad"], rope_core.angles(cfg, rows["position"])[:, pair], rtol=1e-12)
@@ -180,7 +181,10 @@ def test_each_view_draws_exactly_its_one_chart(view):
     sliders = [s.label for s in at.slider]
     assert ("Pair index i" in sliders) == (view in ("plane", "angle"))
     assert "Position m" in sliders
-    assert [t.label for t in at.toggle] == (["Wrap the angle"] if view == "angle" else [])
+    toggles = {t.label: t.disabled for t in at.toggle}
+    # the log angle axis shows on every view, disabled (with the reason) where there is no angle axis
+    assert toggles == ({"Wrap the angle": False, "Log angle axis": False} if view == "angle"
+                       else {"Log angle axis": True})
 
 
 def test_clicking_the_view_picker_switches_the_chart_and_the_url():
@@ -200,3 +204,38 @@ def test_clicking_the_view_picker_switches_the_chart_and_the_url():
 
 def test_unknown_view_warns_and_falls_back_to_the_plane():
     assert_unknown_view_falls_back("rotation", VIEWS, exact=True)
+
+
+def _y_scale_types(spec) -> set:
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            y = node.get("encoding", {}).get("y") if isinstance(node.get("encoding"), dict) else None
+            if isinstance(y, dict) and y.get("field") == "angle_rad":
+                found.add((y.get("scale") or {}).get("type", "linear"))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    return found
+
+
+def test_angle_axis_is_log_by_default_so_slow_pairs_are_not_flat_at_zero():
+    at = open_view("rotation", "angle")
+    spec, curves = chart_titled(at, "Angle m·θ_i against position")
+    assert _y_scale_types(spec) == {"log"}
+    assert (curves["angle_rad"] > 0).all()  # position 0 (angle 0) left out of a log axis
+    slow = curves[curves["pair"] == "pair 63 (slow)"]
+    # θ_63 = 10000^(−126/128): the slow pair's largest angle is over 3 decades below the fast pair's
+    assert slow["angle_rad"].max() == pytest.approx(slow["position"].max() * 10000 ** (-126 / 128), rel=1e-12)
+    assert "log axis" in " ".join(spec["title"]["subtitle"])
+    linear = open_view("rotation", "angle", {"log_angle": "0"})
+    spec, curves = chart_titled(linear, "Angle m·θ_i against position")
+    assert _y_scale_types(spec) == {"linear"}
+    assert curves["position"].min() == 0
+    assert linear.query_params["log_angle"] == "0"
+    wrapped = open_view("rotation", "angle", {"wrap": "1"})
+    assert [t.disabled for t in wrapped.toggle if t.label == "Log angle axis"] == [True]
