@@ -130,12 +130,22 @@ def measure(target: settings.Target, setting: str, query: dict[str, str], reps: 
         if at.exception:
             run.error = _errors(at)
             return run
-        run.unmoved = settings.moved_widget(at) is None
-        walk = settings.theta_walk(float(at.select_slider(key="w_" + settings.MOVED).value), reps + 1)
-        for i, theta in enumerate(walk):
+        moved = target.moved
+        if moved == settings.MOVED:
+            run.unmoved = settings.moved_widget(at) is None
+            walk = settings.theta_walk(float(at.select_slider(key="w_" + moved).value), reps + 1)
+
+            def move(value) -> None:
+                settings.move(at, value)
+        else:  # an int slider of the page, one step up per rerun (settings.MOVED_IN_VIEW)
+            walk = [int(at.slider(key="w_" + moved).value) + 1 + i for i in range(reps + 1)]
+
+            def move(value) -> None:
+                at.slider(key="w_" + moved).set_value(value)
+        for i, value in enumerate(walk):
             if floor is not None and i and i % 2 == 0:
                 floor.burst()
-            settings.move(at, theta)
+            move(value)
             t, c = now(), process_time()
             at.run(timeout=TIMEOUT)
             dt, dc = now() - t, process_time() - c

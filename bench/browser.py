@@ -33,6 +33,11 @@ PRESS_TIMEOUT_MS = 60_000  # a page that has not settled a minute after a keypre
 VIEWPORT = {"width": 1400, "height": 1000}
 SLIDER = ".st-key-w_rope_theta input[type=range]"
 UNMOVED = "rope_theta is disabled on this page: no slider press to time"
+
+
+def slider_of(target: settings.Target) -> str:
+    """The range input a press moves on this target (settings.Target.moved)."""
+    return f".st-key-w_{target.moved} input[type=range]"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 INIT_JS = """
@@ -135,11 +140,11 @@ class _Frames:
 
 
 def _press(pg, server_pid: int | None = None, frames: _Frames | None = None, timeout_ms: int = 180_000,
-           wait_first: bool = True, key: str = "ArrowRight") -> dict:
+           wait_first: bool = True, key: str = "ArrowRight", selector: str = SLIDER) -> dict:
     if wait_first:
         _wait_idle(pg, timeout_ms)
     pg.evaluate("() => { window.__t0 = null; }")
-    slider = pg.locator(SLIDER)
+    slider = pg.locator(selector)
     slider.focus()
     cpu = proc_cpu(server_pid) if server_pid else 0.0
     if frames is not None:
@@ -257,17 +262,18 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
                 for attempt in (1, 2):  # a press the page never answers (seen once in ~500) is retried on a new page
                     try:
                         pg, frames = _open(actx, url, with_frames=True)
-                        if pg.locator(SLIDER).is_disabled():  # the page does not depend on it (e.g. Models)
+                        if pg.locator(slider_of(target)).is_disabled():  # the page does not depend on it (e.g. Models)
                             pg.close()
                             results.append((pid, name, None, 0, False, 0, UNMOVED, url))
                             log(f"  {pid:<30} {name:<9} {UNMOVED}")
                             break
                         # one press first, not timed: the floor's page is warmed up the same way, and the
                         # first rerun of a freshly opened page also mounts what later reruns only update
-                        _press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS)
+                        _press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS, selector=slider_of(target))
                         presses = []
                         for i in range(n):
-                            presses.append(_press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS))
+                            presses.append(_press(pg, app.pid, frames, timeout_ms=PRESS_TIMEOUT_MS,
+                                                  selector=slider_of(target)))
                             if i % 2 == 1:
                                 floor_press(setting=name)
                         exc = _exceptions(pg)

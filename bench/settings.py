@@ -23,9 +23,16 @@ HEAVY_SHARED: dict[str, str] = {
 }
 # Page-specific heaviest values the generic rule would not pick (choices; bounds that are not the
 # heavy end). Keys are nav url_paths. Extend when a page gains such a control.
-PAGE_HEAVY: dict[str, dict[str, str]] = {}
+PAGE_HEAVY: dict[str, dict[str, str]] = {"multimodal": {"text_after": "0"}}  # see MOVED_IN_VIEW
 
 MOVED = "rope_theta"  # the slider every rerun moves: every cached frame is keyed on the RopeConfig it changes
+# Pages that draw the sidebar's model only for some models: the values that make rope_theta live there, over both
+# settings. Multimodal RoPE needs an M-RoPE model at its own head_dim (else it shows Qwen2.5-VL's and disables
+# the model's controls).
+PAGE_BASE: dict[str, dict[str, str]] = {"multimodal": {"preset": "qwen2.5-vl-7b-instruct", "head_dim": "128"}}
+# Views that no model control changes (rope_theta drawn disabled): the int slider moved there instead, one step
+# up per rerun from a value PAGE_HEAVY keeps low enough for every step to be new.
+MOVED_IN_VIEW: dict[tuple[str, str], str] = {("multimodal", "sequence"): "text_after"}
 
 
 def pages() -> list[Any]:
@@ -116,8 +123,14 @@ class Target:
     def label(self) -> str:
         return self.page_id if self.view is None else f"{self.page_id} [{self.view}]"
 
+    @property
+    def moved(self) -> str:
+        """The slider a rerun moves on this target."""
+        return MOVED_IN_VIEW.get((self.page_id, self.view), MOVED)
+
     def query(self, base: dict[str, str]) -> dict[str, str]:
-        return {**base, "view": self.view} if self.view is not None else dict(base)
+        q = {**base, **PAGE_BASE.get(self.page_id, {})}
+        return {**q, "view": self.view} if self.view is not None else q
 
 
 def targets(page_ids: list[str]) -> list[Target]:

@@ -426,9 +426,12 @@ _KEEP = frozenset({
     "rope_local_base_freq", "max_position_embeddings", "n_positions", "original_max_position_embeddings",
     "rope_scaling", "rope_parameters", "rope_interleave", "num_hidden_layers", "n_layer", "num_layers",
     "layer_types", "sliding_window", "sliding_window_pattern", "no_rope_layers",
+    # which layers rotate, and Llama 4's query temperature on the others (rope_core.layer_ropes)
+    "no_rope_layer_interval", "full_attention_interval", "attention_chunk_size", "attn_temperature_tuning",
+    "floor_scale", "attn_scale",
 })
 _KEEP_VISION = _KEEP | {"image_size", "patch_size", "spatial_merge_size", "temporal_patch_size", "window_size",
-                        "embed_dim", "num_heads", "depth"}
+                        "embed_dim", "num_heads", "depth", "tokens_per_second"}
 
 
 def rope_keys(mapping: Mapping) -> dict:

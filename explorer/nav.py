@@ -51,6 +51,8 @@ PAGES: tuple[PageInfo, ...] = (
              "Why RoPE angles are computed in float32 or better."),
     PageInfo("pages/10_models.py", "Models", "models", ":material/view_list:",
              "Real models' RoPE settings side by side; paste your own config.json."),
+    PageInfo("pages/11_multimodal.py", "Multimodal RoPE", "multimodal", ":material/image:",
+             "M-RoPE: positions in time, row and column for images and video (Qwen2-VL to Qwen3.5)."),
 )
 PAGE_BY_ID = {p.url_path: p for p in PAGES}
 

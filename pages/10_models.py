@@ -7,7 +7,7 @@ import rope_core
 from rope_core.hf_export import hf_fragment, ntk_note
 from explorer import charts, controls, page, sidebar
 from explorer import hub
-from explorer.frames import models
+from explorer.frames import layers, models
 from explorer.params import ParamSpec
 
 PAGE_SPECS = [
@@ -61,6 +61,20 @@ if len(spec):
     charts.show(chart, spec, "model_spectra")
 else:
     st.info("No presets are available.", icon=":material/info:")
+
+# lazy, like page.how_computed: its chart is drawn only while open (one chart per rerun otherwise)
+with st.expander("Per-layer RoPE: Gemma 3 and 4, Llama 4, LFM3 and your config.json", icon=":material/layers:",
+                 key="layers_open", on_change="rerun") as box:
+    if box.open:
+        layered = (pasted["name"], pasted["raw"]) if pasted else None
+        st.dataframe(layers.table(layered), hide_index=True, width="stretch")
+        temp = layers.temperatures(layered)
+        if len(temp):
+            charts.show(charts.line(
+                temp, "position", "temperature", color="model", log_x=True, interpolate="step-after",
+                title="Query temperature of the layers without RoPE (Llama 4)", x_title="position m (log)",
+                y_title="factor on the query", tooltip=["model", "layer type", "position", "temperature"]),
+                temp, "attn_temperature")
 
 st.subheader("Your model's config.json")
 if pasted:
@@ -117,6 +131,8 @@ page.how_computed(
     "- Each row: `rope_core.preset_config(name)` (the preset's config.json keys through "
     "`RopeConfig.from_hf_config`), `rope_core.attention_factor(cfg, seq_len=max_position_embeddings)` and "
     "`rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=max_position_embeddings))`.\n"
+    "- Per-layer RoPE: `rope_core.layer_ropes(config.json)`, one entry per layer type with its RopeConfig (or none: "
+    "NoPE, linear attention, convolutions); Llama 4's query temperature `rope_core.attention_temperature`.\n"
     "- Spectra: λ_i = 2π/θ_i against i/(d/2); unscaled θ_i = rope_theta^(−2i/d) (`rope_core.default_inv_freq`).\n"
     "- Your config.json: `explorer.configjson.read_config_text` (strict JSON: no key twice, no NaN or Infinity) and "
     "`check_limits` (every size within the app's limits, e.g. head dim ≤ 512) before anything is computed, then "

@@ -672,6 +672,10 @@ def _without_few_values(key) -> tuple:
     return builder, tuple(i for i in items if i[0] not in charts.FEW_VALUES)
 
 
+# views that draw a table and code, no chart, by design
+CHARTLESS_VIEWS = {("context_extension", "Plan")}
+
+
 @pytest.mark.parametrize("page_id", [p.url_path for p in PAGES if p.url_path != "home"])
 def test_moving_sliders_compiles_no_new_chart_structure(page_id):
     """Every view of the page: after a first render and a sweep of every slider to its minimum, maximum and middle,
@@ -685,6 +689,9 @@ def test_moving_sliders_compiles_no_new_chart_structure(page_id):
         used = charts.use_counts()
         if view is not None:
             [b for b in at.get("button_group") if b.label == "View"][0].set_value(view).run()
+        if (page_id, view) in CHARTLESS_VIEWS:
+            assert not at.get("vega_lite_chart"), f"{page_id} [{view}] now draws a chart: sweep it"
+            continue
         assert at.get("vega_lite_chart"), f"{page_id} [{view}]: no chart"
         for fraction in (0.0, 1.0, 0.5):
             _sweep(at, fraction)

@@ -461,3 +461,51 @@ def test_an_uploaded_file_goes_through_the_same_checks():
         models.parse_config_json(b'\xef\xbb\xbf{"head_dim": 128, "rope_scaling": {"factor": 2, "factor": 1e9}}')
     assert err.value.messages == ["`rope_scaling.factor` is given more than once; a config.json gives each key once "
                                   "(JSON readers disagree on which one wins)."]
+
+
+def _scout_config(**text_changes) -> dict:
+    """Llama 4 Scout's config.json as published in shape (text_config, vision_config, keys RoPE does not read)."""
+    raw = rope_core.preset_dict("Llama-4-Scout-17B-16E")
+    raw["text_config"].update(vocab_size=202048, intermediate_size=8192, num_local_experts=16, **text_changes)
+    raw["vision_config"] = {"model_type": "llama4_vision_model", "hidden_size": 1408, "num_attention_heads": 16,
+                            "image_size": 336, "patch_size": 14, "rope_theta": 10000, "vision_output_dim": 4096}
+    raw["torch_dtype"] = "bfloat16"
+    return raw
+
+
+LAYER_KEYS = ("attn_temperature_tuning", "floor_scale", "attn_scale", "attention_chunk_size", "no_rope_layer_interval")
+
+
+@pytest.mark.parametrize("changes", [{}, {"floor_scale": 4096, "attn_scale": 0.25, "no_rope_layer_interval": 3},
+                                     {"attn_temperature_tuning": False, "attention_chunk_size": None}],
+                         ids=["as-published", "other-temperature-and-interval", "no-tuning-no-chunks"])
+def test_llama4_scout_round_trips_with_its_layer_keys_and_the_same_layer_ropes(changes):
+    raw = _scout_config(**{"no_rope_layer_interval": 4, **changes})
+    mapping, messages = cj.decode_config(cj.encode_config(raw))
+    assert messages == []
+    for key in LAYER_KEYS:  # each travels in the link, value for value
+        assert mapping["text_config"][key] == raw["text_config"][key], key
+    assert "vocab_size" not in mapping["text_config"] and "torch_dtype" not in mapping
+    assert rope_core.layer_ropes(mapping) == rope_core.layer_ropes(raw)
+    nope = [lr for lr in rope_core.layer_ropes(mapping) if lr.rope is None]
+    interval = changes.get("no_rope_layer_interval", 4)
+    assert [len(lr.layers) for lr in nope] == [48 // interval]
+    if changes.get("attn_temperature_tuning", True):
+        assert nope[0].temperature == rope_core.AttnTemperature(changes.get("floor_scale", 8192),
+                                                                changes.get("attn_scale", 0.1))
+    else:
+        assert nope[0].temperature is None
+
+
+@pytest.mark.parametrize("key,value", [("no_rope_layers", [1, 1, 0] * 16), ("layer_types", ["full_attention"] * 48),
+                                       ("full_attention_interval", 2)])
+def test_other_layer_keys_travel_in_the_text_config(key, value):
+    raw = _scout_config(**{key: value})
+    mapping, messages = cj.decode_config(cj.encode_config(raw))
+    assert messages == [] and mapping["text_config"][key] == value
+
+
+def test_the_vision_towers_tokens_per_second_travels_in_the_link():
+    raw = rope_core.preset_dict("Qwen2.5-VL-7B-Instruct")
+    mapping, messages = cj.decode_config(cj.encode_config(raw))
+    assert messages == [] and mapping["vision_config"]["tokens_per_second"] == 2

@@ -31,6 +31,8 @@ STATES = {
 PROBE = {"rotation": {"pair": "40"}}
 SCALING_ONLY = set(controls.SCALING_PARAM_KEYS) | {"rope_type"}
 MOVE_TO = {"preset": "gpt-neox-20b", "rope_type": "linear"}  # a preset unlike the defaults; a method with factor
+# Multimodal RoPE draws a model only if it has an mrope_section (else Qwen2.5-VL's): move to one that differs
+PAGE_MOVE_TO = {"multimodal": {"preset": "qwen3-vl-8b-instruct"}}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -57,11 +59,12 @@ def _widgets(at):
     return [w for kind in kinds for w in getattr(at, kind) if getattr(w, "key", None) and not w.disabled]
 
 
-def _moves(w, spec) -> list:
+def _moves(w, spec, page_id: str = "") -> list:
     """Values to move a widget to, tried in turn: its low end (or the other choice), then its high end."""
     key = spec.key
-    if key in MOVE_TO and MOVE_TO[key] != w.value:
-        return [MOVE_TO[key]]
+    move_to = {**MOVE_TO, **PAGE_MOVE_TO.get(page_id, {})}
+    if key in move_to and move_to[key] != w.value:
+        return [move_to[key]]
     if spec.kind == "bool":
         return [not w.value]
     if w.type == "slider":
@@ -98,7 +101,7 @@ def test_every_enabled_control_changes_the_view(page_id):
                 if state_id != "defaults" and key not in SCALING_ONLY:
                     continue  # the other controls were moved at the defaults
                 w = next(w for w in _widgets(at) if w.key == wkey)
-                old, moves = w.value, _moves(w, spec)
+                old, moves = w.value, _moves(w, spec, page_id)
                 for new in moves:  # the control is connected if one of its moves changes the view
                     next(w for w in _widgets(at) if w.key == wkey).set_value(new).run()
                     assert not at.exception, exceptions(at)

@@ -159,7 +159,7 @@ def spectra(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True) -
             "model": name, "scaling": cfg.rope_type if scaled else "default (base)", "pair": i,
             "fraction": i / theta.size, "theta": theta,
             "wavelength": rope_core.wavelengths(theta),
-        }))
+        })[theta > 0])  # pairs that do not turn (proportional RoPE) have no wavelength; inf breaks the log axis
     if not parts:
         return pd.DataFrame({"model": [], "scaling": [], "pair": [], "fraction": [], "theta": [], "wavelength": []})
     return pd.concat(parts, ignore_index=True)
