@@ -77,7 +77,7 @@ _compiles: dict[Hashable, int] = {}
 _uses: dict[Hashable, int] = {}
 # structure entries with a few values that may follow a slider (markers on short series, canvas for many marks, symlog
 # ticks once there are data, a facet's grid for the number of heads): each value is a structure, compiled once too
-FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "columns", "panel", "many_colours")
+FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "single_x", "columns", "panel", "many_colours")
 
 
 def _slot(name: str) -> str:
@@ -532,6 +532,10 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     if x_scale == "symlog" and len(df):
         top = float(np.nanmax(np.abs(df[x].to_numpy(dtype=float))))
         ticks = [0.0] + [10.0**k for k in range(0, int(np.floor(np.log10(max(top, 1.0)))) + 1)]
+    # one x value (d = 2: pair 0 only): Vega spreads ticks over a zero-width domain and prints "0.000000"
+    single_x = not ticks and len(df) > 0 and df[x].nunique() == 1
+    if single_x:
+        ticks = [float(df[x].iloc[0])]
     if points and len(df):
         series = [c for c in (color, dash) if c]
         longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
@@ -546,7 +550,8 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
                                         "label": [r[2] for r in rules],
                                         "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
     structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
-                     symlog_ticks=bool(ticks), zero=zero, interpolate=interpolate, point_marks=bool(points),
+                     symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
+                     point_marks=bool(points),
                      color_sort=bool(color_sort), color_domain=bool(color_domain), height=height,
                      many_colours=bool(color) and len(color_domain or pd.unique(df[color])) > MANY_COLOURS,
                      highlight=bool(color and highlight is not None),
@@ -558,13 +563,14 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
 
 
 def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,
-                 symlog_ticks: bool, zero: bool, interpolate: str, point_marks: bool, color_sort: bool,
+                 symlog_ticks: bool, single_x: bool, zero: bool, interpolate: str, point_marks: bool, color_sort: bool,
                  color_domain: bool, many_colours: bool, highlight: bool, tips: tuple, rules: tuple[str, ...],
                  height: int) -> alt.LayerChart:
     """line()'s layers, without its title and height."""
     # a log x axis ends at the data, not at the next power of ten (which can be most of the axis)
     x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x else alt.Scale(zero=zero)
-    x_axis = alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks else alt.Axis()
+    x_axis = (alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks
+              else alt.Axis(values=_slots("x_ticks"), format="~g") if single_x else alt.Axis())
     enc: dict = dict(x=alt.X(field=x, type="quantitative", title=_slot("x_title"), scale=x_scale, axis=x_axis),
                      y=alt.Y(field=y, type="quantitative", title=_slot("y_title"),
                              scale=alt.Scale(type="log") if log_y else alt.Scale(zero=zero)),

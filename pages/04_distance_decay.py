@@ -1,6 +1,7 @@
 import streamlit as st
 
 from explorer import charts, controls, page
+from explorer import fmt
 from explorer.frames import decay
 from explorer.params import human
 
@@ -116,9 +117,9 @@ def men_view() -> None:
     ctx_first = decay.men_context_first_negative(cfg, ctx)
     row = page.metric_row()
     row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
-    row.metric(f"Sidebar's own θᵢ, m < {ctx:,}",
+    row.metric(f"Sidebar's own θᵢ, m < {fmt.context(ctx)}",
                "B ≥ 0 everywhere" if ctx_first is None else f"B < 0 at m = {ctx_first:,}",
-               help="Checked at every integer distance 0 ≤ m < context with the sidebar's frequencies: its rope_theta, "
+               help=f"Checked at every integer distance 0 ≤ m < {ctx:,} with the sidebar's frequencies: its rope_theta, "
                     "after its scaling method if any. The smallest base beside it assumes unscaled frequencies, so a "
                     "scaled config can pass here with a base below that value.")
     min_theta_slot = row.empty()
@@ -129,9 +130,9 @@ def men_view() -> None:
         "the context, which gives a lower bound on the base. The set of admissible bases is not monotone: a base "
         "slightly above the smallest one can fail again. The context is the target context in the sidebar."
     )
-    with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {ctx:,}…"):
+    with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {fmt.context(ctx)}…"):
         min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
-    min_label = f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}, m < {ctx:,}"
+    min_label = f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}, m < {fmt.context(ctx)}"
     if min_theta is not None:
         min_theta_slot.metric(min_label, f"{min_theta:,.0f}",
                               help=f"rope_core.men_min_theta({cfg.rotary_dim}, {ctx}): the smallest base with "
@@ -146,7 +147,7 @@ def men_view() -> None:
                             f"`rope_core.men_min_theta({cfg.rotary_dim}, {ctx})` computes this one in a notebook.")
     else:
         min_theta_slot.metric(min_label, "none")
-        min_theta_note.warning(f"No base keeps B ≥ 0 up to {ctx:,} with rotary dim {cfg.rotary_dim}: {why_none}. "
+        min_theta_note.warning(f"No base keeps B ≥ 0 up to {fmt.context(ctx)} ({ctx:,} tokens) with rotary dim {cfg.rotary_dim}: {why_none}. "
                                "θ₀ = 1 for every base, so with few pairs cos(m) cannot be outweighed.")
 
 

@@ -7,9 +7,9 @@ import streamlit as st
 import rope_core
 from explorer import charts, controls, page, sidebar
 from explorer import fmt
+from explorer import hub
 from explorer.frames import planner
 from explorer.frames import extension as ext
-from explorer.params import ParamSpec
 from rope_core.hf_export import ntk_note
 from rope_core.planner import pitfalls
 from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
@@ -199,6 +199,7 @@ def yarnattn_view() -> None:
 
 def plan_view() -> None:
     st.subheader(f"Plan: extending to {fmt.context(target)}")
+    hub.model_id_box("plan_hf")  # or a preset in the sidebar, or a config.json pasted on the Models page
     check_men = st.toggle("Men et al.'s check at the target", key="plan_men",
                           help="B(m) ≥ 0 at every integer m below the target, with each method's frequencies there. "
                                "It scans every m up to the first negative: seconds at millions of positions.")

@@ -6,6 +6,7 @@ import streamlit as st
 import rope_core
 from rope_core.hf_export import hf_fragment, ntk_note
 from explorer import charts, controls, page, sidebar
+from explorer import hub
 from explorer.frames import layers, models
 from explorer.params import ParamSpec
 
@@ -97,7 +98,7 @@ st.subheader("Your model's config.json")
 if pasted:
     st.success(f"In use on every page: **{pasted['name']}** (sidebar preset “pasted: {pasted['name']}”).",
                icon=":material/check_circle:")
-tab_paste, tab_upload = st.tabs(["Paste", "Upload"])
+tab_paste, tab_upload, tab_hub = st.tabs(["Paste", "Upload", "Hugging Face id"])
 with tab_paste:
     text = st.text_area(
         "config.json contents", key="models_json", height=220,
@@ -109,6 +110,8 @@ with tab_upload:
     # the widget accepts up to 5 MB so that the page itself can explain the 1 MB limit
     upload = st.file_uploader("config.json file (≤ 1 MB)", type=["json"], key="models_upload", max_upload_size=5,
                               help="A Hugging Face config.json; only its RoPE keys are read.")
+with tab_hub:
+    hub.model_id_box("models_hf")
 
 inputs = {"paste": (tab_paste, text if text and text.strip() else None), "upload": (tab_upload, upload)}
 for source, (box, item) in inputs.items():

@@ -377,3 +377,54 @@ def test_cold_link_with_todays_rope_types(page_id, link, shown, note, new_page, 
         page.wait_for_timeout(300)
         wait_idle(page)
         page.screenshot(path=str(ARTIFACTS / f"layers_{page_id}.png"), full_page=True)
+
+
+def test_a_model_id_loads_from_a_local_hub_and_a_gated_one_says_so(new_page, tmp_path, monkeypatch):
+    """The Models page's Hugging Face id box against a 127.0.0.1 server standing in for the Hub (HF_ENDPOINT)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.test_hub import _Handler
+    from tests.browser_utils import streamlit_server
+
+    hub = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    hub.paths = []
+    thread = threading.Thread(target=hub.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{hub.server_address[1]}")  # the app server inherits it
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    try:
+        with streamlit_server(tmp_path) as server:
+            page = new_page()
+            page.goto(f"{server.url}/models")
+            wait_idle(page)
+            for repo_id, shown in (("test-org/gated-401", "test-org/gated-401 is gated or private"),
+                                   ("test-org/llama-like", "In use on every page: test-org/llama-like")):
+                page.get_by_role("tab", name="Hugging Face id").click()
+                box = page.get_by_role("textbox", name="Hugging Face model id")
+                box.fill(repo_id)
+                box.press("Enter")
+                page.get_by_test_id("stButton").filter(has_text="Load").click()
+                wait_idle(page)
+                expect(page.get_by_text(shown)).to_be_visible()
+                assert page.get_by_test_id("stException").count() == 0, server.log_tail()
+            assert query_of(page)["preset"] == ["pasted"] and query_of(page)["config"][0].startswith("1.")
+            assert not page.js_errors, page.js_errors
+    finally:
+        hub.shutdown()
+        hub.server_close()
+        thread.join()
+    assert hub.paths == ["/test-org/gated-401/resolve/main/config.json",
+                         "/test-org/llama-like/resolve/main/config.json"]
+
+
+@pytest.mark.parametrize("path", ["frequencies?d=2", "precision?d=2&view=perpair"])
+def test_a_one_pair_axis_has_a_plain_tick(path, new_page, servers):
+    """d = 2 has pair 0 only: its axis read "0.000000" in Chromium."""
+    with servers.fresh(prefetch=False) as server:
+        page = new_page()
+        page.goto(f"{server.url}/{path}")
+        wait_idle(page)
+        assert_healthy(page, path.split("?")[0], path, server)
+        texts = " ".join(page.get_by_test_id("stVegaLiteChart").locator("text").all_text_contents())
+        assert "0.000000" not in texts, texts[:500]

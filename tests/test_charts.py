@@ -749,3 +749,18 @@ def test_long_subtitles_wrap_instead_of_being_cut():
     square = charts.heatmap(grid, "n", "m", "z", title="t", subtitle=long, x_title="n", y_title="m", z_title="z",
                             square=True, height=420).spec["title"]["subtitle"]
     assert all(len(line) <= 420 // 6 for line in square)  # a fixed-width square's lines fit its width
+
+
+def test_a_single_x_value_gets_one_plain_tick_not_a_zero_width_scale_of_ticks():
+    """d = 2 has pair 0 only: Vega spread ticks over the zero-width domain, all printed "0.000000"."""
+    df = pd.DataFrame({"pair": [0.0, 0.0], "theta": [1.0, 0.5], "kind": ["a", "b"]})
+    chart = charts.line(df, "pair", "theta", color="kind", title="one pair", x_title="pair", y_title="θ")
+    axis = chart.spec["layer"][0]["encoding"]["x"]["axis"] if "layer" in chart.spec else chart.spec["encoding"]["x"]["axis"]
+    assert axis["values"] == [0.0] and axis["format"] == "~g"
+    svg = charts._export(chart, "svg").decode()  # Vega's own tick labels
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "0.000000" not in svg and "0" in labels
+    two = charts.line(df.assign(pair=[0.0, 1.0]), "pair", "theta", color="kind", title="two", x_title="pair",
+                      y_title="θ")
+    two_axis = two.spec["layer"][0]["encoding"]["x"] if "layer" in two.spec else two.spec["encoding"]["x"]
+    assert "values" not in two_axis.get("axis", {})  # Vega's own ticks as soon as the axis has a width

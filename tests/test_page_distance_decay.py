@@ -193,3 +193,13 @@ def test_smallest_base_is_searched_live_for_any_rotary_dim_and_context():
         assert decay.men_min_theta(dim, ctx) == expected, (dim, ctx)
     assert not list(Path(decay.__file__).parent.glob("*.json")), "no precomputed answers next to the frames"
 
+
+
+def test_men_tiles_write_the_context_as_researchers_do_with_the_exact_count_in_the_help():
+    at = run_page("distance_decay", {"d": "128", "ctx": "32768", "view": "men"})
+    assert not at.exception
+    labels = {m.label: m for m in at.metric}
+    own = labels["Sidebar's own θᵢ, m < 32k"]
+    smallest = labels["Smallest base, unscaled θᵢ, d = 128, m < 32k"]
+    assert "0 ≤ m < 32,768" in own.proto.help and "m < 32,768" in smallest.proto.help
+    assert not any("32,768" in label for label in labels)

@@ -217,3 +217,14 @@ def test_quoted_input_cannot_become_markup_or_a_huge_message():
     msg = " ".join(e.value for e in at.error)
     assert "not supported" in msg and "\\[x\\]" in msg and "\\$x\\$" in msg
     assert len(msg) < 600
+
+
+def test_the_scaling_column_shows_what_transformers_loads_not_ntk():
+    # static NTK has no transformers rope_type: plain RoPE with base 10,000 · 4^(128/126) = 40,889.9…
+    tbl = models.table(("mine", rope_core.RopeConfig(head_dim=128, rope_type="ntk", factor=4.0)))
+    text = tbl.loc[tbl["model"] == "pasted: mine", "scaling"].item()
+    assert "ntk" not in text.split("(")[0] and text.startswith("default with rope_theta 40,890")
+    llama = rope_core.RopeConfig(head_dim=128, rope_theta=5e5, rope_type="llama3", factor=8.0,
+                                 original_max_position_embeddings=8192, max_position_embeddings=131072)
+    text = models.table(("l3", llama)).set_index("model").loc["pasted: l3", "scaling"]
+    assert text == "llama3: factor 8, low_freq_factor 1, high_freq_factor 4"

@@ -10,6 +10,7 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.hf_export import hf_rope_theta, scaling_parameters
 
 from explorer import configjson
 from explorer.cache import cached
@@ -91,7 +92,10 @@ def parse_config_json(data: str | bytes) -> Parsed:
 
 
 def _scaling_text(cfg: RopeConfig) -> str:
-    scaling = cfg.to_hf_dict()["rope_scaling"]
+    """The scaling block as transformers loads it (rope_core.hf_export), not RopeConfig's own "ntk"."""
+    if cfg.rope_type == "ntk":  # no transformers rope_type: plain RoPE with the enlarged base
+        return f"default with rope_theta {fmt.theta(hf_rope_theta(cfg))} (static NTK, α = {cfg.factor:g})"
+    scaling = scaling_parameters(cfg)
     if not scaling:
         return "default"
     parts = []

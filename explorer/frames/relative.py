@@ -74,7 +74,7 @@ def cell_note(block: int, length: int, stride: int) -> list[str]:
     """What a drawn cell is, and which positions the CSV and the spread use: short lines, since the plot is a fixed
     square whose title lines must fit its width."""
     if block == 1:
-        lines = [f"Each cell: one query position m and one key position n,", f"all {length:,} of each."]
+        lines = ["Each cell: one query position m and one key position n,", f"all {length:,} of each."]
     else:
         lines = [f"Each cell: the mean score over a block of {block} × {block} positions",
                  f"(all {length:,} positions count; a point sample would alias)."]
