@@ -13,7 +13,7 @@ from rope_core import RopeConfig
 from explorer.cache import cached
 from explorer import fmt
 from explorer.charts import LINE_POINTS, sample_axis
-from explorer.frames.common import make_qk
+from explorer.frames.common import make_qk, toeplitz_block_means
 
 MAX_LINE_POINTS = LINE_POINTS  # distances per curve (log-spaced beyond it)
 COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
@@ -38,10 +38,12 @@ def theta_label(theta: float) -> str:
 
 @cached
 def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
-    """(2/d) Σ cos((m−n)θ_i) on the displayed m × n grid (every stride-th position).
+    """(2/d) Σ cos((m−n)θ_i) over the window: the exact values on the displayed m × n grid (every stride-th
+    position: hover and CSV) and the picture drawn, block means over every position (common.toeplitz_block_means).
 
-    The value depends only on m − n, so rope_core.correlation is evaluated once per distinct
-    difference of the grid and placed on the grid.
+    The value depends only on m − n, so rope_core.correlation is evaluated once per distinct difference of the
+    grid and placed on the grid; the picture's profile g(t), t = 0 … L − 1 (even in t), comes from
+    rope_core.correlation_on_grid, O(L·d).
     """
     idx, stride = sample_axis(length)
     n = len(idx)
@@ -53,7 +55,19 @@ def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
     m, k = np.meshgrid(pos, pos, indexing="ij")
     frame = pd.DataFrame({"m": m.ravel(), "n": k.ravel(), "m_minus_n": (m - k).ravel(),
                           "correlation": grid.ravel()})
-    return {"frame": frame, "stride": stride}
+    half = rope_core.correlation_on_grid(cfg, 0.0, 1.0, length, seq_len=offset + length)
+    image, block = toeplitz_block_means(np.concatenate([half[:0:-1], half]), length)
+    return {"frame": frame, "stride": stride, "image": image, "block": block}
+
+
+def cell_note(block: int, length: int, stride: int) -> list[str]:
+    """What a drawn cell of the correlation heatmap is, in lines that fit its square plot."""
+    lines = (["Each cell: one query position m and one key position n."] if block == 1 else
+             [f"Each cell: the mean over {block} × {block} positions",
+              f"(all {length:,} count; a point sample would alias)."])
+    if stride > 1:
+        lines.append(f"CSV: 1 position in {stride} of each axis, exact values.")
+    return lines
 
 
 def theta_variants(cfg: RopeConfig) -> list[tuple[str, RopeConfig]]:

@@ -10,7 +10,7 @@ from rope_core import RopeConfig
 
 from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
-from explorer.frames.common import make_qk
+from explorer.frames.common import IMAGE_AXIS, make_qk, toeplitz_block_means
 
 
 @cached
@@ -40,34 +40,12 @@ def score_grid(cfg: RopeConfig, length: int, offset: int, content: str, seed: in
     }
 
 
-IMAGE_AXIS = 256  # image cells per axis: every position of the default window; above, block means
-
-
 def block_means(q: np.ndarray, k: np.ndarray, cfg: RopeConfig, length: int, seq_len: int,
                 max_cells: int = IMAGE_AXIS) -> tuple[np.ndarray, int]:
-    """The score matrix S[m, n] = g(m − n) over the window, as the mean over each block × block cell of positions
-    (block 1: every position), blocks counted from the window's start, the last one holding what is left.
-
-    A mean, not a point sample: every position counts, so a score oscillating faster than the cells cannot alias
-    into stripes, and equal blocks at the same block distance average the same g values, so the picture is as
-    constant along its diagonals as S itself. Built from g (rope_core.score_vs_distance, O(L·d)) through a double
-    cumulative sum: Σ over m in [a, b), n in [c, e) of g(m − n) = Σ over m of (C(m − c) − C(m − e)), C the prefix
-    sum of g. Returns (cells × cells array, block)."""
-    block = max(1, -(-length // max_cells))
-    deltas = np.arange(-(length - 1), length, dtype=np.float64)  # g at index t + length − 1 is g(t)
-    g = rope_core.score_vs_distance(q, k, cfg, deltas, seq_len=seq_len)
-    # C[j] = Σ g(t) for t < j − length + 1 (C[0] = 0), D[j] = Σ C[i] for i < j
-    c = np.concatenate([[0.0], np.cumsum(g)])
-    d = np.concatenate([[0.0], np.cumsum(c)])
-    edges = np.minimum(np.arange(0, length + block, block), length)
-    edges = edges[np.concatenate([[True], np.diff(edges) > 0])]
-    lo, hi = edges[:-1], edges[1:]
-
-    # Σ_{m∈[a,b)} Σ_{n∈[c,e)} g(m − n) = Σ_{m∈[a,b)} (C[m − c + L] − C[m − e + L]), each a difference of D
-    top, a = hi[:, None] + length, lo[:, None] + length
-    c0, e = lo[None, :], hi[None, :]
-    total = (d[top - c0] - d[a - c0]) - (d[top - e] - d[a - e])
-    return total / ((top - a) * (e - c0)), block
+    """The score matrix S[m, n] = g(m − n) over the window as block means (common.toeplitz_block_means), g from
+    rope_core.score_vs_distance, O(L·d). Returns (cells × cells array, block)."""
+    deltas = np.arange(-(length - 1), length, dtype=np.float64)
+    return toeplitz_block_means(rope_core.score_vs_distance(q, k, cfg, deltas, seq_len=seq_len), length, max_cells)
 
 
 def cell_note(block: int, length: int, stride: int) -> list[str]:
