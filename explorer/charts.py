@@ -77,7 +77,8 @@ _compiles: dict[Hashable, int] = {}
 _uses: dict[Hashable, int] = {}
 # structure entries with a few values that may follow a slider (markers on short series, canvas for many marks, symlog
 # ticks once there are data, a facet's grid for the number of heads): each value is a structure, compiled once too
-FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "single_x", "columns", "panel", "many_colours")
+FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "single_x", "columns", "panel", "many_colours",
+              "series_dash")
 
 
 def _slot(name: str) -> str:
@@ -508,7 +509,9 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
     one has no rows (e.g. a dtype that overflows).
     highlight: the `color` value of the series to read first (the current setting among comparisons): drawn again
     on top of the others, thicker.
-    More than MANY_COLOURS series take a 20-colour scheme, so that no two share a colour.
+    More than MANY_COLOURS series (and no `dash`): series i gets SERIES_COLOURS[i % 10] and SERIES_DASHES[i // 10],
+    in color_sort / color_domain / first-appearance order, so that no two look alike (neighbours differ in colour),
+    one legend showing both; with a highlight, the others are drawn lighter and its legend label is bold.
     Rules: one layer each (a dashed rule and its label), all reading one small dataset (RULES:
     columns rule, v, label); a rule at a non-finite value is left out (it would stretch the axis to
     infinity).
@@ -540,6 +543,8 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
         series = [c for c in (color, dash) if c]
         longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
         points = longest <= POINT_MARKS
+    series = _py(color_sort or color_domain or (pd.unique(df[color]) if color else []))
+    many = bool(color) and len(series) > MANY_COLOURS
     datasets = {DATA: df}
     rules = [(axis, float(v), str(label)) for axis, rs in (("x", rules_x), ("y", rules_y)) for v, label in rs]
     rules = [r for r in rules if np.isfinite(r[1])]
@@ -553,19 +558,21 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
                      symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
                      point_marks=bool(points),
                      color_sort=bool(color_sort), color_domain=bool(color_domain), height=height,
-                     many_colours=bool(color) and len(color_domain or pd.unique(df[color])) > MANY_COLOURS,
+                     many_colours=many, series_dash=many and not dash,
                      highlight=bool(color and highlight is not None),
                      tips=_tips(df, tooltip or [c for c in (color, x, y) if c]), rules=tuple(r[0] for r in rules))
     values = {"title": _title(title, subtitle), "x_title": x_title, "y_title": y_title,
               "color_title": color_title or color, "color_sort": _py(color_sort) if color_sort else [],
-              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks, "highlight": highlight}
+              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks, "highlight": highlight,
+              "series": series if many else [], "series_colours": _series_styles(len(series))[0] if many else [],
+              "series_dashes": _series_styles(len(series))[1] if many else []}
     return structure, values, datasets
 
 
 def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,
                  symlog_ticks: bool, single_x: bool, zero: bool, interpolate: str, point_marks: bool, color_sort: bool,
-                 color_domain: bool, many_colours: bool, highlight: bool, tips: tuple, rules: tuple[str, ...],
-                 height: int) -> alt.LayerChart:
+                 color_domain: bool, many_colours: bool, series_dash: bool, highlight: bool, tips: tuple,
+                 rules: tuple[str, ...], height: int) -> alt.LayerChart:
     """line()'s layers, without its title and height."""
     # a log x axis ends at the data, not at the next power of ten (which can be most of the axis)
     x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x else alt.Scale(zero=zero)
@@ -575,14 +582,21 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
                      y=alt.Y(field=y, type="quantitative", title=_slot("y_title"),
                              scale=alt.Scale(type="log") if log_y else alt.Scale(zero=zero)),
                      tooltip=_tooltip(tips))
+    legend = alt.Legend(labelLimit=0)  # series names in full, never cut
+    if series_dash:  # symbols long enough to show their dash; the highlighted series' name in bold
+        legend = alt.Legend(labelLimit=0, symbolSize=500, symbolStrokeWidth=2.5, **(dict(
+            labelFontWeight=alt.ExprRef("datum.label === '@@highlight@@' ? 'bold' : 'normal'")) if highlight else {}))
     if color:
         enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
-                                 sort=_slots("color_sort") if color_sort else None,
-                                 legend=alt.Legend(labelLimit=0),  # series names in full, never cut
-                                 **_colour_scale(color_domain, many_colours))
+                                 sort=_slots("color_sort") if color_sort else None, legend=legend,
+                                 **_colour_scale(color_domain, many_colours, series_dash))
     if dash:
         enc["strokeDash"] = alt.StrokeDash(field=dash, type="nominal", title=dash)
-    main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks).encode(**enc)
+    elif series_dash:  # the same field, title and legend as the colour: Vega-Lite merges them into one legend
+        enc["strokeDash"] = alt.StrokeDash(field=color, type="nominal", title=_slot("color_title"), legend=legend,
+                                           scale=alt.Scale(domain=_slots("series"), range=_slots("series_dashes")))
+    faded = {"strokeOpacity": FADED} if highlight and series_dash else {}
+    main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks, **faded).encode(**enc)
     lines = [main]
     if highlight:  # drawn last, so no other series hides it
         lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
@@ -596,10 +610,26 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
 
 MANY_COLOURS = 10  # series beyond the theme's palette, which would repeat its colours
 HIGHLIGHT_WIDTH = 3.5
+FADED = 0.45  # the other series' opacity beside a highlighted one, among many
+# many series: ten well-separated colours (Tableau 10), then the same ten dashed, then dotted (a 20-colour scheme
+# pairs each colour with a paler copy of itself, which reads as the same line)
+SERIES_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#79706e")
+SERIES_DASHES = ((1, 0), (7, 3), (2, 2), (7, 2, 2, 2))
 
 
-def _colour_scale(domain: bool, many: bool) -> dict:
-    """A series colour scale's properties: a fixed domain (a slot) and, for many series, 20 distinct colours."""
+def _series_styles(n: int) -> tuple[list[str], list[list[int]]]:
+    """(colour, dash) of each of n series: colour i % 10, dash i // 10, so that no two series share both."""
+    k = len(SERIES_COLOURS)
+    return ([SERIES_COLOURS[i % k] for i in range(n)],
+            [list(SERIES_DASHES[min(i // k, len(SERIES_DASHES) - 1)]) for i in range(n)])
+
+
+def _colour_scale(domain: bool, many: bool, series_dash: bool = False) -> dict:
+    """A series colour scale's properties: a fixed domain (a slot) and, for many series, explicit colours
+    (series_dash: one per series, paired with a dash; else a 20-colour scheme)."""
+    if series_dash:
+        return {"scale": alt.Scale(domain=_slots("series"), range=_slots("series_colours"))}
     props = {**({"domain": _slots("color_domain")} if domain else {}), **({"scheme": "tableau20"} if many else {})}
     return {"scale": alt.Scale(**props)} if props else {}
 

@@ -66,7 +66,7 @@ table_notes(tbl)
 p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
-    spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,
+    spec, "fraction", "wavelength", color="model", color_title="model", log_y=True, height=560,
     highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
@@ -77,6 +77,10 @@ chart = charts.line(
 )
 if len(spec):
     charts.show(chart, spec, "model_spectra")
+    same = models.coinciding(pasted_key, bool(p["scaled"]))
+    if same:
+        st.caption("One line, several models (identical wavelengths; the one drawn last is on top): "
+                   + "; ".join(" = ".join(group) for group in same) + ".")
 else:
     st.info("No presets are available.", icon=":material/info:")
 

@@ -383,20 +383,54 @@ def test_a_vertical_rule_in_the_right_part_of_the_plot_has_its_label_on_its_left
     assert (anchors["near left"], anchors["near right"], anchors["level"]) == ("start", "end", "start")
 
 
-def test_many_series_get_distinct_colours_and_the_highlighted_one_is_drawn_on_top():
+def test_many_series_each_get_their_own_colour_and_dash_and_the_highlighted_one_is_drawn_on_top():
+    """25 models on one chart: no two lines may look alike (a 20-colour scheme repeats after 20 and pairs each colour
+    with a paler copy), and the selected one reads first."""
     def frame(n: int) -> pd.DataFrame:
         return pd.DataFrame({"x": np.tile([0.0, 1.0], n), "y": np.arange(2.0 * n),
                              "model": np.repeat([f"m{i}" for i in range(n)], 2)})
 
     few = charts.line(frame(charts.MANY_COLOURS), "x", "y", color="model", **T)
-    many = charts.line(frame(17), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
+    many = charts.line(frame(25), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
     assert "scale" not in few.spec["layer"][0]["encoding"]["color"]  # the theme's palette
+    assert "strokeDash" not in few.spec["layer"][0]["encoding"]
     main, top = many.spec["layer"][:2]
-    assert main["encoding"]["color"]["scale"] == {"scheme": "tableau20"}
+    colour, dash = main["encoding"]["color"]["scale"], main["encoding"]["strokeDash"]["scale"]
+    names = [f"m{i}" for i in range(25)]
+    assert colour["domain"] == names and dash["domain"] == names  # first-appearance order
+    styles = list(zip(colour["range"], map(tuple, dash["range"])))
+    assert len(set(styles)) == 25  # every series its own (colour, dash)
+    assert all(a[0] != b[0] for a, b in zip(styles, styles[1:]))  # neighbours differ in colour
+    assert len(set(colour["range"])) == 10 and len(set(map(tuple, dash["range"]))) == 3
     assert top["transform"] == [{"filter": {"field": "model", "equal": "m3"}}]  # after the others: drawn over them
     assert top["mark"]["strokeWidth"] > 2 and top["encoding"] == main["encoding"]
+    assert main["mark"].get("strokeOpacity", 1) < 1 and top["mark"].get("strokeOpacity", 1) == 1
     check_chart(many, "highlight")
-    assert charts._export(many, "svg").decode().count('stroke-width="3.5"') >= 1
+    svg = charts._export(many, "svg").decode()
+    assert svg.count('stroke-width="3.5"') >= 1
+    # one legend (colour and dash merged), the highlighted name in bold
+    assert svg.count('aria-roledescription="legend"') == 1
+    assert re.search(r'font-weight="bold"[^>]*>m3<', svg) and not re.search(r'font-weight="bold"[^>]*>m4<', svg)
+
+
+def test_a_highlighted_line_ends_where_its_data_end():
+    """Models at Gemma-4-31B (global layers): its pairs of frequency 0 have no wavelength, so its line stops at
+    i/(d/2) = 0.25; the thick highlight must stop there too, not run on across the plot."""
+    from explorer.frames import models
+
+    spec = models.spectra(None, True)
+    name = "Gemma-4-31B (global layers)"
+    mine = spec[spec["model"] == name]
+    chart = charts.line(spec, "fraction", "wavelength", color="model", log_y=True, highlight=name, **T)
+    svg = charts._export(chart, "svg").decode()
+    paths = re.findall(r'<path[^>]*stroke-width="3.5"[^>]*>', svg)
+    assert len(paths) == 1 and name in paths[0]
+    xs = [float(v) for v in re.findall(r"[ML]([-\d.]+),", re.search(r' d="([^"]*)"', paths[0]).group(1))]
+    every = [float(v) for p in re.findall(r'<path[^>]*aria-roledescription="line mark"[^>]*>', svg)
+             for v in re.findall(r"[ML]([-\d.]+),", re.search(r' d="([^"]*)"', p).group(1))]
+    width = max(every)  # the longest series reaches the last pair, 1 − 1/(d/2), near the right edge
+    assert len(xs) == len(mine)
+    assert max(xs) / width == pytest.approx(mine["fraction"].max() / spec["fraction"].max(), rel=1e-3)
 
 
 def test_a_log_axis_leaves_out_values_at_or_below_zero():
