@@ -550,7 +550,7 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     rules = [r for r in rules if np.isfinite(r[1])]
     if rules:
         right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
-                             zero)
+                             zero) | _level_label_right(df, x, y, rules, x_scale or ("log" if log_x else None), log_y)
         datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
                                         "label": [r[2] for r in rules],
                                         "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
@@ -574,8 +574,10 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
                  color_domain: bool, many_colours: bool, series_dash: bool, highlight: bool, tips: tuple,
                  rules: tuple[str, ...], height: int) -> alt.LayerChart:
     """line()'s layers, without its title and height."""
-    # a log x axis ends at the data, not at the next power of ten (which can be most of the axis)
-    x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x else alt.Scale(zero=zero)
+    # an x axis ends at the data, not at the next round number (a log axis: the next power of ten, which can be most
+    # of the axis; a linear one: pairs 0 … 63 drawn to 65)
+    x_scale = (alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x
+               else alt.Scale(zero=zero, nice=False))
     x_axis = (alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks
               else alt.Axis(values=_slots("x_ticks"), format="~g") if single_x else alt.Axis())
     enc: dict = dict(x=alt.X(field=x, type="quantitative", title=_slot("x_title"), scale=x_scale, axis=x_axis),
@@ -584,7 +586,7 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
                      tooltip=_tooltip(tips))
     legend = alt.Legend(labelLimit=0)  # series names in full, never cut
     if series_dash:  # symbols long enough to show their dash; the highlighted series' name in bold
-        legend = alt.Legend(labelLimit=0, symbolSize=500, symbolStrokeWidth=2.5, **(dict(
+        legend = alt.Legend(labelLimit=0, symbolSize=250, symbolStrokeWidth=2.5, **(dict(
             labelFontWeight=alt.ExprRef("datum.label === '@@highlight@@' ? 'bold' : 'normal'")) if highlight else {}))
     if color:
         enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
@@ -599,6 +601,10 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
     main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks, **faded).encode(**enc)
     lines = [main]
     if highlight:  # drawn last, so no other series hides it
+        if series_dash:  # among many, a dark casing under it: a pale colour (pink, yellow) stands out too
+            lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
+                         .mark_line(interpolate=interpolate, color="#222", strokeWidth=HIGHLIGHT_WIDTH + 2.5)
+                         .encode(**{k: v for k, v in enc.items() if k not in ("color", "strokeDash")}))
         lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
                      .mark_line(interpolate=interpolate, point=point_marks, strokeWidth=HIGHLIGHT_WIDTH).encode(**enc))
     if not rules:
@@ -627,11 +633,13 @@ def _series_styles(n: int) -> tuple[list[str], list[list[int]]]:
 
 def _colour_scale(domain: bool, many: bool, series_dash: bool = False) -> dict:
     """A series colour scale's properties: a fixed domain (a slot) and, for many series, explicit colours
-    (series_dash: one per series, paired with a dash; else a 20-colour scheme)."""
+    (series_dash: one per series, paired with a dash; else SERIES_COLOURS, or a 20-colour scheme with a dash given)."""
     if series_dash:
         return {"scale": alt.Scale(domain=_slots("series"), range=_slots("series_colours"))}
-    props = {**({"domain": _slots("color_domain")} if domain else {}), **({"scheme": "tableau20"} if many else {})}
-    return {"scale": alt.Scale(**props)} if props else {}
+    # few series: the same ten colours (the theme's palette pairs each hue with a paler copy: blue, light blue, …)
+    props = {**({"domain": _slots("color_domain")} if domain else {}),
+             **({"scheme": "tableau20"} if many else {"range": list(SERIES_COLOURS)})}
+    return {"scale": alt.Scale(**props)}
 
 
 def _line_chart(height: int, **structure: Any) -> alt.LayerChart:
@@ -674,6 +682,38 @@ def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: 
     return left
 
 
+LEVEL_LABEL_SHARE = 0.35  # the share of the x axis a horizontal rule's label is taken to cover
+LEVEL_LABEL_HEIGHT = 0.08  # and of the y axis, above its rule
+
+
+def _level_label_right(df: pd.DataFrame, x: str, y: str, rules: Sequence[tuple[str, float, str]],
+                       x_scale: str | None, log_y: bool) -> np.ndarray:
+    """For each rule, True when it is horizontal and its label (just above it) goes at the plot's right end: the end
+    where fewer data points fall in the box the label covers (Precision: π at the left end crossed the lines)."""
+    out = np.zeros(len(rules), dtype=bool)
+    if not len(df) or not any(axis == "y" for axis, _, _ in rules):
+        return out
+
+    def share(v: np.ndarray, scale: str | None) -> np.ndarray:
+        v = np.asarray(v, dtype=float)
+        if scale == "log":
+            v = np.log10(np.where(v > 0, v, np.nan))
+        elif scale == "symlog":
+            v = np.sign(v) * np.log1p(np.abs(v))
+        lo, hi = np.nanmin(v), np.nanmax(v)
+        return (v - lo) / (hi - lo if hi > lo else 1.0)
+
+    levels = np.array([v for axis, v, _ in rules if axis == "y"], dtype=float)
+    ys = share(np.concatenate([df[y].to_numpy(dtype=float), levels]), "log" if log_y else None)
+    xs, ys, at = share(df[x].to_numpy(dtype=float), x_scale), ys[:len(df)], ys[len(df):]
+    for i, k in enumerate(np.flatnonzero([axis == "y" for axis, _, _ in rules])):
+        band = (ys >= at[i] - 0.01) & (ys <= at[i] + LEVEL_LABEL_HEIGHT)
+        left = int(np.sum(band & (xs <= LEVEL_LABEL_SHARE)))
+        right = int(np.sum(band & (xs >= 1 - LEVEL_LABEL_SHARE)))
+        out[k] = right < left
+    return out
+
+
 def _rule(axis: str, index: int) -> alt.LayerChart:
     """The layer of rule `index` of the RULES dataset (columns rule, v, label, align, dx): a labelled dashed line
     at v on `axis` ("x": vertical, "y": horizontal)."""
@@ -682,14 +722,18 @@ def _rule(axis: str, index: int) -> alt.LayerChart:
         channel(field="v", type="quantitative"),
         tooltip=[alt.Tooltip(field="label", type="nominal", title="rule"),
                  alt.Tooltip(field="v", type="quantitative", title="value", format=".6~g")])
-    # x rules come first (index 0, 1, …): each label one line lower, so labels of nearby rules do not overprint
-    other = {"y": alt.value(8 + LABEL_STEP * index)} if axis == "x" else {"x": alt.value(4)}
+    # a vertical rule's label sits above the plot, where no data are; x rules come first (index 0, 1, …): each
+    # label one line higher, so labels of nearby rules do not overprint. A horizontal rule's label sits just above
+    # it at the plot's left or right end (_level_label_right).
+    other = {"y": alt.value(-LABEL_STEP * index)} if axis == "x" else {}
+    at = {} if axis == "x" else {"x": alt.ExprRef("datum.align === 'right' ? width : 0")}
     # the label's side of the rule comes with the data (columns align, dx: _label_sides), so a rule moving
-    # across the plot changes data, not the spec
-    text = alt.Chart().mark_text(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"),
-                                 dy=-6 if axis == "x" else -4, color="#444").encode(
+    # across the plot changes data, not the spec; a white halo keeps it legible over a line
+    texts = [alt.Chart().mark_text(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"),
+                                   dy=-6 if axis == "x" else -4, **at, **style).encode(
         channel(field="v", type="quantitative"), text=alt.Text(field="label", type="nominal"), **other)
-    return alt.LayerChart(data=alt.Data(name=RULES), layer=[rule, text]).transform_filter(
+        for style in ({"stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.85}, {"color": "#444"})]
+    return alt.LayerChart(data=alt.Data(name=RULES), layer=[rule, *texts]).transform_filter(
         alt.FieldEqualPredicate(field="rule", equal=index))
 
 

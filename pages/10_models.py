@@ -66,7 +66,8 @@ table_notes(tbl)
 p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
-    spec, "fraction", "wavelength", color="model", color_title="model", log_y=True, height=560,
+    spec, "fraction", "wavelength", color="model", color_title="model", log_y=True,
+    height=max(560, 22 * spec["model"].nunique() + 40),  # the legend's rows, one per model, never cut
     highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")

@@ -291,18 +291,21 @@ def test_scales_titles_and_tooltips():
     assert lc["title"]["subtitle"] == ["one", "two"] and lc["height"] == 360
     main, rules = lc["layer"][0], lc["layer"][1:]
     assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
-                                         "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]},
+                                         "sort": ["s1", "s0"],
+                                         "scale": {"domain": ["s0", "s1", "s2"], "range": list(charts.SERIES_COLOURS)},
                                          "legend": {"labelLimit": 0}}
     assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [  # neighbours: labels point apart
         {"rule": 0, "v": 3.0, "label": "x = 3", "align": "right", "dx": -4},
         {"rule": 1, "v": 5.0, "label": "5", "align": "left", "dx": 4},
-        {"rule": 2, "v": 0.5, "label": "half", "align": "left", "dx": 4}]
+        {"rule": 2, "v": 0.5, "label": "half", "align": "right", "dx": -4}]  # its data fill the left end
     assert [(r["data"]["name"], r["transform"]) for r in rules] == [
         (charts.RULES, [{"filter": {"field": "rule", "equal": i}}]) for i in range(3)]
     assert "x" in rules[1]["layer"][0]["encoding"] and "y" in rules[2]["layer"][0]["encoding"]
-    assert rules[0]["layer"][1]["encoding"]["y"] == {"value": 8}
-    assert rules[1]["layer"][1]["encoding"]["y"] == {"value": 8 + charts.LABEL_STEP}  # stacked, not overprinted
-    assert rules[2]["layer"][1]["encoding"]["x"] == {"value": 4}
+    # vertical rules' labels above the plot, stacked, not overprinted; a horizontal rule's at an end of the plot
+    assert [rules[i]["layer"][k]["encoding"]["y"] for i in (0, 1) for k in (1, 2)] == [
+        {"value": 0}, {"value": 0}, {"value": -charts.LABEL_STEP}, {"value": -charts.LABEL_STEP}]
+    assert rules[2]["layer"][2]["mark"]["x"] == {"expr": "datum.align === 'right' ? width : 0"}
+    assert rules[2]["layer"][1]["mark"]["stroke"] == "white"  # a halo under the text
     assert CASES["line"].spec["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
     dash = CASES["line_log_points_dash"].spec["layer"][0]
     assert dash["mark"] == {"type": "line", "interpolate": "step-after", "point": True}
@@ -392,9 +395,10 @@ def test_many_series_each_get_their_own_colour_and_dash_and_the_highlighted_one_
 
     few = charts.line(frame(charts.MANY_COLOURS), "x", "y", color="model", **T)
     many = charts.line(frame(25), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
-    assert "scale" not in few.spec["layer"][0]["encoding"]["color"]  # the theme's palette
+    assert few.spec["layer"][0]["encoding"]["color"]["scale"] == {"range": list(charts.SERIES_COLOURS)}
     assert "strokeDash" not in few.spec["layer"][0]["encoding"]
-    main, top = many.spec["layer"][:2]
+    main, casing, top = many.spec["layer"][:3]
+    assert casing["transform"] == top["transform"] and casing["mark"]["strokeWidth"] > top["mark"]["strokeWidth"]
     colour, dash = main["encoding"]["color"]["scale"], main["encoding"]["strokeDash"]["scale"]
     names = [f"m{i}" for i in range(25)]
     assert colour["domain"] == names and dash["domain"] == names  # first-appearance order
@@ -466,7 +470,7 @@ def test_labels_of_neighbouring_rules_point_apart_unless_at_an_edge():
 ])
 def test_label_side_follows_the_axis_scale(scale, zero, rule, left):
     got = charts._label_sides(pd.Series([1.0, 1e6]), [("x", rule, "r"), ("y", rule, "h")], scale, zero)
-    assert list(got) == [left, False]  # a horizontal rule's label stays at the left edge
+    assert list(got) == [left, False]  # a horizontal rule is no neighbour of a vertical one
 
 
 @pytest.mark.parametrize("zero, left", [(False, False), (True, True)])
@@ -633,6 +637,28 @@ def changed_since(name: str, spec: dict) -> dict:
         colour = node.get("encoding", {}).get("color")
         if mark == "line" and isinstance(colour, dict) and "field" in colour:
             colour["legend"] = {"labelLimit": 0}
+            # series colours of ten distinct hues (the theme's palette pairs each hue with a paler copy)
+            if "scheme" not in colour.get("scale", {}):
+                colour["scale"] = {**colour.get("scale", {}), "range": list(charts.SERIES_COLOURS)}
+        x = node.get("encoding", {}).get("x", {})
+        if mark == "line" and isinstance(x.get("scale"), dict) and "type" not in x["scale"]:
+            x["scale"]["nice"] = False  # and a linear x axis ends at the data too
+    # rule labels: a vertical rule's above the plot (stacked upwards), a horizontal rule's at an end of the plot,
+    # each over a white halo
+    for node in _nodes_with(spec, "data"):
+        if not (isinstance(node["data"], dict) and node["data"].get("name") == charts.RULES and "layer" in node):
+            continue
+        rule, text = node["layer"]
+        index = node["transform"][0]["filter"]["equal"]
+        if "y" in text["encoding"] and "value" in text["encoding"]["y"]:
+            text["encoding"]["y"] = {"value": -charts.LABEL_STEP * index if index else 0}
+        else:
+            del text["encoding"]["x"]
+            text["mark"]["x"] = {"expr": "datum.align === 'right' ? width : 0"}
+        halo = json.loads(json.dumps(text))
+        del halo["mark"]["color"]
+        halo["mark"].update(stroke="white", strokeWidth=3, strokeOpacity=0.85)
+        node["layer"] = [rule, halo, text]
     return spec
 
 
@@ -798,3 +824,15 @@ def test_a_single_x_value_gets_one_plain_tick_not_a_zero_width_scale_of_ticks():
                       y_title="θ")
     two_axis = two.spec["layer"][0]["encoding"]["x"] if "layer" in two.spec else two.spec["encoding"]["x"]
     assert "values" not in two_axis.get("axis", {})  # Vega's own ticks as soon as the axis has a width
+
+
+def test_a_horizontal_rule_label_goes_to_the_end_of_the_plot_where_no_line_runs_under_it():
+    """Precision: 'π: the pair points anywhere' at the left end sat on the lines when they start high there."""
+    x = np.linspace(1.0, 100.0, 1000)
+    falling = pd.DataFrame({"x": x, "y": 10.0 / x})  # crosses y = 8 at the left end, far below it at the right
+    rising = pd.DataFrame({"x": x, "y": x / 10.0})  # and this one at the right end
+    for df, right in ((falling, True), (rising, False)):
+        chart = charts.line(df, "x", "y", rules_y=[(8.0, "level")], **T)
+        assert charts.records(chart.datasets[charts.RULES])[0]["align"] == ("right" if right else "left")
+        svg = charts._export(chart, "svg").decode()
+        assert re.search(r'text-anchor="%s"[^>]*>level<' % ("end" if right else "start"), svg)
