@@ -758,7 +758,8 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     def author() -> alt.LayerChart:
         s = structure
         enc: dict = dict(
-            x=alt.X(field=x, type="quantitative", scale=alt.Scale(type="log", nice=False) if s["log_x"] else alt.Scale()),
+            x=alt.X(field=x, type="quantitative",
+                    scale=alt.Scale(type="log", nice=False) if s["log_x"] else alt.Scale(nice=False)),  # as the lines
             y=alt.Y(field=y, type="quantitative", scale=alt.Scale(type="log") if s["log_y"] else alt.Scale()),
             shape=alt.Shape(field=mark, type="nominal", title=_slot("mark_title"),
                             legend=alt.Legend(labelExpr=_slot("mark_label"))),

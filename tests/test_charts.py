@@ -641,7 +641,7 @@ def changed_since(name: str, spec: dict) -> dict:
             if "scheme" not in colour.get("scale", {}):
                 colour["scale"] = {**colour.get("scale", {}), "range": list(charts.SERIES_COLOURS)}
         x = node.get("encoding", {}).get("x", {})
-        if mark == "line" and isinstance(x.get("scale"), dict) and "type" not in x["scale"]:
+        if mark in ("line", "point") and isinstance(x.get("scale"), dict) and "type" not in x["scale"]:
             x["scale"]["nice"] = False  # and a linear x axis ends at the data too
     # rule labels: a vertical rule's above the plot (stacked upwards), a horizontal rule's at an end of the plot,
     # each over a white halo
