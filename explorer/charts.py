@@ -617,10 +617,10 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
 MANY_COLOURS = 10  # series beyond the theme's palette, which would repeat its colours
 HIGHLIGHT_WIDTH = 3.5
 FADED = 0.45  # the other series' opacity beside a highlighted one, among many
-# many series: ten well-separated colours (Tableau 10), then the same ten dashed, then dotted (a 20-colour scheme
+# many series: ten well-separated colours (Tableau 10's), then the same ten dashed, then dotted (a 20-colour scheme
 # pairs each colour with a paler copy of itself, which reads as the same line)
-SERIES_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#79706e")
+SERIES_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",  # the most distinct first: few series
+                  "#9c755f", "#76b7b2", "#edc948", "#ff9da7", "#79706e")
 SERIES_DASHES = ((1, 0), (7, 3), (2, 2), (7, 2, 2, 2))
 
 
