@@ -41,10 +41,13 @@ table = matrix.identity_table(cfg, m, n, p["content"], p["seed"])
 st.markdown(f"**Identity errors at m = {m}, n = {n}**, measured with R built in float64 and in float32")
 st.dataframe(
     table, hide_index=True, width="stretch",
-    column_config={
-        "float64 error": st.column_config.NumberColumn(format="%.3e", help="R built from float64 angles"),
+    column_config={  # the texts in full beside the sidebar at 1,280 px and up (a cell would cut them)
+        "identity": st.column_config.TextColumn(width=270),
+        "measured as": st.column_config.TextColumn(width=390),
+        "float64 error": st.column_config.NumberColumn(format="%.3e", help="R built from float64 angles", width=110),
         "float32 error": st.column_config.NumberColumn(
-            format="%.3e", help="positions and θ_i cast to float32, multiplied there; entries stored in float32"),
+            format="%.3e", help="positions and θ_i cast to float32, multiplied there; entries stored in float32",
+            width=110),
     },
 )
 st.caption(
