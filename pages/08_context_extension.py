@@ -120,9 +120,10 @@ def stretch_view() -> None:
 
 
 # the figures first, each wide enough for its title, so all of them fit at 1,280 px; the long texts after them
+# every column fits beside the sidebar at 1,280 px: the notes are listed in full under the table, and each method's
+# config.json blocks (too long for a cell) are in the Plan view
 OOD_COLUMNS = ("method", "attention factor", "pairs out of distribution", "of pairs", "first OOD pair",
-               "its wavelength (tokens)", "note", "config.json v4 (rope_theta, rope_scaling)",
-               "config.json v5 (rope_parameters)")
+               "its wavelength (tokens)")
 OOD_CONFIG = {
     "method": st.column_config.TextColumn(width=160),
     "attention factor": st.column_config.NumberColumn(format="%.6g", width=110),
@@ -131,7 +132,6 @@ OOD_CONFIG = {
     "of pairs": st.column_config.NumberColumn(width=70),
     "first OOD pair": st.column_config.NumberColumn(width=105),
     "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g", width=155),
-    "note": st.column_config.TextColumn(width="medium"),
 }
 
 
@@ -151,6 +151,8 @@ def ood_view() -> None:
     charts.show(chart, ood, "extension_ood")
     table = ext.summary(methods, ood)
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
+    notes = [f"- **{r['method']}**: {r['note']}" for _, r in table.iterrows() if r["note"]]
+    st.markdown("\n".join(notes + ["- Each method's config.json block, in both transformers forms: the Plan view."]))
 
 
 def longrange_view() -> None:

@@ -67,7 +67,8 @@ p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
     spec, "fraction", "wavelength", color="model", color_title="model", log_y=True,
-    height=max(560, 22 * spec["model"].nunique() + 40),  # the legend's rows, one per model, never cut
+    # one legend row (~21 px) per model, never cut: Streamlit's height holds the title and x axis as well
+    height=max(560, 21 * spec["model"].nunique() + 160),
     highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
