@@ -2,11 +2,12 @@ import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import matrix
-from explorer.params import ParamSpec
+from explorer.params import POSITION_GRID, ParamSpec
 
-N_SPEC = ParamSpec("n", "Position n", "int", 7,
-                   "The second position n, for the identities R(m)R(n) = R(m+n) and ⟨R(m)q, R(n)k⟩ (0 to the target context − 1).",
-                   lo=0, hi=controls.last_position, step=1)
+N_SPEC = ParamSpec("n", "Position n", "grid", 7,
+                   "The second position n, for the identities R(m)R(n) = R(m+n) and ⟨R(m)q, R(n)k⟩ (0 to the target "
+                   "context − 1); steps as Position m's.",
+                   lo=0, hi=controls.last_position, options=POSITION_GRID)
 WINDOW = ParamSpec("win", "First pair shown", "int", 0,
                    f"R(m) has more than {matrix.WINDOW_PAIRS} pairs here: the heatmap shows the rows and columns of "
                    f"{matrix.WINDOW_PAIRS} pairs starting at this one.",
