@@ -30,7 +30,7 @@ class MethodPlan:
     """One method at the target. short_change: max_i |θ'_i / θ_i − 1| at seq_len = L0 (0 = short texts see the
     model's own frequencies); men_first_negative: first m < target with B(m) < 0 for the frequencies at the
     target, or None when B(m) >= 0 everywhere below it (or when men_checked is False: the check scans every m
-    up to the first negative, seconds at millions of positions)."""
+    up to the first negative, long at millions of positions)."""
 
     rope_type: str
     config: RopeConfig
