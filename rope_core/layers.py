@@ -9,6 +9,8 @@ convolutions). layer_ropes reads a config.json into LayerRope entries.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +68,7 @@ class LayerRope:
         return f"{self.layer_type}: {self.rope.rope_type} RoPE"
 
 
-def layer_ropes(mapping) -> tuple[LayerRope, ...]:
+def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
     """Every layer type of a config.json's text model with its RopeConfig, or None where its layers have no RoPE.
 
     In order of first appearance; which layers and which RoPE: rope_core.hf_config.layer_rope_kwargs.
