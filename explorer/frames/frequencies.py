@@ -11,8 +11,9 @@ from rope_core.extension import unscaled
 from rope_core.spectrum import spectrum_summary
 
 from explorer.cache import cached
+from explorer.fmt import ROPE_TYPE_LABELS
 
-ORIGINAL = "default (no scaling)"
+ORIGINAL = ROPE_TYPE_LABELS["default"]
 
 
 def scaled_label(cfg: RopeConfig) -> str:
