@@ -41,9 +41,20 @@ def toeplitz_block_means(g: np.ndarray, length: int, max_cells: int = IMAGE_AXIS
     edges = np.minimum(np.arange(0, length + block, block), length)
     edges = edges[np.concatenate([[True], np.diff(edges) > 0])]
     lo, hi = edges[:-1], edges[1:]
+    cells = lo.size
 
-    # Σ_{m∈[a,b)} Σ_{n∈[c,e)} g(m − n) = Σ_{m∈[a,b)} (C[m − c + L] − C[m − e + L]), each a difference of D
-    top, a = hi[:, None] + length, lo[:, None] + length
-    c0, e = lo[None, :], hi[None, :]
-    total = (d[top - c0] - d[a - c0]) - (d[top - e] - d[a - e])
-    return total / ((top - a) * (e - c0)), block
+    def means(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        # Σ_{m∈[a,b)} Σ_{n∈[c,e)} g(m − n) = Σ_{m∈[a,b)} (C[m − c + L] − C[m − e + L]), each a difference of D
+        top, a, c0, e = hi[i] + length, lo[i] + length, lo[j], hi[j]
+        return ((d[top - c0] - d[a - c0]) - (d[top - e] - d[a - e])) / ((top - a) * (e - c0))
+
+    # equal blocks at the same block distance i − j have the same mean: the first column and row give every cell
+    # (T[i, j] = profile[i − j + cells − 1]), and then only the last, shorter block's row and column are redone
+    first = np.zeros(cells, dtype=int)
+    k = np.arange(cells)
+    profile = np.concatenate([means(k[:0:-1], first[1:]), means(first, k)])[::-1]
+    out = np.lib.stride_tricks.sliding_window_view(profile, cells)[:, ::-1].copy()
+    if cells > 1 and hi[-1] - lo[-1] != hi[0] - lo[0]:
+        out[-1, :] = means(np.full(cells, cells - 1), k)
+        out[:, -1] = means(k, np.full(cells, cells - 1))
+    return out, block
