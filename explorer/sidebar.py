@@ -243,6 +243,9 @@ def _on_change(key: str) -> None:
 
 
 _UNSET = object()
+# a grid slider formats every option on every rerun (71 bases): each label is worked out once
+_grid_label = lru_cache(maxsize=1024)(human)
+_context_label = lru_cache(maxsize=1024)(fmt.context)
 
 
 def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> None:
@@ -266,7 +269,7 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
         st.slider(spec.label, cast(lo), cast(hi), step=cast(spec.step), format=spec.fmt, **common)
     elif spec.kind == "grid":
         # lengths in fmt.context's form: LFM3's 128,000 and 131,072 ("128k") must not share a label
-        label = fmt.context if isinstance(spec.options[0], int) else human
+        label = _context_label if isinstance(spec.options[0], int) else _grid_label
         st.select_slider(spec.label, options=spec.grid_options(value), format_func=label, **common)
     elif spec.kind == "bool":
         st.toggle(spec.label, **common)
