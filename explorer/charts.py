@@ -306,24 +306,28 @@ def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny:
     n_cell = len(rows)
     # _kind and the facet as categoricals (Arrow sends each label once); other text columns stay object:
     # pandas would otherwise infer (and copy into) Arrow strings, only for Streamlit to convert them again
-    kind_codes = np.repeat([0, 1], [n_img, n_cell])
-    cols: dict[str, pd.Series] = {"_kind": pd.Series(pd.Categorical.from_codes(kind_codes, ["image", "cell"]))}
+    # numpy arrays and categoricals where the column allows it: a Series each would be aligned on its index
+    kind_codes = np.repeat(np.array([0, 1], dtype=np.int8), [n_img, n_cell])
+    cols: dict[str, Any] = {"_kind": pd.Categorical.from_codes(kind_codes, dtype=_KIND, validate=False)}
     for name in dict.fromkeys([*([facet] if facet else []), *fields, z]):
         column = df[name]
         if name == facet:
             codes = np.concatenate([np.arange(n_img), panel[rows]])
-            cols[name] = pd.Series(pd.Categorical.from_codes(codes, panels))
+            cols[name] = pd.Categorical.from_codes(codes, panels)
         elif pd.api.types.is_numeric_dtype(column.dtype):
             values = column.to_numpy(dtype=float)[rows]
-            cols[name] = pd.Series(np.concatenate([np.full(n_img, np.nan), values]))
+            cols[name] = np.concatenate([np.full(n_img, np.nan), values])
         else:
             cols[name] = pd.Series([None] * n_img + column.iloc[rows].tolist(), dtype=object)
     cols["_url"] = pd.Series(urls + [None] * n_cell, dtype=object)
     if cmap.zmax is not None:  # the colour scale's extent, read by its Vega parameter from the first row
-        cols[raster.ZMAX] = pd.Series(np.concatenate([np.full(n_img, cmap.zmax), np.full(n_cell, np.nan)]))
+        cols[raster.ZMAX] = np.concatenate([np.full(n_img, cmap.zmax), np.full(n_cell, np.nan)])
     for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
-        cols[name] = pd.Series(np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]]))
+        cols[name] = np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]])
     return pd.DataFrame(cols)
+
+
+_KIND = pd.CategoricalDtype(["image", "cell"])  # _raster_frame's _kind column
 
 
 # Hover over a single (unfaceted) heatmap draws one mark, not one per hover cell (each is redrawn at every repaint):
