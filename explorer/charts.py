@@ -330,6 +330,7 @@ def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny:
     return pd.DataFrame(cols, copy=False)
 
 
+
 # Hover over a single (unfaceted) heatmap draws one mark, not one per hover cell (each is redrawn at every repaint):
 # an interval selection that starts afresh at every pointer move, so that its end is the pointer (pixels, in
 # Vega-Lite's signals <name>_x, <name>_y) and its brush has no area to catch the pointer; a parameter inverts that
