@@ -231,18 +231,3 @@ def test_a_long_heatmap_window_draws_block_means_of_the_correlation_not_point_sa
     spec, _ = chart_titled(at, VIEWS["heatmap"])
     assert "the mean over 32 × 32 positions" in " ".join(spec["title"]["subtitle"])
 
-
-@pytest.mark.parametrize("length", [1, 2, 5, 256, 257, 300, 1000, 1025])
-def test_toeplitz_block_means_equal_the_naive_mean_of_every_block(length):
-    """The shared block means (Relative position, Distance decay) against the matrix itself, averaged block by block,
-    equal blocks and a shorter last one alike."""
-    from explorer.frames.common import IMAGE_AXIS, toeplitz_block_means
-
-    g = np.random.default_rng(length).standard_normal(2 * length - 1)
-    got, block = toeplitz_block_means(g, length)
-    assert block == max(1, -(-length // IMAGE_AXIS))
-    s = g[np.subtract.outer(np.arange(length), np.arange(length)) + length - 1]  # S[m, n] = g(m − n)
-    edges = [*range(0, length, block), length]
-    want = np.array([[s[edges[i]:edges[i + 1], edges[j]:edges[j + 1]].mean() for j in range(len(edges) - 1)]
-                     for i in range(len(edges) - 1)])
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-11)

@@ -13,7 +13,8 @@ from rope_core import RopeConfig
 from explorer.cache import cached
 from explorer import fmt
 from explorer.charts import LINE_POINTS, sample_axis
-from explorer.frames.common import make_qk, toeplitz_block_means
+from explorer.frames.common import make_qk
+from explorer.frames.relative import block_means
 
 MAX_LINE_POINTS = LINE_POINTS  # distances per curve (log-spaced beyond it)
 COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
@@ -39,11 +40,10 @@ def theta_label(theta: float) -> str:
 @cached
 def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
     """(2/d) Σ cos((m−n)θ_i) over the window: the exact values on the displayed m × n grid (every stride-th
-    position: hover and CSV) and the picture drawn, block means over every position (common.toeplitz_block_means).
+    position: hover and CSV) and the picture drawn, block means over every position (relative.block_means).
 
     The value depends only on m − n, so rope_core.correlation is evaluated once per distinct difference of the
-    grid and placed on the grid; the picture's profile g(t), t = 0 … L − 1 (even in t), comes from
-    rope_core.correlation_on_grid, O(L·d).
+    grid and placed on the grid.
     """
     idx, stride = sample_axis(length)
     n = len(idx)
@@ -55,8 +55,12 @@ def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
     m, k = np.meshgrid(pos, pos, indexing="ij")
     frame = pd.DataFrame({"m": m.ravel(), "n": k.ravel(), "m_minus_n": (m - k).ravel(),
                           "correlation": grid.ravel()})
-    half = rope_core.correlation_on_grid(cfg, 0.0, 1.0, length, seq_len=offset + length)
-    image, block = toeplitz_block_means(np.concatenate([half[:0:-1], half]), length)
+    # the correlation is the score of a q = k with one unit feature per pair (pair cosines, weight 1 each) over the
+    # pairs and the squared attention factor the score carries: block means in O(cells · d) (rope_core.block_means)
+    unit = np.zeros(cfg.head_dim)
+    unit[rope_core.pair_indices(cfg.rotary_dim, cfg.layout)[:, 0]] = 1.0
+    image, block = block_means(unit, unit, cfg, length, offset + length)
+    image = image / (cfg.n_pairs * rope_core.attention_factor(cfg, seq_len=offset + length) ** 2)
     return {"frame": frame, "stride": stride, "image": image, "block": block}
 
 

@@ -7,10 +7,11 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.block_means import score_block_means
 
 from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
-from explorer.frames.common import IMAGE_AXIS, make_qk, toeplitz_block_means
+from explorer.frames.common import make_qk
 
 
 @cached
@@ -40,12 +41,22 @@ def score_grid(cfg: RopeConfig, length: int, offset: int, content: str, seed: in
     }
 
 
+IMAGE_AXIS = 256  # image cells per axis: every position of the default window; above, block means
+
+
 def block_means(q: np.ndarray, k: np.ndarray, cfg: RopeConfig, length: int, seq_len: int,
                 max_cells: int = IMAGE_AXIS) -> tuple[np.ndarray, int]:
-    """The score matrix S[m, n] = g(m − n) over the window as block means (common.toeplitz_block_means), g from
-    rope_core.score_vs_distance, O(L·d). Returns (cells × cells array, block)."""
-    deltas = np.arange(-(length - 1), length, dtype=np.float64)
-    return toeplitz_block_means(rope_core.score_vs_distance(q, k, cfg, deltas, seq_len=seq_len), length, max_cells)
+    """The score matrix S[m, n] = g(m − n) over the window, as the mean over each block × block cell of positions
+    (block 1: every position), blocks counted from the window's start, the last one holding what is left.
+
+    A mean, not a point sample: every position counts, so a score oscillating faster than the cells cannot alias
+    into stripes, and equal blocks at the same block distance average the same g values, so the picture is as
+    constant along its diagonals as S itself. Exact, in O(cells · d) (rope_core.block_means).
+    Returns (cells × cells array, block)."""
+    block = max(1, -(-length // max_cells))
+    edges = np.minimum(np.arange(0, length + block, block), length)
+    edges = edges[np.concatenate([[True], np.diff(edges) > 0])]
+    return score_block_means(q, k, cfg, edges, seq_len=seq_len), block
 
 
 def cell_note(block: int, length: int, stride: int) -> list[str]:
