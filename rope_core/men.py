@@ -77,7 +77,7 @@ def men_min_theta(head_dim: int, context_length: int, *, theta_min: float = 2.0,
     Returns an admissible base b with no admissible base in [theta_min, b·(1 − rtol)) (see _sweep for the one
     exception, islands narrower than rtol·1e-4). men_table.MIN_THETA holds this same sweep's results for every rotary
     dim at short contexts and the presets' dims at every context of the app (`python scripts/make_men_table.py`);
-    elsewhere the sweep runs from the table's value at the longest shorter context (seconds to minutes from 2^15 on).
+    elsewhere the sweep runs from the table's value at the longest shorter context (its cost grows with the context).
     Raises: ValueError for bad arguments, or when no base up to theta_max is admissible.
     """
     if int(head_dim) != head_dim or head_dim < 2 or head_dim % 2:

@@ -8,7 +8,7 @@ TABLE_RTOL = 1e-3  # the rtol of every entry's sweep
 ROTARY_DIMS = (24, 64, 96, 128, 256, 512)  # every preset's rotary dim, and the largest
 CONTEXTS = tuple(2**k for k in range(7, 21))  # the app's contexts up to 1,048,576 (the page searches live up to there)
 EVERY_DIM = tuple(range(2, 513, 2))  # every rotary dim the app allows (head_dim ≤ 512) ...
-EVERY_DIM_CONTEXTS = tuple(2**k for k in range(7, 14))  # ... up to 8,192 tokens (longer: minutes per dim to make)
+EVERY_DIM_CONTEXTS = tuple(2**k for k in range(7, 14))  # ... up to 8,192 tokens (longer ones: too slow to make for all)
 
 # (rotary dim, context) → smallest admissible rope_theta, None when no base up to 1e15 is; a missing pair is searched live
 MIN_THETA: dict[tuple[int, int], float | None] = {

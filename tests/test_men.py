@@ -167,7 +167,7 @@ def test_table_entries_are_the_sweeps_results():
 
 def test_every_table_entry_is_admissible_with_a_failure_just_below():
     # every m summed directly: every entry up to 4,096 tokens, d = 128 up to 2^20, a sample of the rest (the rest
-    # was checked once when added)
+    # was checked once when added: too slow for the suite)
     entries = [key for key, base in MIN_THETA.items() if base is not None]
     checked = [key for key in entries if key[1] <= 4096 or (key[0] == 128 and key[1] <= 2**20)]
     checked += _sample([key for key in entries if 4096 < key[1] <= 65536 and key[0] != 128], 40, seed=4)

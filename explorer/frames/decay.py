@@ -105,7 +105,7 @@ def men_curve(cfg: RopeConfig, max_distance: int) -> dict:
     }
 
 
-MEN_LIVE_MAX = 2**20  # above this context the exact search takes minutes: only rope_core's table is shown
+MEN_LIVE_MAX = 2**20  # above this context the exact search is too slow for a rerun: only rope_core's table is shown
 MEN_TABLE_DIMS = rope_core.men_table.ROTARY_DIMS
 
 
