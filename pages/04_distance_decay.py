@@ -114,7 +114,7 @@ def men_view() -> None:
     )
     charts.show(chart, men["frame"], "men_b")
 
-    ctx_first = decay.men_context_first_negative(cfg, ctx)
+    ctx_first = first if first is not None and first < ctx else None  # the chart's range is 0 … ctx
     row = page.metric_row()
     row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
     row.metric(f"Sidebar's own θᵢ, m < {fmt.context(ctx)}",
@@ -130,7 +130,9 @@ def men_view() -> None:
         "the context, which gives a lower bound on the base. The set of admissible bases is not monotone: a base "
         "slightly above the smallest one can fail again. The context is the target context in the sidebar."
     )
-    with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {fmt.context(ctx)}…"):
+    searching = (f"Searching the smallest rope_theta for d = {cfg.rotary_dim}, context {fmt.context(ctx)}: an exact "
+                 "search over every m, up to minutes at long contexts off rope_core's table (kept once found)…")
+    with min_theta_slot, st.spinner(searching):
         min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
     min_label = f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}, m < {fmt.context(ctx)}"
     if min_theta is not None:

@@ -105,12 +105,6 @@ def men_curve(cfg: RopeConfig, max_distance: int) -> dict:
     }
 
 
-@cached
-def men_context_first_negative(cfg: RopeConfig, context_length: int) -> int | None:
-    """The current config's first m < context_length with B(m) < 0 (None: B ≥ 0 throughout)."""
-    return rope_core.men_first_negative(cfg, int(context_length))
-
-
 MEN_LIVE_MAX = 2**20  # above this context the exact search is too slow for a rerun: only rope_core's table is shown
 MEN_TABLE_DIMS = rope_core.men_table.ROTARY_DIMS
 
@@ -130,7 +124,7 @@ def men_min_theta(rotary_dim: int, context_length: int) -> tuple[float | None, s
     not searched (a context above MEN_LIVE_MAX off rope_core's table).
 
     rope_core.men_min_theta: unscaled θᵢ = base^(−2i/d) with d = the rotary dim, exact to 0.1 % (its table for
-    the presets' rotary dims, its sweep otherwise). It depends on the rotary dim and the context only (not on
+    every rotary dim up to 8k tokens and the presets' dims up to 1M, its sweep otherwise). It depends on the rotary dim and the context only (not on
     rope_theta or the scaling method), so the cache keeps it across every other slider. There is none when no
     base up to 1e15 works, e.g. with one pair B(m) = cos(m) is negative at m = 2 for every base.
     """
