@@ -173,11 +173,12 @@ _HISTORY_TO = """(u) => { history.pushState({}, '', u); window.dispatchEvent(new
 
 
 def visit(tab, server, page_id: str, query: dict) -> None:
-    """Open the link. The first link of a page loads it; the next ones in the same tab are reached as Back and
-    Forward reach an entry (the app reads the whole link again, without reloading the page and its scripts)."""
+    """Open the link. The first link loads the app; the next ones in the same tab are reached as Back and Forward
+    reach an entry, on any page (the app reads the whole link again, without reloading the page and its
+    scripts). A link as the first request of a server is tests/test_browser.py's cold deep link."""
     tab.js_errors.clear()
     path = f"/{page_id}?{urlencode(query)}"
-    if tab.url.startswith(server.url) and urlparse(tab.url).path == f"/{page_id}":
+    if tab.url.startswith(server.url):
         # a trailing "&" the app's own rewrite of the URL drops: its absence says the run has written the URL
         tab.evaluate(_HISTORY_TO, path + "&")
         tab.wait_for_function("() => !location.search.endsWith('&')", timeout=90_000)
@@ -248,6 +249,17 @@ END_LABELS = {"rope_theta (base)": {"min": "10", "max": "100M"},
               "Target context (run at)": {"min": "128", "max": "4M"}}
 
 
+def assert_plan(tab, target: str, where: str) -> None:
+    """The planner (issue 18) for the target context: its heading, the table of methods and a config block."""
+    main = tab.get_by_test_id("stMain")
+    heading = f"Plan: extending to {target}"
+    assert main.get_by_role("heading", name=heading).count() == 1, f"{where}: no heading {heading!r}"
+    assert main.get_by_test_id("stDataFrame").count() >= 1, f"{where}: no table of methods"
+    blocks = [t for t in main.get_by_test_id("stCode").all_inner_texts() if t.strip()]
+    assert blocks and all('"rope_type"' in b or '"rope_theta"' in b for b in blocks), \
+        f"{where}: config blocks {blocks[:2]}"
+
+
 def slider_texts(tab) -> dict[str, str]:
     """Sidebar slider label -> the value text it shows."""
     return tab.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
@@ -272,6 +284,8 @@ def test_every_view_with_every_slider_at_its_end_at_once(page_id, tab, server):
         wrong = {label: (shown.get(label), want[end]) for label, want in END_LABELS.items()
                  if shown.get(label) != want[end]}
         assert not wrong, f"{where}: slider texts (shown, expected) {wrong}"
+        if view == "plan":
+            assert_plan(tab, END_LABELS["Target context (run at)"][end], where)
 
     views = views_of(page_id)
     # Llama 3's two sliders change frequencies only: their ends once per page, on its first view
@@ -332,6 +346,8 @@ def test_every_page_with_real_presets(page_id, tab, server):
         wrong = {label: (shown.get(label), want) for label, want in zip(labels, PRESET_LABELS[preset])
                  if shown.get(label) != want}
         assert not wrong, f"{where}: slider texts (shown, expected) {wrong}"
+        if view == "plan":
+            assert_plan(tab, PRESET_LABELS[preset][2], where)
 
     run_cases([(preset, view) for view in views for preset in PRESETS], check)
 
