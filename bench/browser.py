@@ -463,7 +463,7 @@ def _new_context(b):
     ctx = b.new_context(viewport=VIEWPORT)
     ctx.add_init_script(INIT_JS)
     # Vega's chunk is not loaded: the server does the same work, the shared CPUs are spared the painting
-    # (the repaint part measures that); the sessions finish about 1.5× sooner.
+    # (the repaint part measures that), so the sessions finish sooner.
     ctx.route("**/static/js/ArrowVegaLiteChart*.js", lambda route: route.abort())
     return ctx
 

@@ -21,19 +21,10 @@ import rope_core
 from rope_core import RopeConfig
 
 from explorer import fmt
+from explorer.fmt import ROPE_TYPE_LABELS
 from explorer.params import THETA_GRID, ParamSpec, Values, human
 
-ROPE_TYPES = ("default", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "proportional")
-ROPE_TYPE_LABELS = {
-    "default": "default (no scaling)",
-    "linear": "linear / PI",
-    "ntk": "NTK-aware (static)",
-    "dynamic": "dynamic NTK",
-    "yarn": "YaRN",
-    "llama3": "Llama 3",
-    "longrope": "LongRoPE (preset)",
-    "proportional": "proportional (p-RoPE)",
-}
+ROPE_TYPES = tuple(ROPE_TYPE_LABELS)  # the text model types; "axial" is a vision tower's
 
 HEAD_DIM_MAX = 512
 WINDOW_MAX = 8192

@@ -1,4 +1,5 @@
-"""One number style for the app's text: context lengths as researchers say them, rope_theta in one form.
+"""One style for the app's text: context lengths as researchers say them, rope_theta in one form, and one
+name per rope_type (ROPE_TYPE_LABELS: the sidebar's choices and every chart legend and table use it).
 
 context(16_384) == "16k", context(131_072) == "128k", context(1_048_576) == "1M" (binary multiples, as
 "a 128k context" means 131,072 tokens); any other length, and any multiple of 1,000, is written out exactly
@@ -12,6 +13,17 @@ import math
 import re
 
 KI, MI = 1 << 10, 1 << 20
+
+ROPE_TYPE_LABELS = {
+    "default": "default (no scaling)",
+    "linear": "linear / PI",
+    "ntk": "NTK-aware (static)",
+    "dynamic": "dynamic NTK",
+    "yarn": "YaRN",
+    "llama3": "Llama 3",
+    "longrope": "LongRoPE (preset)",
+    "proportional": "proportional (p-RoPE)",
+}
 
 
 def context(n: int) -> str:

@@ -1,4 +1,3 @@
-import dataclasses
 import json
 
 import numpy as np
@@ -10,6 +9,7 @@ from explorer import fmt
 from explorer import hub
 from explorer.frames import planner
 from explorer.frames import extension as ext
+from rope_core.extension import unscaled
 from rope_core.hf_export import ntk_note
 from rope_core.planner import pitfalls
 from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
@@ -94,7 +94,7 @@ def stretch_view() -> None:
                    help="Pairs up to low keep θ_i; pairs from high on are divided by factor; in between the ramp is "
                         "linear in the pair index i, as in transformers and the official YaRN code. The paper's γ is "
                         "linear in r = L0/λ_i instead (see the note under the chart).")
-    ratio = ext.ratio_frame(ext.base_model(p.config), methods)
+    ratio = ext.ratio_frame(unscaled(p.config), methods)
     chart = charts.line(
         ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
         log_x=True, log_y=True, rules_x=rules_ctx,
@@ -137,7 +137,7 @@ OOD_CONFIG = {
 
 def ood_view() -> None:
     st.subheader("What goes out of distribution")
-    ood = ext.ood_frame(ext.base_model(p.config), methods, original, target)
+    ood = ext.ood_frame(unscaled(p.config), methods, original, target)
     chart = charts.line_marked(
         ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
         color_sort=[*order, ext.TRAINING], dash="positions", points=True, log_x=True, log_y=True,
@@ -206,8 +206,7 @@ def plan_view() -> None:
     with st.spinner("Planning…"):
         # the methods this model can take (the warnings above name the others), with the sidebar's parameters
         templates = tuple(m.config for m in methods if m.config.rope_type in planner.METHODS)
-        base = dataclasses.replace(ext.base_model(p.config), original_max_position_embeddings=None,
-                                   max_position_embeddings=original)
+        base = unscaled(p.config)
         rows = planner.plans(base, target, check_men, templates)
     st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "
                f"with factor = target ÷ L0 = {target / original:g} (static NTK: α = that). Paste one block into the "

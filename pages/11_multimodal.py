@@ -77,6 +77,8 @@ def grid_view() -> None:
                  "w = column", x_title="patch column (w)", y_title="patch row (h)", z_title="score",
         tooltip=["row", "col", "dh", "dw", "score"])
     charts.show(chart, frame, "patch_scores")
+    if note := mm.flat_columns_note(cfg, cols):
+        st.caption(note)
 
 
 def sections_view() -> None:

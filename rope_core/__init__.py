@@ -7,12 +7,12 @@ ml_dtypes for bfloat16): no streamlit, pandas or altair, so it runs in any noteb
 from . import phase_error
 from .attention import attention_maps, random_projections
 from .attention_rows import attention_rows
-from .config import AXIAL_SPLITS, LAYOUTS, SCALING_TYPES, RopeConfig
+from .config import RopeConfig
+from .fields import AXIAL_SPLITS, LAYOUTS, SCALING_TYPES
 from .decay import correlation, correlation_on_grid, roformer_bound
 from .diagonals import diagonal_spread, diagonal_spreads
 from .extension import ood_angles
-from .hf_config import layer_ropes, read_rope_config
-from .layers import AttnTemperature, LayerRope, attention_temperature
+from .layers import AttnTemperature, LayerRope, attention_temperature, layer_ropes
 from .mrope import SEGMENT_KINDS, mrope_position_ids
 from .frequencies import (
     ROPE_INIT_FUNCTIONS,
@@ -88,7 +88,6 @@ __all__ = [
     "preset_config",
     "preset_dict",
     "random_projections",
-    "read_rope_config",
     "relative_score_matrix",
     "resolve_dtype",
     "roformer_bound",

@@ -20,7 +20,7 @@ def random_projections(rng: np.random.Generator, n_heads: int, d_model: int, hea
     scale = 1.0 / np.sqrt(d_model)
     w_q = rng.standard_normal((n_heads, d_model, head_dim))
     w_k = rng.standard_normal((n_heads, d_model, head_dim))
-    w_q *= scale  # in place: the same products as `* scale`, without a second 2 × 34 MB array at d = 512
+    w_q *= scale  # in place: the same products as `* scale`, without a second temporary of the same size
     w_k *= scale
     return w_q, w_k
 

@@ -3,46 +3,19 @@
 Field names are the config.json keys (`rope_theta`, `factor`, `beta_fast`, `mrope_section`, ...)
 so a model card reads straight into the dataclass. Conventions follow Hugging Face transformers
 5.25, `src/transformers/modeling_rope_utils.py` (`RopeParameters`) and each model's rotary
-embedding. Reading a config.json is rope_core.hf_config's job.
+embedding. rope_core.hf_config reads a config.json into this dataclass's keyword arguments.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any
 
-SCALING_TYPES: tuple[str, ...] = (
-    "default", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "proportional", "axial",
-)
-LAYOUTS: tuple[str, ...] = ("half", "interleaved")
-# How a 2-D vision encoder ("axial") shares its frequencies between patch rows and columns.
-#   "alternate" (Pixtral): theta_i over head_dim; even i turn with the row, odd i with the column.
-#   "shared" (Qwen2-VL vision tower): theta_i over head_dim / 2, the same set for rows and columns.
-AXIAL_SPLITS: tuple[str, ...] = ("alternate", "shared")
+from .fields import AXIAL_SPLITS, LAYOUTS, SCALING_TYPES, check_finite, check_int
+from .hf_config import rope_kwargs
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_finite(name: str, value: Any) -> float:
-    if not _is_number(value):
-        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return value
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return value
+__all__ = ["AXIAL_SPLITS", "LAYOUTS", "SCALING_TYPES", "RopeConfig"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,8 +78,8 @@ class RopeConfig:
         if not isinstance(self.layout, str) or self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(repr(x) for x in LAYOUTS)}, got {self.layout!r}")
 
-        put("head_dim", _check_int("head_dim", self.head_dim, 2))
-        prf = _check_finite("partial_rotary_factor", self.partial_rotary_factor)
+        put("head_dim", check_int("head_dim", self.head_dim, 2))
+        prf = check_finite("partial_rotary_factor", self.partial_rotary_factor)
         if not 0.0 < prf <= 1.0:
             raise ValueError(f"partial_rotary_factor must be in (0, 1], got {prf}")
         put("partial_rotary_factor", prf)
@@ -125,25 +98,25 @@ class RopeConfig:
                 f"got {rotary_dim} (head_dim={self.head_dim}, partial_rotary_factor={prf})"
             )
 
-        theta = _check_finite("rope_theta", self.rope_theta)
+        theta = check_finite("rope_theta", self.rope_theta)
         if theta <= 1.0:
             raise ValueError(f"rope_theta must be a finite number > 1, got {theta}")
         put("rope_theta", theta)
 
-        factor = _check_finite("factor", self.factor)
+        factor = check_finite("factor", self.factor)
         if factor < 1.0:
             raise ValueError(f"factor must be a finite number >= 1, got {factor}")
         put("factor", factor)
 
-        put("max_position_embeddings", _check_int("max_position_embeddings", self.max_position_embeddings, 1))
+        put("max_position_embeddings", check_int("max_position_embeddings", self.max_position_embeddings, 1))
         if self.original_max_position_embeddings is not None:
             put(
                 "original_max_position_embeddings",
-                _check_int("original_max_position_embeddings", self.original_max_position_embeddings, 1),
+                check_int("original_max_position_embeddings", self.original_max_position_embeddings, 1),
             )
 
-        low = _check_finite("low_freq_factor", self.low_freq_factor)
-        high = _check_finite("high_freq_factor", self.high_freq_factor)
+        low = check_finite("low_freq_factor", self.low_freq_factor)
+        high = check_finite("high_freq_factor", self.high_freq_factor)
         put("low_freq_factor", low)
         put("high_freq_factor", high)
         if self.rope_type == "llama3":
@@ -157,8 +130,8 @@ class RopeConfig:
                     f"got high_freq_factor={high} < low_freq_factor={low}"
                 )
 
-        beta_fast = _check_finite("beta_fast", self.beta_fast)
-        beta_slow = _check_finite("beta_slow", self.beta_slow)
+        beta_fast = check_finite("beta_fast", self.beta_fast)
+        beta_slow = check_finite("beta_slow", self.beta_slow)
         put("beta_fast", beta_fast)
         put("beta_slow", beta_slow)
         if self.rope_type == "yarn":
@@ -172,14 +145,14 @@ class RopeConfig:
             raise ValueError(f"truncate must be true or false, got {self.truncate!r}")
 
         if self.attention_factor is not None:
-            af = _check_finite("attention_factor", self.attention_factor)
+            af = check_finite("attention_factor", self.attention_factor)
             if af <= 0:
                 raise ValueError(f"attention_factor must be a finite number > 0 (or None), got {af}")
             put("attention_factor", af)
         for name in ("mscale", "mscale_all_dim"):
             value = getattr(self, name)
             if value is not None:
-                value = _check_finite(name, value)
+                value = check_finite(name, value)
                 if value < 0:
                     raise ValueError(f"{name} must be a finite number >= 0 (or None), got {value}")
                 put(name, value)
@@ -193,7 +166,7 @@ class RopeConfig:
                 continue
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
                 raise ValueError(f"{name} must be a list of numbers, got {value!r}")
-            items = tuple(_check_finite(f"{name}[{i}]", v) for i, v in enumerate(value))
+            items = tuple(check_finite(f"{name}[{i}]", v) for i, v in enumerate(value))
             if len(items) != n_pairs:
                 raise ValueError(
                     f"{name} must have length rotary_dim/2 = {n_pairs}, got {len(items)}"
@@ -223,7 +196,7 @@ class RopeConfig:
             raise ValueError("mrope_section cannot be combined with rope_type 'axial'")
         if isinstance(section, (str, bytes)) or not hasattr(section, "__iter__"):
             raise ValueError(f"mrope_section must be a list of 3 integers (t, h, w pairs), got {section!r}")
-        items = tuple(_check_int(f"mrope_section[{i}]", v, 0) for i, v in enumerate(section))
+        items = tuple(check_int(f"mrope_section[{i}]", v, 0) for i, v in enumerate(section))
         if len(items) != 3:
             raise ValueError(f"mrope_section must be a list of 3 integers (t, h, w pairs), got {len(items)}")
         if sum(items) != n_pairs:
@@ -266,58 +239,10 @@ class RopeConfig:
     def from_hf_config(
         cls, mapping: Mapping[str, Any], layer_type: str | None = None, tower: str = "text"
     ) -> RopeConfig:
-        """Build a RopeConfig from a model's config.json (a dict): see rope_core.hf_config.read_rope_config."""
-        from .hf_config import read_rope_config  # the readers build on this module
+        """Build a RopeConfig from a model's config.json (a dict); the keys read: rope_core.hf_config.rope_kwargs.
 
-        return read_rope_config(mapping, layer_type=layer_type, tower=tower)
-
-    def to_hf_dict(self) -> dict[str, Any]:
-        """The config.json fragment for this config (v4 form), which from_hf_config reads back.
-
-        Keys: rope_theta, rope_scaling (null for "default" without mrope_section), head_dim,
-        partial_rotary_factor, max_position_embeddings, and rope_interleave (only when layout is
-        "interleaved"). "axial" gives a vision tower's model_type, head_dim and rope_theta.
-        "ntk" is not a transformers 5.x rope_type; it is written as {"rope_type": "ntk", "factor": alpha}
-        (the key transformers commit 0044e3b used).
+        layer_type picks one layer type of a model that mixes them ("sliding_attention" / "local",
+        "full_attention" / "global", "chunked_attention"); tower="vision" reads the vision tower's 2-D RoPE.
+        Raises: ValueError naming the config.json field.
         """
-        scaling: dict[str, Any] | None
-        if self.rope_type == "default":
-            scaling = None
-        else:
-            scaling = {"rope_type": self.rope_type, "factor": self.factor}
-            if self.rope_type in ("yarn", "llama3", "longrope") and self.original_max_position_embeddings is not None:
-                scaling["original_max_position_embeddings"] = self.original_max_position_embeddings
-            if self.rope_type == "yarn":
-                scaling.update(beta_fast=self.beta_fast, beta_slow=self.beta_slow, truncate=self.truncate)
-                for key in ("attention_factor", "mscale", "mscale_all_dim"):
-                    if getattr(self, key) is not None:
-                        scaling[key] = getattr(self, key)
-            elif self.rope_type == "llama3":
-                scaling.update(low_freq_factor=self.low_freq_factor, high_freq_factor=self.high_freq_factor)
-            elif self.rope_type == "longrope":
-                scaling.update(short_factor=list(self.short_factor), long_factor=list(self.long_factor))
-                if self.attention_factor is not None:
-                    scaling["attention_factor"] = self.attention_factor
-            elif self.rope_type == "proportional":
-                scaling["partial_rotary_factor"] = self.partial_rotary_factor
-        if self.mrope_section is not None:
-            scaling = scaling or {"rope_type": "default"}
-            scaling["mrope_section"] = list(self.mrope_section)
-            if self.mrope_interleaved:
-                scaling["mrope_interleaved"] = True
-        out: dict[str, Any] = {
-            "rope_theta": self.rope_theta,
-            "rope_scaling": scaling,
-            "head_dim": self.head_dim,
-            "partial_rotary_factor": self.partial_rotary_factor,
-            "max_position_embeddings": self.max_position_embeddings,
-        }
-        if self.layout == "interleaved":
-            out["rope_interleave"] = True
-        if self.rope_type == "axial":
-            # a vision tower's keys; model_type tells from_hf_config which split it uses
-            out = {"model_type": "pixtral" if self.axial_split == "alternate" else "qwen2_vl_vision",
-                   "head_dim": self.head_dim, "rope_theta": self.rope_theta}
-        return out
-
-
+        return cls(**rope_kwargs(mapping, layer_type=layer_type, tower=tower))

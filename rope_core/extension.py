@@ -7,10 +7,26 @@ Window ... via Positional Interpolation", arXiv 2306.15595, Sec. 2; bloc97's NTK
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .config import RopeConfig
 from .frequencies import default_inv_freq, inv_freq
+
+
+def unscaled(config: RopeConfig) -> RopeConfig:
+    """The model before context extension: plain RoPE (rope_type "default") on the same head, rope_theta,
+    rotary part, layout and position axes, with every scaling field at its default and max_position_embeddings
+    = the pre-training length (config.original_context). Every extension method starts from it.
+    A "proportional" config becomes plain RoPE on int(head_dim * partial_rotary_factor) features, as the
+    extension methods see it (not its own frequencies at factor 1).
+    """
+    return dataclasses.replace(
+        config, rope_type="default", factor=1.0, attention_factor=None, mscale=None, mscale_all_dim=None,
+        short_factor=None, long_factor=None, original_max_position_embeddings=None,
+        max_position_embeddings=config.original_context,
+    )
 
 
 def ood_angles(config: RopeConfig, train_len: int, target_len: int, seq_len: int | None = None) -> dict[str, np.ndarray]:

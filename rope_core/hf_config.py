@@ -1,9 +1,10 @@
-"""Reading a model's config.json into RopeConfig, as transformers 5.25 builds its rotary embeddings.
+"""Reading a model's config.json as transformers 5.25 builds its rotary embeddings.
 
-read_rope_config (= RopeConfig.from_hf_config) gives one RopeConfig: the text model's (inside
-`text_config` for multimodal checkpoints) or the vision tower's (`vision_config`, tower="vision").
-layer_ropes lists every layer type of the text model with its RopeConfig, or None where the layers have
-no RoPE. Anything a RopeConfig cannot represent raises ValueError naming the config.json field.
+The readers give RopeConfig's keyword arguments (plain dicts), so this module needs no RopeConfig:
+rope_kwargs is what RopeConfig.from_hf_config builds, for the text model (inside `text_config` for
+multimodal checkpoints) or the vision tower (`vision_config`, tower="vision"); layer_rope_kwargs lists
+every layer type of the text model, for rope_core.layers.layer_ropes. Anything a RopeConfig cannot
+represent raises ValueError naming the config.json field.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .config import SCALING_TYPES, RopeConfig, _check_finite, _check_int, _is_number
-from .layers import AttnTemperature, LayerRope
+from .fields import SCALING_TYPES, check_finite, check_int, is_number
 
 # Legacy rope_scaling "type" names that transformers still maps onto a current one.
 # "su" was LongRoPE's name in the first Phi-3 configs (Phi3Config maps it); "mrope" is Qwen2-VL's
@@ -52,8 +52,8 @@ _AXIAL_SPLITS = (("pixtral", "alternate"), ("qwen2_vl", "shared"), ("qwen2_5_vl"
 _ROPE_LAYER_TYPES = ("full_attention", "sliding_attention", "chunked_attention")
 
 
-def read_rope_config(mapping: Mapping[str, Any], layer_type: str | None = None, tower: str = "text") -> RopeConfig:
-    """Build a RopeConfig from a model's config.json (a dict).
+def rope_kwargs(mapping: Mapping[str, Any], layer_type: str | None = None, tower: str = "text") -> dict[str, Any]:
+    """RopeConfig's keyword arguments for a model's config.json (a dict): RopeConfig.from_hf_config.
 
     Accepts transformers' v4 form (`rope_theta` + `rope_scaling`, with `rope_type` or the legacy `type`:
     "su" = longrope, "mrope" = default + mrope_section) and the v5 form (`rope_parameters`, flat or keyed
@@ -127,7 +127,7 @@ def _model_type(top: Mapping[str, Any]) -> str:
     return model_type if isinstance(model_type, str) else ""
 
 
-def _read_text(top: Mapping[str, Any], layer_key: str | None) -> RopeConfig:
+def _read_text(top: Mapping[str, Any], layer_key: str | None) -> dict[str, Any]:
     model_type = _model_type(top)
     params = _read_rope_parameters(top, layer_key)
     _reject_unrepresentable(params)
@@ -135,13 +135,13 @@ def _read_text(top: Mapping[str, Any], layer_key: str | None) -> RopeConfig:
     head_dim = _read_head_dim(top)
     if model_type.startswith("gemma4") and (layer_key or "full_attention") == "full_attention":
         # Gemma4TextConfig: every full-attention layer overrides head_dim with global_head_dim (default 512).
-        head_dim = _check_int("global_head_dim", top.get("global_head_dim", 512), 2)
+        head_dim = check_int("global_head_dim", top.get("global_head_dim", 512), 2)
     partial = _read_partial_rotary_factor(top, head_dim)
     if "partial_rotary_factor" in params and params["partial_rotary_factor"] is not None:
-        partial = _check_finite("partial_rotary_factor", params["partial_rotary_factor"])
+        partial = check_finite("partial_rotary_factor", params["partial_rotary_factor"])
 
     max_pos = top.get("max_position_embeddings", top.get("n_positions", 4096))
-    max_pos = _check_int("max_position_embeddings", max_pos, 1)
+    max_pos = check_int("max_position_embeddings", max_pos, 1)
 
     theta = params.get("rope_theta")
     if theta is None:
@@ -149,7 +149,7 @@ def _read_text(top: Mapping[str, Any], layer_key: str | None) -> RopeConfig:
             theta = top.get("rope_local_base_freq", 10000.0)
         else:
             theta = top.get("rope_theta", top.get("rotary_emb_base", 10000.0))
-    theta = _check_finite("rope_theta", theta)
+    theta = check_finite("rope_theta", theta)
 
     rope_type = params.get("rope_type", params.get("type", "default"))
     if not isinstance(rope_type, str):
@@ -168,23 +168,23 @@ def _read_text(top: Mapping[str, Any], layer_key: str | None) -> RopeConfig:
     if rope_type in ("yarn", "llama3", "longrope") and top.get("original_max_position_embeddings") is not None:
         original = top["original_max_position_embeddings"]
     if original is not None:
-        original = _check_int("original_max_position_embeddings", original, 1)
+        original = check_int("original_max_position_embeddings", original, 1)
 
     factor = params.get("factor")
     if factor is None and rope_type in ("yarn", "longrope"):
         factor = max_pos / (original if original is not None else max_pos)
     if factor is None:
         factor = 1.0
-    factor = _check_finite("factor", factor)
+    factor = check_finite("factor", factor)
 
     kwargs: dict[str, Any] = {}
     for key in ("low_freq_factor", "high_freq_factor", "beta_fast", "beta_slow"):
         # transformers: `rope_parameters.get("beta_fast") or 32`, so null means the default.
         if params.get(key) is not None:
-            kwargs[key] = _check_finite(key, params[key])
+            kwargs[key] = check_finite(key, params[key])
     for key in ("attention_factor", "mscale", "mscale_all_dim"):
         if params.get(key) is not None:
-            kwargs[key] = _check_finite(key, params[key])
+            kwargs[key] = check_finite(key, params[key])
     if "truncate" in params and params["truncate"] is not None:
         if not isinstance(params["truncate"], bool):
             raise ValueError(f"truncate must be true or false, got {params['truncate']!r}")
@@ -194,7 +194,7 @@ def _read_text(top: Mapping[str, Any], layer_key: str | None) -> RopeConfig:
             value = params[key]
             if not isinstance(value, (list, tuple)):
                 raise ValueError(f"{key} must be a list of numbers, got {value!r}")
-            kwargs[key] = tuple(_check_finite(f"{key}[{i}]", v) for i, v in enumerate(value))
+            kwargs[key] = tuple(check_finite(f"{key}[{i}]", v) for i, v in enumerate(value))
     kwargs.update(_read_mrope(params, model_type))
 
     interleave = top.get("rope_interleave")
@@ -204,7 +204,7 @@ def _read_text(top: Mapping[str, Any], layer_key: str | None) -> RopeConfig:
         )
     layout = "interleaved" if interleave else "half"
 
-    return RopeConfig(
+    return dict(
         head_dim=head_dim,
         rope_theta=theta,
         partial_rotary_factor=partial,
@@ -251,7 +251,7 @@ def _axial_split(model_type: Any) -> str | None:
     return None
 
 
-def _read_vision(mapping: Mapping[str, Any]) -> RopeConfig:
+def _read_vision(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """The vision tower's 2-D RoPE (rope_type "axial"), from `vision_config` or a vision config itself."""
     outer_type = mapping.get("model_type")
     vision = mapping.get("vision_config")
@@ -277,18 +277,18 @@ def _read_vision(mapping: Mapping[str, Any]) -> RopeConfig:
     rope_type = params.get("rope_type", "axial")
     if rope_type not in ("axial", "default"):
         raise ValueError(f"vision_config rope_type {rope_type!r} is not supported; the vision towers use 'axial'")
-    theta = _check_finite("vision_config.rope_theta", params.get("rope_theta", vision.get("rope_theta", 10000.0)))
+    theta = check_finite("vision_config.rope_theta", params.get("rope_theta", vision.get("rope_theta", 10000.0)))
     if vision.get("head_dim") is not None:
-        head_dim = _check_int("vision_config.head_dim", vision["head_dim"], 4)
+        head_dim = check_int("vision_config.head_dim", vision["head_dim"], 4)
     else:
         heads = vision.get("num_heads", vision.get("num_attention_heads"))
         width = vision.get("embed_dim", vision.get("hidden_size"))
         if heads is None or width is None:
             raise ValueError("vision_config needs head_dim, or embed_dim/hidden_size and num_heads/num_attention_heads")
-        head_dim = _check_int("vision_config.embed_dim", width, 1) // _check_int("vision_config.num_heads", heads, 1)
-    return RopeConfig(head_dim=head_dim, rope_theta=theta, rope_type="axial", axial_split=split,
-                      max_position_embeddings=_check_int("vision_config.max_position_embeddings",
-                                                         vision.get("max_position_embeddings", 4096), 1))
+        head_dim = check_int("vision_config.embed_dim", width, 1) // check_int("vision_config.num_heads", heads, 1)
+    return dict(head_dim=head_dim, rope_theta=theta, rope_type="axial", axial_split=split,
+                max_position_embeddings=check_int("vision_config.max_position_embeddings",
+                                                  vision.get("max_position_embeddings", 4096), 1))
 
 
 def _is_nested(top: Mapping[str, Any]) -> bool:
@@ -301,13 +301,13 @@ def _read_head_dim(top: Mapping[str, Any]) -> int:
     if top.get("qk_rope_head_dim") is not None:
         # DeepSeek MLA: only the qk_rope_head_dim part of each head is rotated
         # (transformers DeepseekV3Config sets head_dim = qk_rope_head_dim).
-        return _check_int("qk_rope_head_dim", top["qk_rope_head_dim"], 2)
+        return check_int("qk_rope_head_dim", top["qk_rope_head_dim"], 2)
     if top.get("head_dim") is not None:
-        return _check_int("head_dim", top["head_dim"], 2)
+        return check_int("head_dim", top["head_dim"], 2)
     for hidden_key, heads_key in (("hidden_size", "num_attention_heads"), ("n_embd", "n_head")):
         if top.get(hidden_key) is not None and top.get(heads_key) is not None:
-            hidden = _check_int(hidden_key, top[hidden_key], 1)
-            heads = _check_int(heads_key, top[heads_key], 1)
+            hidden = check_int(hidden_key, top[hidden_key], 1)
+            heads = check_int(heads_key, top[heads_key], 1)
             return hidden // heads
     raise ValueError(
         "cannot determine the head size: the config needs head_dim, or hidden_size and "
@@ -317,11 +317,11 @@ def _read_head_dim(top: Mapping[str, Any]) -> int:
 
 def _read_partial_rotary_factor(top: Mapping[str, Any], head_dim: int) -> float:
     if top.get("partial_rotary_factor") is not None:
-        return _check_finite("partial_rotary_factor", top["partial_rotary_factor"])
+        return check_finite("partial_rotary_factor", top["partial_rotary_factor"])
     if top.get("rotary_pct") is not None:
-        return _check_finite("rotary_pct", top["rotary_pct"])
+        return check_finite("rotary_pct", top["rotary_pct"])
     if top.get("rotary_dim") is not None:
-        rotary_dim = _check_int("rotary_dim", top["rotary_dim"], 2)
+        rotary_dim = check_int("rotary_dim", top["rotary_dim"], 2)
         if rotary_dim > head_dim:
             raise ValueError(f"rotary_dim must be <= head_dim = {head_dim}, got {rotary_dim}")
         return rotary_dim / head_dim
@@ -378,9 +378,9 @@ def _layer_type_list(top: Mapping[str, Any]) -> list[str] | None:
         return ["chunked_attention" if f and chunked else "full_attention" for f in flags]
     if n is None:
         return None
-    n = _check_int("num_hidden_layers", n, 1)
+    n = check_int("num_hidden_layers", n, 1)
     if model_type.startswith(("gemma3", "gemma4")):
-        pattern = _check_int("sliding_window_pattern", top.get("sliding_window_pattern", 6), 1)
+        pattern = check_int("sliding_window_pattern", top.get("sliding_window_pattern", 6), 1)
         types = ["sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(n)]
         if model_type.startswith("gemma4"):
             types[-1] = "full_attention"  # Gemma4TextConfig forces the last layer to full attention
@@ -391,7 +391,7 @@ def _layer_type_list(top: Mapping[str, Any]) -> list[str] | None:
         return ["full_attention" if i % 4 == 2 else "sliding_attention" if i % 4 == 0 and i > 0 else "conv"
                 for i in range(n)]
     if model_type.startswith(("qwen3_5", "qwen3_next")):
-        interval = _check_int("full_attention_interval", top.get("full_attention_interval", 4), 1)
+        interval = check_int("full_attention_interval", top.get("full_attention_interval", 4), 1)
         return ["linear_attention" if (i + 1) % interval else "full_attention" for i in range(n)]
     return ["full_attention"] * n
 
@@ -400,14 +400,14 @@ def _no_rope_flags(top: Mapping[str, Any]) -> list[int] | None:
     """Llama 4's no_rope_layers (1 = RoPE, 0 = NoPE), or its default: every no_rope_layer_interval-th layer NoPE."""
     flags = top.get("no_rope_layers")
     if flags:
-        if not isinstance(flags, (list, tuple)) or not all(_is_number(f) for f in flags):
+        if not isinstance(flags, (list, tuple)) or not all(is_number(f) for f in flags):
             raise ValueError(f"no_rope_layers must be a list of 0/1 flags, got {flags!r}")
         return [int(bool(f)) for f in flags]
     n = top.get("num_hidden_layers")
     if n is None:
         return None
-    n = _check_int("num_hidden_layers", n, 1)
-    interval = _check_int("no_rope_layer_interval", top.get("no_rope_layer_interval", 4), 1)
+    n = check_int("num_hidden_layers", n, 1)
+    interval = check_int("no_rope_layer_interval", top.get("no_rope_layer_interval", 4), 1)
     return [int((i + 1) % interval != 0) for i in range(n)]
 
 
@@ -440,16 +440,19 @@ def _layer_types_with_rope(top: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(t for t, uses in groups if uses))
 
 
-def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
-    """Every layer type of the config's text model, in order of first appearance, with its RopeConfig.
+def layer_rope_kwargs(
+    mapping: Mapping[str, Any],
+) -> tuple[tuple[str, tuple[int, ...], dict[str, Any] | None, dict[str, float] | None], ...]:
+    """Every layer type of the config's text model, in order of first appearance, for rope_core.layers.layer_ropes.
 
+    Each entry: (layer type, layer indices, RopeConfig keyword arguments or None for layers without RoPE,
+    Llama 4's attention temperature (floor_scale, attn_scale) on a NoPE entry when `attn_temperature_tuning`
+    is set, else None).
     Layer types come from `layer_types`, else from the config class's default pattern (Gemma 3/4 five
     sliding : one full, Gemma 4's last layer full; LFM3; Qwen3.5 three linear : one full; Llama 4
     `no_rope_layers`, default every fourth layer NoPE). Layers of the same type that differ in RoPE
-    (Llama 4 with attention_chunk_size null) are listed separately.
-    rope is None for layers without RoPE: Llama 4's NoPE layers (with their AttnTemperature when
-    `attn_temperature_tuning` is set), linear attention and convolution layers.
-    Raises: ValueError naming the field, as read_rope_config.
+    (Llama 4 with attention_chunk_size null) are listed separately; without a layer count the indices are ().
+    Raises: ValueError naming the field, as rope_kwargs.
     """
     if not isinstance(mapping, Mapping):
         raise ValueError(f"config must be a JSON object (a dict of config.json keys), got {type(mapping).__name__}")
@@ -457,21 +460,19 @@ def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
     groups = _layer_groups(top)
     if groups is None:  # no layer count: one entry per rope_parameters key, else the main RoPE
         if _is_nested(top):
-            return tuple(LayerRope(t, (), _read_text(top, t)) for t in top["rope_parameters"])
+            return tuple((t, (), _read_text(top, t), None) for t in top["rope_parameters"])
         if _model_type(top).startswith("gemma3") or "rope_local_base_freq" in top:
-            return tuple(LayerRope(t, (), _read_text(top, t)) for t in ("sliding_attention", "full_attention"))
-        return (LayerRope("full_attention", (), _read_text(top, None)),)
+            return tuple((t, (), _read_text(top, t), None) for t in ("sliding_attention", "full_attention"))
+        return (("full_attention", (), _read_text(top, None), None),)
     temperature = None
     if _uses_llama4_flags(top) and top.get("attn_temperature_tuning", True):
-        temperature = AttnTemperature(
-            floor_scale=_check_finite("floor_scale", top.get("floor_scale", 8192)),
-            attn_scale=_check_finite("attn_scale", top.get("attn_scale", 0.1)),
-        )
+        temperature = {"floor_scale": check_finite("floor_scale", top.get("floor_scale", 8192)),
+                       "attn_scale": check_finite("attn_scale", top.get("attn_scale", 0.1))}
     out = []
     for (t, uses), layers in groups.items():
         if uses:
             key = t if (_is_nested(top) or t in _LAYER_ALIASES) else None
-            out.append(LayerRope(t, tuple(layers), _read_text(top, key)))
+            out.append((t, tuple(layers), _read_text(top, key), None))
         else:
-            out.append(LayerRope(t, tuple(layers), None, temperature))
+            out.append((t, tuple(layers), None, temperature))
     return tuple(out)

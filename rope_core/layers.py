@@ -3,16 +3,19 @@
 Current models mix layer types: Gemma 3/4 and LFM3 use one RoPE on sliding-window layers and another on
 full-attention layers; Llama 4 leaves every fourth layer without RoPE (NoPE) and instead scales those
 layers' queries with position; Qwen3.5 and LFM3 have layers without attention (linear attention,
-convolutions). rope_core.hf_config.layer_ropes reads a config.json into LayerRope entries.
+convolutions). layer_ropes reads a config.json into LayerRope entries.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from .config import RopeConfig
+from .hf_config import layer_rope_kwargs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,3 +66,16 @@ class LayerRope:
         if self.rope is None:
             return f"{self.layer_type}: no RoPE"
         return f"{self.layer_type}: {self.rope.rope_type} RoPE"
+
+
+def layer_ropes(mapping: Mapping[str, Any]) -> tuple[LayerRope, ...]:
+    """Every layer type of a config.json's text model with its RopeConfig, or None where its layers have no RoPE.
+
+    In order of first appearance; which layers and which RoPE: rope_core.hf_config.layer_rope_kwargs.
+    Raises: ValueError naming the config.json field, as RopeConfig.from_hf_config.
+    """
+    return tuple(
+        LayerRope(layer_type, layers, None if rope is None else RopeConfig(**rope),
+                  None if temperature is None else AttnTemperature(**temperature))
+        for layer_type, layers, rope, temperature in layer_rope_kwargs(mapping)
+    )

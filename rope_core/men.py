@@ -61,7 +61,7 @@ def men_min_theta(head_dim: int, context_length: int, *, theta_min: float = 2.0,
     Returns an admissible base b with no admissible base in [theta_min, b·(1 − rtol)) (see _sweep for the one
     exception, islands narrower than rtol·1e-4). For the presets' rotary dims at the app's contexts the value comes
     from men_table.MIN_THETA, made by this same sweep (`python scripts/make_men_table.py`); elsewhere the sweep runs
-    (seconds at contexts of 2^16 and more).
+    (its cost grows with the context).
     Raises: ValueError for bad arguments, or when no base up to theta_max is admissible.
     """
     if int(head_dim) != head_dim or head_dim < 2 or head_dim % 2:

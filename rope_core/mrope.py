@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .config import _check_finite, _check_int
+from .fields import check_finite, check_int
 
 SEGMENT_KINDS = ("text", "image", "video")
 
@@ -42,9 +42,9 @@ def mrope_position_ids(
         rope_delta: max(positions) + 1 - L, what generation adds to the next text positions.
     Raises: ValueError naming the segment and field.
     """
-    m = _check_int("spatial_merge_size", spatial_merge_size, 1)
+    m = check_int("spatial_merge_size", spatial_merge_size, 1)
     if tokens_per_second is not None:
-        tokens_per_second = _check_finite("tokens_per_second", tokens_per_second)
+        tokens_per_second = check_finite("tokens_per_second", tokens_per_second)
         if tokens_per_second < 0:
             raise ValueError(f"tokens_per_second must be >= 0, got {tokens_per_second}")
     blocks: list[np.ndarray] = []
@@ -74,15 +74,15 @@ def _parse_segment(k: int, segment, m: int) -> tuple[str, tuple]:
     if kind == "text":
         if len(rest) != 1:
             raise ValueError(f"segments[{k}] must be ('text', n), got {segment!r}")
-        return kind, (_check_int(f"segments[{k}] text length", rest[0], 0),)
+        return kind, (check_int(f"segments[{k}] text length", rest[0], 0),)
     if len(rest) not in (3, 4) or (kind == "image" and len(rest) != 3):
         form = "('image', t, h, w)" if kind == "image" else "('video', t, h, w[, second_per_grid_t])"
         raise ValueError(f"segments[{k}] must be {form}, got {segment!r}")
-    t, h, w = (_check_int(f"segments[{k}] grid {name}", v, 1) for name, v in zip("thw", rest[:3]))
+    t, h, w = (check_int(f"segments[{k}] grid {name}", v, 1) for name, v in zip("thw", rest[:3]))
     for name, v in (("h", h), ("w", w)):
         if v % m:
             raise ValueError(f"segments[{k}] grid {name} = {v} must be a multiple of spatial_merge_size = {m}")
-    seconds = _check_finite(f"segments[{k}] second_per_grid_t", rest[3]) if len(rest) == 4 else 1.0
+    seconds = check_finite(f"segments[{k}] second_per_grid_t", rest[3]) if len(rest) == 4 else 1.0
     if seconds < 0:
         raise ValueError(f"segments[{k}] second_per_grid_t must be >= 0, got {seconds}")
     return kind, (t, h, w, seconds)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .config import RopeConfig
-from .extension import ood_angles
+from .extension import ood_angles, unscaled
 from .frequencies import attention_factor, default_inv_freq, inv_freq, ntk_base
 from .hf_export import hf_fragment
 from .men import men_first_negative
@@ -30,7 +30,7 @@ class MethodPlan:
     """One method at the target. short_change: max_i |θ'_i / θ_i − 1| at seq_len = L0 (0 = short texts see the
     model's own frequencies); men_first_negative: first m < target with B(m) < 0 for the frequencies at the
     target, or None when B(m) >= 0 everywhere below it (or when men_checked is False: the check scans every m
-    up to the first negative, seconds at millions of positions)."""
+    up to the first negative, long at millions of positions)."""
 
     rope_type: str
     config: RopeConfig
@@ -53,10 +53,7 @@ def method_config(base: RopeConfig, rope_type: str, target: int, template: RopeC
     original = base.original_context
     keep = {} if template is None else {k: getattr(template, k) for k in (
         "beta_fast", "beta_slow", "truncate", "mscale", "mscale_all_dim", "low_freq_factor", "high_freq_factor")}
-    fields = dict(rope_type="default", factor=1.0, attention_factor=None, mscale=None, mscale_all_dim=None,
-                  short_factor=None, long_factor=None, original_max_position_embeddings=None,
-                  max_position_embeddings=original)
-    plain = dataclasses.replace(base, **{**fields, **keep})
+    plain = dataclasses.replace(unscaled(base), **keep)
     s = max(float(target) / original, 1.0)
     if rope_type in ("linear", "ntk"):
         return dataclasses.replace(plain, rope_type=rope_type, factor=s)

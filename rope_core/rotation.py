@@ -150,7 +150,7 @@ def apply_rope(x, positions, config: RopeConfig, seq_len: int | None = None) -> 
         raise ValueError(f"x must have shape (..., seq, head_dim) with seq = len(positions) = {phi.shape[0]}")
     af = attention_factor(config, seq_len)
     cos, sin = np.cos(phi) * af, np.sin(phi) * af
-    sa, sb = pair_slices(config.rotary_dim, config.layout)  # views: fancy indexing took half the time at d = 512
+    sa, sb = pair_slices(config.rotary_dim, config.layout)  # views: fancy indexing would copy
     xa, xb = x[..., sa], x[..., sb]
     out = x.copy()
     out[..., sa] = xa * cos - xb * sin

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import _check_int
+from .fields import check_int
 
 
 def vision_patch_positions(h: int, w: int, spatial_merge_size: int = 1, t: int = 1) -> np.ndarray:
@@ -21,8 +21,8 @@ def vision_patch_positions(h: int, w: int, spatial_merge_size: int = 1, t: int =
     `PixtralTransformer.forward`.
     Returns: (t * h * w, 2) int64.
     """
-    m = _check_int("spatial_merge_size", spatial_merge_size, 1)
-    h, w, t = _check_int("h", h, 1), _check_int("w", w, 1), _check_int("t", t, 1)
+    m = check_int("spatial_merge_size", spatial_merge_size, 1)
+    h, w, t = check_int("h", h, 1), check_int("w", w, 1), check_int("t", t, 1)
     if h % m or w % m:
         raise ValueError(f"the grid ({h} x {w}) must be a multiple of spatial_merge_size = {m} on both sides")
     rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")

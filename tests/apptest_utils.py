@@ -28,7 +28,7 @@ _COMPONENTS = None
 
 def new_app() -> AppTest:
     """AppTest of the entrypoint. Each new AppTest scans every installed package for Streamlit components
-    (about 0.5 s, the bulk of a light page's run); the scan is done once per test session and shared."""
+    (the bulk of a light page's run); the scan is done once per test session and shared."""
     global _COMPONENTS
     at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
     if _COMPONENTS is None:

@@ -112,7 +112,7 @@ class FreshServers:
     """Hands out freshly started servers, one per test, and boots the next one while a test runs.
 
     A server handed out has answered only /_stcore/health, so the test's link is still its very first page
-    request (a cold start, as on a sleeping Community Cloud app); booting it ahead saves the ~2-4 s start.
+    request (a cold start, as on a sleeping Community Cloud app); booting it ahead hides the server's start.
     """
 
     def __init__(self, log_dir: Path):

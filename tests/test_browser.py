@@ -297,7 +297,7 @@ def _server_kb(server, key: str) -> int:
 def test_a_pasted_hostile_config_gets_a_message_and_the_server_memory_stays_flat(new_page, servers):
     normal = ('{"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0, '
               '"max_position_embeddings": 131072}')
-    hostile = '{"head_dim": 100000000, "rope_theta": 10000}'  # grew the server by 6 GB before configjson
+    hostile = '{"head_dim": 100000000, "rope_theta": 10000}'  # took the server down before configjson (issue 15)
     with servers.fresh(prefetch=False) as server:
         page = new_page()
         page.goto(f"{server.url}/models")

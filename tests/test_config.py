@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from rope_core.config import SCALING_TYPES, RopeConfig
+from rope_core.frequencies import ntk_base
+from rope_core.hf_export import hf_fragment
 
 LONG64 = tuple(1.0 + 0.1 * i for i in range(64))
 
@@ -247,15 +249,28 @@ ROUND_TRIP = [
 ]
 
 
+def _as_written(config: RopeConfig) -> RopeConfig:
+    """What hf_fragment's config.json reads back as: the same frequencies, in transformers' terms."""
+    if config.rope_type == "ntk":  # no transformers rope_type: plain RoPE on the enlarged base
+        return dataclasses.replace(config, rope_type="default", rope_theta=float(ntk_base(config)), factor=1.0)
+    if config.rope_type in ("yarn", "llama3", "longrope"):  # the pre-training length is always written
+        return dataclasses.replace(config, original_max_position_embeddings=config.original_context)
+    return config
+
+
+@pytest.mark.parametrize("form", ["v4", "v5"])
 @pytest.mark.parametrize("config", ROUND_TRIP, ids=[c.rope_type + "-" + c.layout for c in ROUND_TRIP])
-def test_to_hf_dict_round_trips_through_json_and_from_hf_config(config):
-    fragment = json.loads(json.dumps(config.to_hf_dict()))
-    assert set(fragment) >= {"rope_theta", "rope_scaling", "head_dim", "partial_rotary_factor"}
-    assert RopeConfig.from_hf_config(fragment) == config
+def test_hf_fragment_round_trips_through_json_and_from_hf_config(config, form):
+    fragment = json.loads(json.dumps(hf_fragment(config, form)))
+    assert RopeConfig.from_hf_config(fragment) == _as_written(config)
 
 
-def test_default_config_writes_null_rope_scaling():
-    assert RopeConfig().to_hf_dict()["rope_scaling"] is None
+def test_round_trip_keeps_what_a_reader_would_lose():
+    """The normalisation above changes only what it names: a yarn config that states its length is kept whole."""
+    cfg = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=2048, max_position_embeddings=16384)
+    assert RopeConfig.from_hf_config(hf_fragment(cfg, "v4")) == cfg
+    ntk = RopeConfig.from_hf_config(hf_fragment(RopeConfig(rope_type="ntk", factor=8.0, head_dim=4), "v4"))
+    assert ntk.rope_type == "default" and ntk.rope_theta == pytest.approx(10000.0 * 8.0 ** 2, rel=1e-15)
 
 
 def test_scaling_types_lists_every_registered_method():
@@ -342,7 +357,7 @@ def test_qwen2_vl_mrope_and_vision_tower():
     assert (text.rope_type, text.mrope_section, text.mrope_interleaved, text.head_dim) == ("default", (16, 24, 24), False, 128)
     vision = RopeConfig.from_hf_config(cfg, tower="vision")
     assert (vision.rope_type, vision.axial_split, vision.head_dim, vision.rope_theta) == ("axial", "shared", 80, 1e4)
-    assert RopeConfig.from_hf_config(RopeConfig.from_hf_config(cfg).to_hf_dict()) == text
+    assert RopeConfig.from_hf_config(hf_fragment(RopeConfig.from_hf_config(cfg))) == text
 
 
 def test_qwen3_vl_and_qwen3_5_interleave_whatever_the_flag_says():
@@ -430,8 +445,9 @@ def test_gemma3_v4_form_without_layer_count_lists_local_and_global():
     RopeConfig(rope_type="llama3", factor=16.0, low_freq_factor=1.0, high_freq_factor=1.0,
                original_max_position_embeddings=8192, max_position_embeddings=131072),
 ], ids=["proportional", "mrope-interleaved-partial", "mrope-yarn", "axial-alternate", "axial-shared", "llama3-step"])
-def test_new_types_round_trip_through_config_json(config):
-    written = json.loads(json.dumps(config.to_hf_dict()))
+@pytest.mark.parametrize("form", ["v4", "v5"])
+def test_new_types_round_trip_through_config_json(config, form):
+    written = json.loads(json.dumps(hf_fragment(config, form)))
     assert RopeConfig.from_hf_config(written) == config
 
 

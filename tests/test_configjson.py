@@ -430,7 +430,7 @@ for name in sys.argv[2:]:
                  "exception": bool(at.exception), "pasted": "_rope_pasted" in at.session_state}
 print(json.dumps(out))
 """
-MARGIN_KB = 16 * 1024  # a hostile text of 2 MB is held in a few copies by the widget machinery (7.7 MB measured)
+MARGIN_KB = 16 * 1024  # a hostile text of 2 MB is held in a few copies by the widget machinery
 
 
 def _probe(names: list[str]) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rope_core.config import RopeConfig
-from rope_core.extension import ood_angles
+from rope_core.extension import ood_angles, unscaled
 from rope_core.frequencies import default_inv_freq
 
 
@@ -43,3 +43,13 @@ def test_dynamic_uses_the_target_length_unless_told_otherwise():
     at_init = ood_angles(dynamic, 4096, 16384, seq_len=4096)
     assert np.all(at_target["target_max"] <= at_init["target_max"])
     np.testing.assert_allclose(at_init["target_max"], ood_angles(RopeConfig(), 4096, 16384)["target_max"])
+
+
+def test_unscaled_is_plain_rope_trained_on_the_original_context():
+    cfg = RopeConfig(head_dim=64, rope_theta=5e5, partial_rotary_factor=0.5, layout="interleaved", rope_type="yarn",
+                     factor=8.0, mscale=1.0, mscale_all_dim=0.5, attention_factor=1.2, beta_fast=16.0,
+                     original_max_position_embeddings=4096, max_position_embeddings=32768)
+    assert unscaled(cfg) == RopeConfig(head_dim=64, rope_theta=5e5, partial_rotary_factor=0.5, layout="interleaved",
+                                       beta_fast=16.0, max_position_embeddings=4096)
+    mrope = RopeConfig(rope_type="linear", factor=2.0, mrope_section=(16, 24, 24), max_position_embeddings=8192)
+    assert unscaled(mrope) == RopeConfig(mrope_section=(16, 24, 24), max_position_embeddings=8192)

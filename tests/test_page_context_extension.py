@@ -120,7 +120,7 @@ def test_bad_view_in_url_warns_and_falls_back_to_stretch():
 def test_linear_stretch_is_factor_everywhere():
     _, df = chart(default_page("stretch"), "Wavelength stretch")
     np.testing.assert_allclose(by_method(df, "linear / PI")["ratio"], 8.0, rtol=1e-12)
-    np.testing.assert_allclose(by_method(df, "default (original)")["ratio"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(by_method(df, "default (no scaling)")["ratio"], 1.0, rtol=1e-12)
 
 
 def test_llama3_stretch_is_one_for_fast_pairs_and_factor_for_slow():
@@ -150,7 +150,7 @@ def test_yarn_stretch_is_one_below_low_and_factor_above_high():
 
 def test_ntk_stretch_grows_to_alpha_at_the_slowest_pair():
     _, df = chart(default_page("stretch"), "Wavelength stretch")
-    ntk = by_method(df, "NTK-aware")
+    ntk = by_method(df, "NTK-aware (static)")
     assert ntk["ratio"].iloc[0] == pytest.approx(1.0)
     assert ntk["ratio"].iloc[-1] == pytest.approx(8.0, rel=1e-12)  # α^(d/(d−2)·(d−2)/d) = α = factor
     assert np.all(np.diff(ntk["ratio"]) > 0)
@@ -160,9 +160,9 @@ def test_ood_flags_match_rope_core():
     _, df = chart(default_page("ood"), "Largest angle per pair")
     base = dict(head_dim=128, rope_theta=1e4)
     expected = {
-        "default (original)": (RopeConfig(**base, max_position_embeddings=4096), None),
+        "default (no scaling)": (RopeConfig(**base, max_position_embeddings=4096), None),
         "linear / PI": (RopeConfig(**base, rope_type="linear", factor=8.0, max_position_embeddings=32768), None),
-        "NTK-aware": (RopeConfig(**base, rope_type="ntk", factor=8.0, max_position_embeddings=32768), None),
+        "NTK-aware (static)": (RopeConfig(**base, rope_type="ntk", factor=8.0, max_position_embeddings=32768), None),
         "dynamic NTK (at target)": (RopeConfig(**base, rope_type="dynamic", factor=8.0,
                                                max_position_embeddings=4096), 32768),
         "YaRN": (RopeConfig(**base, rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
@@ -176,7 +176,7 @@ def test_ood_flags_match_rope_core():
         np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
         np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
     # without scaling, 8× the training length pushes the slow pairs out; linear interpolation fixes all of them
-    assert by_method(df, "default (original)")["ood"].sum() > 0
+    assert by_method(df, "default (no scaling)")["ood"].sum() > 0
     assert by_method(df, "linear / PI")["ood"].sum() == 0
     train = by_method(df, "training (original RoPE)")
     np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
@@ -184,7 +184,7 @@ def test_ood_flags_match_rope_core():
 
 def test_decay_is_correlation_of_each_method():
     _, df = chart(default_page("longrange"), "Correlation of RoPE-encoded vectors")
-    none = df[df["method"] == "default (original)"].sort_values("distance")
+    none = df[df["method"] == "default (no scaling)"].sort_values("distance")
     assert none["distance"].min() == 1 and none["distance"].max() == 32767
     assert np.all(none["distance"] == np.round(none["distance"]))
     np.testing.assert_allclose(none["correlation"], rope_core.correlation(RopeConfig(), none["distance"].to_numpy()),
@@ -244,7 +244,7 @@ def test_rotary_dim_two_leaves_ntk_out_with_a_message():
     at = run_page("context_extension", {"d": "2", "view": "stretch"})
     assert "NTK-aware (static) left out" in warnings_text(at)
     _, df = chart(at, "Wavelength stretch")
-    assert "NTK-aware" not in set(df["method"])
+    assert "NTK-aware (static)" not in set(df["method"])
 
 
 def test_target_not_longer_than_original_says_so():
@@ -267,13 +267,13 @@ def test_longrope_only_with_factor_lists():
     at = run_page("context_extension", {"preset": phi, "target": "131072", "view": "stretch"})
     assert not at.exception
     _, df = chart(at, "Wavelength stretch")
-    assert "LongRoPE" in set(df["method"])
+    assert "LongRoPE (preset)" in set(df["method"])
     cfg = rope_core.preset_config(controls.preset_slugs()[phi])
-    lr = by_method(df, "LongRoPE")
+    lr = by_method(df, "LongRoPE (preset)")
     np.testing.assert_allclose(lr["ratio"], cfg.long_factor, rtol=1e-12)  # target > original: long_factor
     at = run_page("context_extension", {"scaling": "yarn", "view": "stretch"})
     _, df = chart(at, "Wavelength stretch")
-    assert "LongRoPE" not in set(df["method"])
+    assert "LongRoPE (preset)" not in set(df["method"])
     assert math.isfinite(df["ratio"].max())
 
 
@@ -283,15 +283,15 @@ def test_ood_table_fragments_load_back_to_each_methods_frequencies():
 
     table = default_page("ood").dataframe[0].value
     rows = table.set_index("method")
-    ntk = json.loads(rows.loc["NTK-aware", "config.json v5 (rope_parameters)"])
+    ntk = json.loads(rows.loc["NTK-aware (static)", "config.json v5 (rope_parameters)"])
     assert ntk["rope_type"] == "default"
     assert ntk["rope_theta"] == pytest.approx(1e4 * 8.0 ** (128 / 126), rel=1e-12)  # α = the sidebar's factor 8
-    assert "θ·α^(d/(d−2))" in rows.loc["NTK-aware", "note"]
+    assert "θ·α^(d/(d−2))" in rows.loc["NTK-aware (static)", "note"]
     llama = json.loads(rows.loc["Llama 3", "config.json v4 (rope_theta, rope_scaling)"])
     assert llama["rope_scaling"]["rope_type"] == "llama3" and llama["rope_scaling"]["factor"] == 8.0
     ntk_cfg = RopeConfig(head_dim=128, rope_theta=1e4, rope_type="ntk", factor=8.0)
     for col in ("config.json v4 (rope_theta, rope_scaling)", "config.json v5 (rope_parameters)"):
-        frag = json.loads(rows.loc["NTK-aware", col])
+        frag = json.loads(rows.loc["NTK-aware (static)", col])
         frag = frag if "rope_scaling" in frag else {"rope_parameters": frag}
         cfg = RopeConfig.from_hf_config({"head_dim": 128, **frag})
         assert cfg.rope_type == "default"

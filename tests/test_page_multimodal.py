@@ -307,3 +307,14 @@ def test_malformed_url_values_warn_naming_the_field_and_range_and_the_page_still
     assert "must be even" in text and "<b>" not in text
     assert_view_shows(at, "sequence", VIEWS["sequence"])
     assert at.session_state["_rope_values"]["grid_h"] == 6  # 7 is not even: the even value below
+
+
+def test_contiguous_grid_explains_its_flat_columns_and_interleaved_does_not():
+    """Qwen2.5-VL [16, 24, 24], θ 1e6, head 128: w's fastest pair is i = 40, θ = 1e6^(−80/128) = 1.778e-4, so over
+    16 columns its angle moves 15 · 1.778e-4 = 0.0027 rad (wavelength 2π / θ = 35,333 tokens)."""
+    at = open_view("multimodal", "grid", {"preset": QWEN25, "sections_layout": "false"})
+    caption = " ".join(c.value for c in at.caption)
+    assert "last 24 pairs" in caption and "35,333 to" in caption and "0.0027 rad" in caption, caption
+    assert "mrope_interleaved" in caption
+    at = open_view("multimodal", "grid", {"preset": QWEN25, "sections_layout": "true"})
+    assert "nearly flat" not in " ".join(c.value for c in at.caption)

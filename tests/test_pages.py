@@ -600,7 +600,7 @@ def test_phi_3_5_mini_with_its_96_longrope_factors_fits_in_a_link():
     check(at, "context_extension", "Phi-3.5 link")
     assert not at.warning, [w.value for w in at.warning]
     _, df = [c for c in charts(at)][0]
-    assert "LongRoPE" in set(df["method"])
+    assert "LongRoPE (preset)" in set(df["method"])
     assert at.session_state["_rope_values"]["rope_type"] == "longrope"
 
 

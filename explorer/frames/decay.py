@@ -111,7 +111,7 @@ def men_context_first_negative(cfg: RopeConfig, context_length: int) -> int | No
     return rope_core.men_first_negative(cfg, int(context_length))
 
 
-MEN_LIVE_MAX = 2**20  # above this context the exact search takes minutes: only rope_core's table is shown
+MEN_LIVE_MAX = 2**20  # above this context the exact search is too slow for a rerun: only rope_core's table is shown
 MEN_TABLE_DIMS = rope_core.men_table.ROTARY_DIMS
 
 

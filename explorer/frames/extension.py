@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -15,17 +14,10 @@ from rope_core.hf_export import hf_fragment, ntk_note
 from rope_core.yarn_reference import mla_softmax_scales
 
 from explorer.cache import cached
+from explorer.fmt import ROPE_TYPE_LABELS
 
-NONE = "default (original)"
-LABELS = {
-    "default": NONE,
-    "linear": "linear / PI",
-    "ntk": "NTK-aware",
-    "dynamic": "dynamic NTK (at target)",
-    "yarn": "YaRN",
-    "llama3": "Llama 3",
-    "longrope": "LongRoPE",
-}
+# dynamic NTK's frequencies depend on the length: the charts draw them at the target context
+LABELS = {**ROPE_TYPE_LABELS, "dynamic": "dynamic NTK (at target)"}
 TRAINING = "training (original RoPE)"
 
 
@@ -36,12 +28,6 @@ class Method:
     label: str
     config: RopeConfig
     seq_len: int | None
-
-
-def base_model(cfg: RopeConfig) -> RopeConfig:
-    """The model without any scaling: the frequencies it was trained with."""
-    return dataclasses.replace(cfg, rope_type="default", factor=1.0, attention_factor=None, mscale=None,
-                               mscale_all_dim=None, short_factor=None, long_factor=None)
 
 
 def build_methods(configs: dict[str, RopeConfig], target: int) -> list[Method]:

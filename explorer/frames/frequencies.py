@@ -7,21 +7,17 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.extension import unscaled
 from rope_core.spectrum import spectrum_summary
 
 from explorer.cache import cached
+from explorer.fmt import ROPE_TYPE_LABELS
 
-ORIGINAL = "default (no scaling)"
+ORIGINAL = ROPE_TYPE_LABELS["default"]
 
 
 def scaled_label(cfg: RopeConfig) -> str:
     return f"scaled: {cfg.rope_type}"
-
-
-def _unscaled(cfg: RopeConfig) -> RopeConfig:
-    """The same head and base without a scaling method."""
-    return RopeConfig(head_dim=cfg.head_dim, rope_theta=cfg.rope_theta,
-                      partial_rotary_factor=cfg.partial_rotary_factor, layout=cfg.layout)
 
 
 def _rows(cfg: RopeConfig, context: int, label: str) -> pd.DataFrame:
@@ -43,7 +39,7 @@ def spectrum(cfg: RopeConfig, context: int) -> pd.DataFrame:
     """
     if cfg.rope_type == "default":
         return _rows(cfg, context, ORIGINAL)
-    return pd.concat([_rows(_unscaled(cfg), context, ORIGINAL), _rows(cfg, context, scaled_label(cfg))],
+    return pd.concat([_rows(unscaled(cfg), context, ORIGINAL), _rows(cfg, context, scaled_label(cfg))],
                      ignore_index=True)
 
 

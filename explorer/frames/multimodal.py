@@ -120,6 +120,29 @@ def section_summary(frame: pd.DataFrame) -> list[str]:
     return out
 
 
+def flat_columns_note(cfg: RopeConfig, cols: int) -> str | None:
+    """Why the grid barely changes along a row under contiguous sections; None when interleaved, when w has no
+    pairs, or when w's angles do swing by a radian or more across the columns (then it is not flat).
+
+    Contiguous sections give w the last mrope_section[2] pairs, the slowest of the head: across the image's
+    columns their angles move by at most (cols − 1)·θ of w's fastest pair.
+    """
+    if cfg.mrope_interleaved:
+        return None
+    part = sections(cfg)
+    w = part[part["axis"] == "w"]
+    if w.empty:
+        return None
+    swing = (cols - 1) * float(w["theta"].max())
+    if swing >= 1.0:
+        return None
+    return (f"Why the grid is nearly flat along the columns: with contiguous sections w turns with the last "
+            f"{len(w)} pairs, the slowest of the head (wavelengths {w['wavelength'].min():,.0f} to "
+            f"{w['wavelength'].max():,.0f} tokens), so across {cols} columns their angles move by at most "
+            f"{swing:.2g} rad. Interleaved sections (`mrope_interleaved`: Qwen3-VL, Qwen3.5; Sections layout "
+            "above) give t, h and w fast and slow pairs alike.")
+
+
 @cached
 def sequence(text_before: int, grid_t: int, grid_h: int, grid_w: int, text_after: int,
              spatial_merge_size: int) -> tuple[pd.DataFrame, int]:
