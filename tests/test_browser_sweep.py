@@ -1,6 +1,8 @@
 """Every page and view at both ends of every slider, with real presets, and with bad values, in real Chromium.
 
-One `streamlit run` server and one Chromium page serve the whole module (a link per case, opened with goto).
+One `streamlit run` server and one Chromium tab serve the whole module: the first link loads the app, every
+later one is reached as the browser's Back and Forward reach a history entry (the app reads the whole link
+again without reloading its scripts; a link as a server's very first request is tests/test_browser.py's).
 The controls a view uses, and their ranges, are read from the app's own ParamSpecs (explorer.controls and the
 specs each page passes to explorer.page.setup), so a new slider is swept without editing this file.
 
@@ -16,7 +18,6 @@ import math
 import os
 import re
 import runpy
-import time
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -116,8 +117,8 @@ def _cast(spec: ParamSpec, v: float):
     return float(v)
 
 
-def at_end(page_id: str, view: str | None, rope_type: str, end: str) -> tuple[dict, dict]:
-    """(link query, values the link sets): every slider the view uses at its low or high end at once.
+def at_end(page_id: str, view: str | None, rope_type: str, end: str) -> dict:
+    """The link with every slider the view uses at its low or high end at once.
 
     Bounds that depend on other values (position m < target context) are taken in the app's reading order."""
     values = _start_values(page_id, view, {"rope_type": rope_type})
@@ -129,7 +130,7 @@ def at_end(page_id: str, view: str | None, rope_type: str, end: str) -> tuple[di
             v = v + 1 if end == "min" else v - 1
         values[spec.key] = v
         query[spec.key] = spec.to_url(v)
-    return query, values
+    return query
 
 
 # ------------------------------------------------------------------------------------------ one server, one page
@@ -193,10 +194,7 @@ def run_cases(cases, check) -> None:
     failures = []
     for case in cases:
         try:
-            t0 = time.monotonic()
             check(*case)
-            if os.environ.get("SWEEP_TIMES"):
-                print(f"{time.monotonic() - t0:5.1f}s {case}")
         except AssertionError as err:
             failures.append(str(err))
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n\n" + "\n\n".join(failures)
@@ -273,7 +271,7 @@ def test_every_view_with_every_slider_at_its_end_at_once(page_id, tab, server):
     """Every view, with every slider it uses at its low end at once, then at its high end, under YaRN and
     Llama 3 (so that their sliders are in use): the page draws, and the URL keeps every value, unwarned."""
     def check(view, rope_type, end):
-        query, _ = at_end(page_id, view, rope_type, end)
+        query = at_end(page_id, view, rope_type, end)
         where = f"{page_id} [{view or '-'}, {rope_type}, every slider at {end}]"
         visit(tab, server, page_id, query)
         check_page(tab, server, page_id, view, where)
