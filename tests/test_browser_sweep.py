@@ -204,7 +204,9 @@ def check_page(tab, server, page_id: str, view: str | None, where: str) -> str:
     """The common checks; returns the page's text (main area and sidebar)."""
     log = f"\nserver log:\n{server.log_tail(1500)}"
     exc = tab.get_by_test_id("stException")
-    assert exc.count() == 0, f"{where}: exception on screen:\n{exc.first.inner_text()[:3000]}{log}"
+    if exc.count():
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", exc.first.inner_text())  # the traceback's terminal colours
+        raise AssertionError(f"{where}: exception on screen:\n{shown[:3000]}{log}")
     text = tab.locator("[data-testid='stApp']").inner_text()
     assert "Traceback" not in text, f"{where}: traceback text on screen{log}"
     assert urlparse(tab.url).path.rstrip("/") in (f"/{page_id}", ""), f"{where}: landed on {tab.url}"
