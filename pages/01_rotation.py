@@ -1,6 +1,6 @@
 import streamlit as st
 
-from explorer import charts, controls, page
+from explorer import charts, controls, fmt, page
 from explorer.frames import rotation
 from explorer.params import ParamSpec
 
@@ -49,8 +49,8 @@ def plane_view() -> None:
     row = page.metric_row()
     row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
     row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
-    row.metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
-    row.metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
+    row.metric("Angle m·θ_i (rad)", fmt.plain(main['angle'], 6), help="rope_core.angles at position m")
+    row.metric("Turns m·θ_i / 2π", fmt.plain(main['turns'], 6))
     row.metric("Length of the hand", f"{main['radius']:.6g}",
                help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
 
