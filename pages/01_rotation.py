@@ -81,7 +81,7 @@ def speeds_view() -> None:
         color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
     )
     # the angles move with every slider: outside the chart's spec, which is then updated rather than rebuilt
-    st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)"
+    st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {fmt.plain(pl['angle'])} rad ({fmt.plain(pl['turns'])} turns)"
                           for pl in planes))
     charts.show(chart, frame, "rotation_small_multiples")
 

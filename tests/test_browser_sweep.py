@@ -41,8 +41,7 @@ SWEEP_TYPES = ("yarn", "llama3")
 PRESETS = ("llama-3.1-8b", "phi-3.5-mini-instruct", "deepseek-v3-rope-part", "gemma-4-31b-global-layers",
            "qwen2.5-vl-7b-instruct", "llama-4-scout-17b-16e")
 # issue 18: lengths as people say them, rope_theta in one form; these are the styles it reported
-# (angles in radians and turns may be written in e-notation: "m·θ = 4.194e+06 rad")
-BAD_NUMBER_STYLE = re.compile(r"\b\d+\.\d{2,}k\b|\b\d\.\d{2,}M\b|\b\d(?:\.\d+)?e\+0[4-9]\b(?! rad| turns)")
+BAD_NUMBER_STYLE = re.compile(r"\b\d+\.\d{2,}k\b|\b\d\.\d{2,}M\b|\b\d(?:\.\d+)?e\+0[4-9]\b")
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
