@@ -256,3 +256,11 @@ def test_the_position_slider_steps_through_small_m_one_by_one_and_ends_at_the_la
     assert m.value == 1234 and "1,234" in m.options and not warnings_text(at)
     at = run_page("rotation", {"m": "40000"})  # beyond the default target context's last position, 32,767
     assert "URL parameter `m` (Position m): out of range `40000`" in warnings_text(at)
+
+
+def test_speeds_caption_writes_large_angles_and_turns_whole_with_separators():
+    at = run_page("rotation", {"view": "speeds", "max_position_embeddings": "4194304", "m": "4194303"})
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "m·θ" in c.value)
+    # pair 0 turns at θ₀ = 1 rad per token: 4,194,303 rad, 4,194,303 / 2π = 667,544.2 turns
+    assert "pair 0: m·θ = 4,194,303 rad (667,544 turns)" in caption
