@@ -10,7 +10,7 @@ from explorer import hub
 from explorer.frames import planner
 from explorer.frames import extension as ext
 from rope_core.extension import unscaled
-from rope_core.hf_export import ntk_note
+from rope_core.hf_export import hf_rope_theta, ntk_note
 from rope_core.planner import pitfalls
 from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
 
@@ -151,7 +151,13 @@ def ood_view() -> None:
     charts.show(chart, ood, "extension_ood")
     table = ext.ood_summary(unscaled(p.config), methods, original, target)
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
-    notes = [f"- **{r['method']}**: {r['note']}" for _, r in table.iterrows() if r["note"]]
+    notes = []
+    if "ntk" in by_type:  # rope_core's note, in the app's number style (it writes 1e+08)
+        c = by_type["ntk"].config
+        d = c.rotary_dim
+        notes.append(f"- **{ext.LABELS['ntk']}**: transformers has no static NTK rope_type; the same frequencies are "
+                     f"plain RoPE with rope_theta = θ·α^(d/(d−2)) = {fmt.plain(c.rope_theta)}·{fmt.plain(c.factor)}"
+                     f"^({d}/{d - 2}) = {fmt.plain(hf_rope_theta(c))}.")
     st.markdown("\n".join(notes + ["- Each method's config.json block, in both transformers forms: the Plan view."]))
 
 

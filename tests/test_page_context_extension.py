@@ -100,9 +100,9 @@ def test_summary_table_belongs_to_the_ood_view():
     assert dataframe_columns(table)[0] == ["method", "attention factor", "pairs out of distribution", "of pairs",
                                            "first OOD pair", "its wavelength (tokens)"]
     shown = "\n".join(m.value for m in at.markdown)
-    for _, row in table.value.iterrows():
-        if row["note"]:
-            assert f"**{row['method']}**: {row['note']}" in shown
+    # NTK-aware's note, as written out: 10,000 · 8^(128/126) at the defaults
+    assert ("plain RoPE with rope_theta = θ·α^(d/(d−2)) = 10,000·8^(128/126) = "
+            f"{round(10000 * 8 ** (128 / 126)):,}.") in shown
     for view in ("stretch", "longrange", "yarnattn"):
         assert not default_page(view).dataframe, view
 
