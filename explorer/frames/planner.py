@@ -8,7 +8,7 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment
-from rope_core.planner import METHODS, MethodPlan, plan
+from rope_core.planner import METHODS, MethodPlan, methods_for, plan
 
 from explorer import fmt
 from explorer.cache import cached
@@ -18,9 +18,10 @@ from explorer.frames.extension import LABELS
 @cached
 def plans(base: RopeConfig, target: int, check_men: bool, templates: tuple[RopeConfig, ...] = ()) -> tuple[MethodPlan, ...]:
     """templates: the page's method configs (their parameters are kept); only the methods among them are planned
-    (when given), in METHODS order."""
+    (when given), in the order of rope_core.planner.methods_for(base) (a proportional model: its own factor)."""
     by_type = {t.rope_type: t for t in templates}
-    methods = tuple(m for m in METHODS if m in by_type) if templates else METHODS
+    allowed = methods_for(base)
+    methods = tuple(m for m in allowed if m in by_type) if templates else allowed
     return tuple(plan(base, target, methods=methods, check_men=check_men, templates=by_type))
 
 
