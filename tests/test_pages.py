@@ -487,6 +487,17 @@ def test_pages_get_the_configuration_the_sidebar_shows(d, prf):
         f"{[w.value for w in at.warning]}")
 
 
+def test_home_counts_a_proportional_models_rotating_pairs_and_its_stretch():
+    """Gemma 4's global layers (transformers 5.25: 64 of 256 pairs rotate); proportional's factor 8 divides every
+    rotating θ_i by 8, so the mean stretch over them against the model at factor 1 is 8."""
+    at = open_url("home", {"preset": "gemma-4-31b-global-layers", "factor": "8", "target": "2097152"})
+    check(at, "home", "gemma 4 global x8")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rotated pairs"] == "64 of 256"
+    assert metrics["Longest wavelength"] == "∞ (does not rotate)"
+    assert metrics["Mean wavelength stretch"] == "× 8"
+
+
 @pytest.mark.parametrize("end", [None, 1], ids=["defaults", "all-heaviest"])
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_moving_rope_theta_changes_chart_data_only(page_id, end):
