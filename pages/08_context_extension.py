@@ -66,11 +66,13 @@ row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,
 row.metric("factor", f"{factor:g}", help="rope_scaling.factor: linear, NTK (its α), dynamic, YaRN, Llama 3")
 st.caption(
     f"Base model: {ext.base_pairs(p.config)}, rope_theta **{fmt.theta(p.config.rope_theta)}**, original context "
-    f"L0 **{fmt.context(original)}**, target **{fmt.context(target)}**. Method parameters (from the sidebar, every method's shown on this "
-    f"page): Llama 3 low/high_freq_factor **{float(p['low_freq_factor']):g}/{float(p['high_freq_factor']):g}** · "
-    f"YaRN beta_fast/slow **{float(p['beta_fast']):g}/{float(p['beta_slow']):g}**."
-    + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
-       " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json).")
+    f"L0 **{fmt.context(original)}**, target **{fmt.context(target)}**."
+    + ("" if p.config.rope_type == "proportional" else  # one method, no parameters but factor
+       " Method parameters (from the sidebar, every method's shown on this "
+       f"page): Llama 3 low/high_freq_factor **{float(p['low_freq_factor']):g}/{float(p['high_freq_factor']):g}** · "
+       f"YaRN beta_fast/slow **{float(p['beta_fast']):g}/{float(p['beta_slow']):g}**."
+       + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
+          " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json)."))
 )
 
 rules_ctx = [(float(original), f"L0 = {fmt.context(original)}"), (float(target), f"target {fmt.context(target)}")]
