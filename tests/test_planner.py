@@ -194,5 +194,11 @@ def test_other_methods_on_a_proportional_model_are_refused_with_transformers_rea
     # with θ_i = 1e6^(−2i/128), which Gemma 4's rotary embedding cannot apply to a 512-wide head
     with pytest.raises(ValueError, match=r"int\(head_dim \* partial_rotary_factor\) = 128 features \(64 pairs"):
         method_config(GEMMA4_GLOBAL, "yarn", 8 * 262144)
+    # what the message says, from transformers itself: yarn with Gemma 4's head and partial_rotary_factor
+    hf = LlamaConfig(head_dim=512, hidden_size=1024, num_attention_heads=2, max_position_embeddings=2097152,
+                     rope_parameters={"rope_type": "yarn", "rope_theta": 1e6, "partial_rotary_factor": 0.25,
+                                      "factor": 8.0, "original_max_position_embeddings": 262144})
+    theirs = ROPE_INIT_FUNCTIONS["yarn"](hf)[0].double().numpy()
+    assert theirs.shape == (64,) and theirs[1] == pytest.approx(1e6 ** (-2 / 128), rel=1e-6)  # not 1e6^(−2/512)
     with pytest.raises(ValueError, match="rope_type must be one of"):
         method_config(BASE, "proportional", TARGET)

@@ -18,8 +18,10 @@ ORIGINAL = ROPE_TYPE_LABELS["default"]
 
 def original_label(cfg: RopeConfig) -> str:
     """The name of the model's frequencies without scaling: plain RoPE, or proportional's own at factor 1."""
-    base = unscaled(cfg)
-    return ORIGINAL if base.rope_type == "default" else f"{ROPE_TYPE_LABELS[base.rope_type]}, factor 1"
+    kind = unscaled(cfg).rope_type
+    if kind == "proportional":
+        return f"{ROPE_TYPE_LABELS[kind]}, factor 1"
+    return ROPE_TYPE_LABELS.get(kind, kind)  # "default (no scaling)"; a vision tower's "axial" has no label
 
 
 def is_scaled(cfg: RopeConfig) -> bool:
