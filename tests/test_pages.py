@@ -494,7 +494,10 @@ def test_home_counts_a_proportional_models_rotating_pairs_and_its_stretch():
     check(at, "home", "gemma 4 global x8")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rotated pairs"] == "64 of 256"
-    assert metrics["Longest wavelength"] == "∞ (does not rotate)"
+    longest = next(m for m in at.metric if m.label == "Longest wavelength")
+    # transformers 5.25, factor 8: θ_63 = 0.00417203084, 2π/θ_63 = 1,506.02562
+    assert longest.value == "∞ tokens" and "192 pairs have frequency 0" in longest.help
+    assert "turns once in 1,506 tokens" in longest.help
     assert metrics["Mean wavelength stretch"] == "× 8"
 
 

@@ -21,4 +21,5 @@ def summary(cfg: RopeConfig, context: int) -> dict:
     turning = scaled > 0  # proportional RoPE's unrotated pairs have frequency 0: no wavelength to stretch
     out["mean_stretch"] = float(np.mean(trained[turning] / scaled[turning]))
     out["rotating"] = int(np.count_nonzero(turning))
+    out["longest_turning"] = float(rope_core.wavelengths(scaled[turning]).max())
     return out
