@@ -274,6 +274,9 @@ def _grid_index(values: np.ndarray, step: float) -> tuple[np.ndarray, float, int
     return idx, origin, int(idx.max()) + 1 if idx.size else 1
 
 
+_KINDS = pd.CategoricalDtype(["image", "cell"])  # built once: a dtype of strings is checked on every build
+
+
 def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny: int, z: str,
                   cmap: raster.ColorMap, facet: str | None, facet_values: Sequence,
                   image_box: tuple[float, float, float, float], hover: np.ndarray,
@@ -306,24 +309,26 @@ def _raster_frame(df: pd.DataFrame, ix: np.ndarray, iy: np.ndarray, nx: int, ny:
     n_cell = len(rows)
     # _kind and the facet as categoricals (Arrow sends each label once); other text columns stay object:
     # pandas would otherwise infer (and copy into) Arrow strings, only for Streamlit to convert them again
+    # columns as arrays, not Series: the frame then has nothing to align
     kind_codes = np.repeat([0, 1], [n_img, n_cell])
-    cols: dict[str, pd.Series] = {"_kind": pd.Series(pd.Categorical.from_codes(kind_codes, ["image", "cell"]))}
+    cols: dict[str, Any] = {"_kind": pd.Categorical.from_codes(kind_codes, dtype=_KINDS)}
     for name in dict.fromkeys([*([facet] if facet else []), *fields, z]):
         column = df[name]
         if name == facet:
             codes = np.concatenate([np.arange(n_img), panel[rows]])
-            cols[name] = pd.Series(pd.Categorical.from_codes(codes, panels))
+            cols[name] = pd.Categorical.from_codes(codes, panels)
         elif pd.api.types.is_numeric_dtype(column.dtype):
             values = column.to_numpy(dtype=float)[rows]
-            cols[name] = pd.Series(np.concatenate([np.full(n_img, np.nan), values]))
+            cols[name] = np.concatenate([np.full(n_img, np.nan), values])
         else:
             cols[name] = pd.Series([None] * n_img + column.iloc[rows].tolist(), dtype=object)
     cols["_url"] = pd.Series(urls + [None] * n_cell, dtype=object)
     if cmap.zmax is not None:  # the colour scale's extent, read by its Vega parameter from the first row
-        cols[raster.ZMAX] = pd.Series(np.concatenate([np.full(n_img, cmap.zmax), np.full(n_cell, np.nan)]))
+        cols[raster.ZMAX] = np.concatenate([np.full(n_img, cmap.zmax), np.full(n_cell, np.nan)])
     for name, first, end in zip(("_x", "_x2", "_y", "_y2"), (x0, x1, y0, y1), cell_ends):
-        cols[name] = pd.Series(np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]]))
-    return pd.DataFrame(cols)
+        cols[name] = np.concatenate([np.full(n_img, float(first)), np.asarray(end, dtype=float)[rows]])
+    return pd.DataFrame(cols, copy=False)
+
 
 
 # Hover over a single (unfaceted) heatmap draws one mark, not one per hover cell (each is redrawn at every repaint):
@@ -445,7 +450,10 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     every cell costs the browser one mark whatever its size, where each frame row costs the server pandas work.
     """
     y_step = step if y_step is None else y_step
-    cmap = colormap(df[z], diverging, domain, log=log_color, zmax=zmax)
+    zs = df[z].to_numpy(dtype=float)
+    # a finer picture given: its values count for the colour scale too
+    cmap = colormap(zs if image is None or facet else np.concatenate([zs, np.ravel(image[0])]), diverging, domain,
+                    log=log_color, zmax=zmax)
     xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
     ix, xo, nx = _grid_index(xs, step)
     iy, yo, ny = _grid_index(ys, y_step)
@@ -456,8 +464,6 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str, x_title: st
     box = (xo, xo + nx * step, yo, yo + ny * y_step)
     if image is not None and not facet:
         box = tuple(float(b) for b in image[1])
-        cmap = colormap(np.concatenate([df[z].to_numpy(dtype=float), np.ravel(image[0])]), diverging, domain,
-                        log=log_color, zmax=zmax)
     ends = (xs, np.minimum(xs + step * k, box[1]), ys, np.minimum(ys + y_step * k, box[3]))
     fields = list(tooltip or [y, x, z])
     frame = _raster_frame(df, ix, iy, nx, ny, z, cmap, facet, facet_values, box, hover, ends, fields,

@@ -117,11 +117,12 @@ def model_id_box(key: str) -> None:
     from explorer import sidebar  # the sidebar imports the frames this module is used beside
     from explorer.frames import models
 
-    left, right = st.columns([4, 1], vertical_alignment="bottom")
-    text = left.text_input("Hugging Face model id", key=key, max_chars=300, placeholder="meta-llama/Llama-3.1-8B",
+    # one horizontal block, not st.columns' three: every block is sent and laid out on each rerun
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    text = row.text_input("Hugging Face model id", key=key, max_chars=300, placeholder="meta-llama/Llama-3.1-8B",
                            help="Only the model's config.json is fetched (public models; for a gated one, paste "
                                 "its config.json). The link then carries the config, not the id.")
-    clicked = right.button("Load", key=f"{key}_load", icon=":material/download:")
+    clicked = row.button("Load", key=f"{key}_load", icon=":material/download:")
     loaded = st.session_state.get(LOADED, {}).pop(key, None)
     if loaded:
         st.success(f"Loaded {loaded}'s config.json: it is the sidebar's model (preset “pasted”).",

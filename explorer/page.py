@@ -41,9 +41,9 @@ class Page:
         own = [s for s in self.in_page.values() if s.widget != VIEW and s.visible(self.values)]
         if own:
             with st.container(horizontal=True, gap="medium"):
-                for spec in own:
-                    with st.container(width=320 if spec.kind != "bool" else "content"):
-                        sidebar.draw_in_page(spec, self.values, self.fresh, self.inert.get(spec.key))
+                for spec in own:  # sized by the widget itself: a wrapping container is one more block per rerun
+                    sidebar.draw_in_page(spec, self.values, self.fresh, self.inert.get(spec.key),
+                                         width="content" if spec.kind == "bool" else 320)
         return view
 
     def view(self) -> str:

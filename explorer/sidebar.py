@@ -243,10 +243,15 @@ def _on_change(key: str) -> None:
 
 
 _UNSET = object()
+# a grid slider formats every option on every rerun (71 bases): each label is worked out once
+_grid_label = lru_cache(maxsize=1024)(human)
+_context_label = lru_cache(maxsize=1024)(fmt.context)
 
 
-def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> None:
-    """Draw one control where the caller is writing. disabled: why it cannot change this view (shown as help)."""
+def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None,
+            width: int | str | None = None) -> None:
+    """Draw one control where the caller is writing. disabled: why it cannot change this view (shown as help).
+    width: the widget's own width (pixels or "content"; default: Streamlit's)."""
     wkey = "w_" + spec.key
     value = spec.clamp(values[spec.key], values)
     values[spec.key] = value
@@ -257,6 +262,8 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
         st.session_state[wkey] = shown
     help_text = f"{spec.help}\n\n**Disabled here:** {disabled}." if disabled else spec.help
     common = dict(key=wkey, help=help_text, on_change=_on_change, args=(spec.key,), disabled=bool(disabled))
+    if width is not None:
+        common["width"] = width
     if spec.kind in ("int", "float"):
         lo, hi = spec.bounds(values)
         if lo == hi:  # a one-value range cannot be a slider
@@ -266,7 +273,7 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
         st.slider(spec.label, cast(lo), cast(hi), step=cast(spec.step), format=spec.fmt, **common)
     elif spec.kind == "grid":
         # lengths in fmt.context's form: LFM3's 128,000 and 131,072 ("128k") must not share a label
-        label = fmt.context if isinstance(spec.options[0], int) else human
+        label = _context_label if isinstance(spec.options[0], int) else _grid_label
         st.select_slider(spec.label, options=spec.grid_options(value), format_func=label, **common)
     elif spec.kind == "bool":
         st.toggle(spec.label, **common)
@@ -421,10 +428,11 @@ def _preset_caption(values: Values) -> None:
             st.caption(fmt.note(note))
 
 
-def draw_in_page(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None) -> Any:
+def draw_in_page(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None = None,
+                 width: int | str | None = None) -> Any:
     """Draw a page's own control (its view picker, its position, …) where the page is writing; return its value.
-    disabled: why it cannot change this view (drawn disabled, the reason in its help)."""
-    _widget(spec, values, fresh, disabled)
+    disabled: why it cannot change this view (drawn disabled, the reason in its help). width: the widget's."""
+    _widget(spec, values, fresh, disabled, width)
     return values[spec.key]
 
 

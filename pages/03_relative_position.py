@@ -74,6 +74,9 @@ page.how_computed(
     "- Heatmap and spread: `rope_core.scores_absolute(q, k, cfg, positions, positions)` rotates q and k at "
     "every shown position with `apply_rope` and takes dot products; `rope_core.diagonal_spread` is the largest "
     "(max − min) along any diagonal.\n"
+    "- The picture at windows over 256 positions: `rope_core.block_means.score_block_means`, the exact mean of the "
+    "scores over each block of positions (per pair, the block sum of e^{i(m−n)θ} is a product of two geometric "
+    "series).\n"
     "- Score against m − n: `rope_core.score_vs_distance`, O(L·d) through the per-pair formula above.\n"
     "- Both include the scaling method's frequencies θ_i and its attention factor (squared, once per q and k)."
 )

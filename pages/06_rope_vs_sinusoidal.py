@@ -1,9 +1,9 @@
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import sinusoidal
+from explorer.frames.common import stack_frames
 
 PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws four of them, two to a row
 
@@ -31,7 +31,9 @@ st.markdown(
 )
 view = p.view()
 
-res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
+# only the frame this view draws: "rope"/"additive" (a score), "spread" or "terms"
+res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS,
+                            frames={"spread": "spreads"}.get(view, view))
 stride = res["stride"]
 
 
@@ -98,9 +100,8 @@ def terms_view() -> None:
     note = heatmap_note()
     panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
     parts = [res["terms"][key] for key in sinusoidal.TERMS]
-    terms = pd.DataFrame({c: np.concatenate([f[c].to_numpy() for f in parts]) for c in parts[0].columns})
     # the panel name as a categorical: no per-row strings to build and serialise
-    terms["panel"] = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(f) for f in parts]), panels)
+    terms = stack_frames(parts, "panel", panels)
     terms["relative"] = terms["term"] / np.repeat([res["scale"][key] or 1.0 for key in sinusoidal.TERMS],
                                                   [len(f) for f in parts])
     chart = charts.heatmap(

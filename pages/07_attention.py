@@ -1,9 +1,8 @@
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import attention
+from explorer.frames.common import stack_frames
 from explorer.params import ParamSpec
 
 PANELS = ("with RoPE", "without RoPE")  # the two panels of the head-1 view, left to right
@@ -45,8 +44,7 @@ def head1_view() -> None:
     without = attention.attention_view(*args, charts.MAX_AXIS, False, 1)
     stride = with_rope["stride"]
     # one frame, one faceted chart: the rope column names the panel each row is drawn in
-    frame = pd.concat([v["frame"].assign(rope=pd.Categorical.from_codes(np.full(len(v["frame"]), i), PANELS))
-                       for i, v in enumerate((with_rope, without))], ignore_index=True)
+    frame = stack_frames([with_rope["frame"], without["frame"]], "rope", PANELS)
     # two 340 px panels: 820–850 px wide with axes and legend, inside the main column of a 1,400 px window
     chart = charts.heatmap(
         frame, "n", "m", "attention", step=stride, diverging=False, facet="rope", facet_sort=PANELS,

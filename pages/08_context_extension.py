@@ -153,7 +153,7 @@ def ood_view() -> None:
         tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
     )
     charts.show(chart, ood, "extension_ood")
-    table = ext.summary(methods, ood)
+    table = ext.ood_summary(unscaled(p.config), methods, original, target)
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
 
 

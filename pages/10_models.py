@@ -45,7 +45,8 @@ TABLE_CONFIG = {
 def table_notes(tbl) -> None:
     """Each row's scaling parameters and note, in full (a table cell would cut them)."""
     with st.container(height=200, border=True):
-        st.markdown("\n".join(f"- **{r['model']}** — {r['scaling']}. {r['note']}" for _, r in tbl.iterrows()))
+        st.markdown("\n".join(f"- **{model}** — {scaling}. {note}"
+                               for model, scaling, note in zip(tbl["model"], tbl["scaling"], tbl["note"])))
 
 
 p = page.setup("models", PAGE_SPECS, inert=INERT)

@@ -45,8 +45,7 @@ def same_token_scores(q, k, config: RopeConfig, max_distance: int, use_rope: boo
     D = max_distance. Formula in the module docstring (af² and the pass-through features included; no
     1/sqrt(head_dim)). use_rope=False gives the constant <q_h, k_h> (no rotation, no attention factor).
     Equals scores.score_vs_distance(q[h], k[h], config, arange(−D, D + 1), seq_len) per head, with
-    cos/sin of only O(sqrt(D) · n_pairs) angles (angle_sums.pair_sums; g(−Δ) reuses the even and odd
-    parts of g(Δ)).
+    cos/sin of only O(sqrt(D) · n_pairs) angles (angle_sums.pair_sums over Δ = −D … D).
     Args: q, k (heads, head_dim) or (head_dim,): each head's projected query and key of the token.
     Returns: (heads, 2D + 1) float64; column D + Δ holds Δ.
     """
@@ -63,16 +62,12 @@ def same_token_scores(q, k, config: RopeConfig, max_distance: int, use_rope: boo
     a, b = q[:, idx[:, 0]], q[:, idx[:, 1]]
     c, e = k[:, idx[:, 0]], k[:, idx[:, 1]]
     A, B = a * c + b * e, a * e - b * c
-    zero = np.zeros_like(A)
-    # the even part Σ A cos(Δθ) and the odd part Σ B sin(Δθ) for Δ = 0 … D, every head in one product
-    parts = pair_sums(np.vstack([A, zero]), np.vstack([zero, B]), inv_freq(config, seq_len), 0.0, 1.0, D + 1)
-    ev, od = np.split(parts, 2)
+    # Σ_i A cos(Δθ_i) + B sin(Δθ_i) for Δ = −D … D, every head in one product: half the rows of taking the even
+    # and odd parts for Δ ≥ 0 apart
+    sums = pair_sums(A, B, inv_freq(config, seq_len), -float(D), 1.0, 2 * D + 1)
     af = attention_factor(config, seq_len)
     passthrough = np.einsum("hd,hd->h", q[:, config.rotary_dim:], k[:, config.rotary_dim:])[:, None]
-    g = np.empty((q.shape[0], 2 * D + 1))
-    g[:, D:] = af * af * (ev + od) + passthrough
-    g[:, :D] = (af * af * (ev - od) + passthrough)[:, :0:-1]  # Δ = −D … −1
-    return g
+    return af * af * sums + passthrough
 
 
 def same_token_attention(q, k, config: RopeConfig, length: int, rows, causal: bool = True,

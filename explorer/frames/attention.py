@@ -75,10 +75,21 @@ def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray
                          "mass": mass.reshape(-1)})
 
 
-@cached
 def attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, heads: int,
                    causal: bool, per_axis: int, use_rope: bool = True, shown_heads: int | None = None,
                    shift_check: bool = False) -> dict:
+    """_attention_view, keyed without RoPE on the head dim alone: no rotation reads the rest of the config, so
+    moving rope_theta or the scaling leaves the no-RoPE panel cached."""
+    if not use_rope:
+        cfg = RopeConfig(head_dim=cfg.head_dim)
+    return _attention_view(cfg, length, offset, content, seed, heads, causal, per_axis, use_rope, shown_heads,
+                           shift_check)
+
+
+@cached
+def _attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, heads: int,
+                    causal: bool, per_axis: int, use_rope: bool = True, shown_heads: int | None = None,
+                    shift_check: bool = False) -> dict:
     """Binned attention of heads 1..shown_heads (default all) at the displayed rows, plus checks.
 
     The projections are drawn for all `heads`, so head h is the same head whatever shown_heads is.

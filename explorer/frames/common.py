@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 CONTENTS = ("random", "identical", "ones")
 
@@ -20,3 +21,20 @@ def make_qk(head_dim: int, content: str, seed: int) -> tuple[np.ndarray, np.ndar
 
 def positions(offset: int, length: int) -> np.ndarray:
     return np.arange(offset, offset + length, dtype=np.float64)
+
+
+def stack_frames(frames, column: str, labels) -> pd.DataFrame:
+    """The frames (same columns) one below the other, `column` naming each row's frame (a categorical of
+    `labels`, in order). Column by column in numpy: pd.concat aligns indexes and re-checks every categorical."""
+    sizes = [len(f) for f in frames]
+    out = {}
+    for name in frames[0].columns:
+        first = frames[0][name]
+        if isinstance(first.dtype, pd.CategoricalDtype) and all(f[name].dtype == first.dtype for f in frames):
+            # the same categories in every frame: join the codes
+            codes = np.concatenate([f[name].cat.codes.to_numpy() for f in frames])
+            out[name] = pd.Categorical.from_codes(codes, dtype=first.dtype)
+        else:
+            out[name] = np.concatenate([f[name].to_numpy() for f in frames])
+    out[column] = pd.Categorical.from_codes(np.repeat(np.arange(len(frames)), sizes), list(labels))
+    return pd.DataFrame(out)

@@ -119,6 +119,12 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
     })
 
 
+@cached
+def ood_summary(base: RopeConfig, methods: tuple[Method, ...], original: int, target: int) -> pd.DataFrame:
+    """summary() of ood_frame(base, methods, original, target), cached with it (both are pure in the methods)."""
+    return summary(methods, ood_frame(base, methods, original, target))
+
+
 def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
     """One row per method: its config.json fragment (both transformers forms), attention factor, and what is out
     of distribution."""

@@ -7,6 +7,7 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.block_means import score_block_means
 
 from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
@@ -50,24 +51,12 @@ def block_means(q: np.ndarray, k: np.ndarray, cfg: RopeConfig, length: int, seq_
 
     A mean, not a point sample: every position counts, so a score oscillating faster than the cells cannot alias
     into stripes, and equal blocks at the same block distance average the same g values, so the picture is as
-    constant along its diagonals as S itself. Built from g (rope_core.score_vs_distance, O(L·d)) through a double
-    cumulative sum: Σ over m in [a, b), n in [c, e) of g(m − n) = Σ over m of (C(m − c) − C(m − e)), C the prefix
-    sum of g. Returns (cells × cells array, block)."""
+    constant along its diagonals as S itself. Exact, in O(cells · d) (rope_core.block_means).
+    Returns (cells × cells array, block)."""
     block = max(1, -(-length // max_cells))
-    deltas = np.arange(-(length - 1), length, dtype=np.float64)  # g at index t + length − 1 is g(t)
-    g = rope_core.score_vs_distance(q, k, cfg, deltas, seq_len=seq_len)
-    # C[j] = Σ g(t) for t < j − length + 1 (C[0] = 0), D[j] = Σ C[i] for i < j
-    c = np.concatenate([[0.0], np.cumsum(g)])
-    d = np.concatenate([[0.0], np.cumsum(c)])
     edges = np.minimum(np.arange(0, length + block, block), length)
     edges = edges[np.concatenate([[True], np.diff(edges) > 0])]
-    lo, hi = edges[:-1], edges[1:]
-
-    # Σ_{m∈[a,b)} Σ_{n∈[c,e)} g(m − n) = Σ_{m∈[a,b)} (C[m − c + L] − C[m − e + L]), each a difference of D
-    top, a = hi[:, None] + length, lo[:, None] + length
-    c0, e = lo[None, :], hi[None, :]
-    total = (d[top - c0] - d[a - c0]) - (d[top - e] - d[a - e])
-    return total / ((top - a) * (e - c0)), block
+    return score_block_means(q, k, cfg, edges, seq_len=seq_len), block
 
 
 def cell_note(block: int, length: int, stride: int) -> list[str]:

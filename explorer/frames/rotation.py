@@ -114,16 +114,17 @@ def angle_curves(cfg: RopeConfig, pairs: tuple[tuple[int, str], ...], length: in
     ab = rope_core.pair_indices(cfg.rotary_dim, cfg.layout)
     x = np.broadcast_to(q, (len(pos), q.size))
     out = rope_core.apply_rope_pairs(x, pos, cfg, [pair for pair, _ in pairs], seq_len=seq_len)
-    parts = []
-    for k, (pair, speed) in enumerate(pairs):
-        a, b = ab[pair]
-        ya, yb = out[:, k, 0], out[:, k, 1]
-        wrapped = np.arctan2(q[a] * yb - q[b] * ya, q[a] * ya + q[b] * yb)
-        parts.append(pd.DataFrame({
-            "pair": f"pair {pair} ({speed})", "position": pos, "angle_rad": phi[:, pair],
-            "wrapped_rad": wrapped, "turns": phi[:, pair] / (2 * np.pi),
-        }))
-    return pd.concat(parts, ignore_index=True), stride
+    chosen = [pair for pair, _ in pairs]
+    qa, qb = q[ab[chosen, 0]], q[ab[chosen, 1]]
+    ya, yb = out[:, :, 0], out[:, :, 1]  # (positions, pairs)
+    wrapped = np.arctan2(qa * yb - qb * ya, qa * ya + qb * yb)
+    angle = phi[:, chosen]
+    # one frame, pair after pair (columns of the (positions, pairs) arrays, transposed)
+    labels = np.array([f"pair {pair} ({speed})" for pair, speed in pairs], dtype=object)
+    return pd.DataFrame({
+        "pair": np.repeat(labels, len(pos)), "position": np.tile(pos, len(pairs)), "angle_rad": angle.T.ravel(),
+        "wrapped_rad": wrapped.T.ravel(), "turns": (angle / (2 * np.pi)).T.ravel(),
+    }), stride
 
 
 def small_multiples(cfg: RopeConfig, m: int, seq_len: int, content: str, seed: int) -> tuple[pd.DataFrame, list[dict]]:

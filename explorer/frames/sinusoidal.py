@@ -40,32 +40,59 @@ def _grid_frame(grid: dict, values: np.ndarray, name: str) -> pd.DataFrame:
 
 
 @cached
-def comparison(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int) -> dict:
-    """Scores with additive sinusoidal PE and with RoPE on the displayed grid, and their measurements.
-
-    Returns "scores" {key: frame}, "terms" {key: frame} (the four terms of the additive expansion),
-    "spreads" (per-diagonal max − min against m − n, both methods), "max_spread" {key: float},
-    "shift_change" {key: max |S(offset + p) − S(p)|}, "scale" {key: max |S|} and "stride".
-    """
+def _scores(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int) -> dict:
+    """The (per_axis, per_axis) arrays of rope_core.additive_vs_rope_same_token on the displayed positions, their
+    measurements, and without an offset no second computation: at offset 0 the shifted grid is the grid."""
     idx, stride = sample_axis(length, per_axis)
     pos = (offset + idx).astype(np.float64)
     x, w_q, w_k = _inputs(cfg, content, seed)
     # the same token everywhere: additive_vs_rope with x projected once (equal up to rounding)
     res = rope_core.additive_vs_rope_same_token(x, w_q, w_k, cfg, pos)
-    res0 = rope_core.additive_vs_rope_same_token(x, w_q, w_k, cfg, idx.astype(np.float64))
-    m, n = np.meshgrid(pos, pos, indexing="ij")
-    grid = {"m": m.ravel(), "n": n.ravel(), "m_minus_n": (m - n).ravel()}
-    spreads, max_spread = [], {}
-    for key, label in SCORES.items():
-        offsets, spread = diagonal_spreads(res[key])
-        spreads.append(pd.DataFrame({"method": label, "m_minus_n": offsets * stride, "spread": spread}))
-        max_spread[key] = float(spread.max())
+    res0 = res if offset == 0 else rope_core.additive_vs_rope_same_token(x, w_q, w_k, cfg, idx.astype(np.float64))
+    spreads = {key: diagonal_spreads(res[key]) for key in SCORES}
     return {
-        "scores": {key: _grid_frame(grid, res[key], "score") for key in SCORES},
-        "terms": {key: _grid_frame(grid, res[key], "term") for key in TERMS},
-        "spreads": pd.concat(spreads, ignore_index=True),
-        "max_spread": max_spread,
+        "arrays": res, "pos": pos, "spreads": spreads,
+        "max_spread": {key: float(spreads[key][1].max()) for key in SCORES},
         "shift_change": {key: float(np.max(np.abs(res[key] - res0[key]))) for key in SCORES},
         "scale": {key: float(np.max(np.abs(res[key]))) for key in (*SCORES, *TERMS)},
         "stride": stride,
     }
+
+
+def comparison(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int,
+               frames: str = "all") -> dict:
+    """Scores with additive sinusoidal PE and with RoPE on the displayed grid, and their measurements.
+
+    Returns "scores" {key: frame}, "terms" {key: frame} (the four terms of the additive expansion),
+    "spreads" (per-diagonal max − min against m − n, both methods), "max_spread" {key: float},
+    "shift_change" {key: max |S(offset + p) − S(p)|}, "scale" {key: max |S|} and "stride".
+    frames: which frames to build ("all", a key of SCORES, "terms" or "spreads"); the others are left out (each
+    view draws one chart).
+    """
+    core = _scores(cfg, length, offset, content, seed, per_axis)
+    out = {k: core[k] for k in ("max_spread", "shift_change", "scale", "stride")}
+    out["scores"] = {key: _frame(cfg, length, offset, content, seed, per_axis, key)
+                     for key in SCORES if frames in ("all", key)}
+    out["terms"] = {key: _frame(cfg, length, offset, content, seed, per_axis, key)
+                    for key in TERMS if frames in ("all", "terms")}
+    if frames in ("all", "spreads"):
+        out["spreads"] = _spread_frame(cfg, length, offset, content, seed, per_axis)
+    return out
+
+
+@cached
+def _frame(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int,
+           key: str) -> pd.DataFrame:
+    """One score or term on the displayed grid: m, n, m − n and its value ("score" or "term")."""
+    core = _scores(cfg, length, offset, content, seed, per_axis)
+    m, n = np.meshgrid(core["pos"], core["pos"], indexing="ij")
+    grid = {"m": m.ravel(), "n": n.ravel(), "m_minus_n": (m - n).ravel()}
+    return _grid_frame(grid, core["arrays"][key], "score" if key in SCORES else "term")
+
+
+@cached
+def _spread_frame(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int) -> pd.DataFrame:
+    core = _scores(cfg, length, offset, content, seed, per_axis)
+    return pd.concat([pd.DataFrame({"method": label, "m_minus_n": core["spreads"][key][0] * core["stride"],
+                                    "spread": core["spreads"][key][1]})
+                      for key, label in SCORES.items()], ignore_index=True)
