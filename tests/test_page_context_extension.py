@@ -402,5 +402,5 @@ def test_a_proportional_models_ood_and_plan_views_count_its_pairs():
     assert '"factor": 8.0' in table.loc[PROP, "config.json v5 (rope_parameters)"]
     plan = open_view("context_extension", "plan", GEMMA4_X8).dataframe[0].value
     assert list(plan["method"]) == [PROP] and plan["factor"].iloc[0] == 8.0
-    assert plan["pairs out of distribution"].iloc[0] == "0 of 256"
+    assert plan["pairs out of distribution"].iloc[0] == "0 of 256 (64 rotate)"
     assert plan["θ change up to L0 (max |θ'/θ − 1|)"].iloc[0] == pytest.approx(0.875, rel=1e-12)  # 1 − 1/8

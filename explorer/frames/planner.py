@@ -3,6 +3,7 @@ whose pitfalls are read (the sidebar's preset, the pasted config.json, else the 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 import rope_core
@@ -25,6 +26,12 @@ def plans(base: RopeConfig, target: int, check_men: bool, templates: tuple[RopeC
     return tuple(plan(base, target, methods=methods, check_men=check_men, templates=by_type))
 
 
+def _rotating(p: MethodPlan) -> str:
+    """" (64 rotate)" for a proportional model, whose other pairs have frequency 0; "" when every pair rotates."""
+    turning = int(np.count_nonzero(rope_core.inv_freq(p.config)))
+    return "" if turning == p.n_pairs else f" ({turning} rotate)"
+
+
 def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
     """One row per method: factor, pairs out of distribution, attention factor, change for short texts, Men."""
     def men(p: MethodPlan) -> str:
@@ -35,7 +42,7 @@ def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
     return pd.DataFrame({
         "method": [LABELS[p.rope_type] for p in rows],
         "factor": [p.factor for p in rows],
-        "pairs out of distribution": [f"{p.ood_pairs} of {p.n_pairs}" for p in rows],
+        "pairs out of distribution": [f"{p.ood_pairs} of {p.n_pairs}" + _rotating(p) for p in rows],
         "attention factor": [p.attention_factor for p in rows],
         "θ change up to L0 (max |θ'/θ − 1|)": [p.short_change for p in rows],
         "mean |θ'/θ − 1| up to L0": [p.short_mean_change for p in rows],
