@@ -20,6 +20,7 @@ from typing import Sequence
 import rope_core
 from rope_core import RopeConfig
 
+from explorer import fmt
 from explorer.fmt import ROPE_TYPE_LABELS
 from explorer.params import THETA_GRID, ParamSpec, Values, human
 
@@ -383,7 +384,7 @@ def context_mismatch(values: Values) -> str | None:
     if abs(target / original - factor) <= 1e-9 * factor:
         return None
     return (f"factor {factor:g} is not target ÷ original context = {target:,} ÷ {original:,} = "
-            f"×{target / original:.4g}.")
+            f"×{fmt.plain(target / original)}.")
 
 
 def agreeing_target(values: Values) -> int:

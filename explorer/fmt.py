@@ -70,6 +70,15 @@ def tokens(v: float) -> str:
     return f"{round(v):,}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
+def plain(v: float, digits: int = 4) -> str:
+    """Any other number, never in e-notation above 1: `digits` significant digits, whole when larger, with
+    thousands separators (a ratio of 4,194,304 ÷ 128 reads "32,768", not "3.277e+04")."""
+    v = float(v)
+    if math.isfinite(v) and abs(v) >= 10**digits:
+        return f"{round(v):,}"
+    return f"{v:,.{digits}g}"
+
+
 def short(v: float) -> str:
     """A slider label: context() for whole multiples of 1,024 (lengths), theta() for every other value."""
     v = float(v)

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from explorer import charts, controls, page
+from explorer import charts, controls, fmt, page
 from explorer.frames import rotation
 from explorer.params import ParamSpec
 
@@ -49,8 +49,8 @@ def plane_view() -> None:
     row = page.metric_row()
     row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
     row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
-    row.metric("Angle m·θ_i (rad)", f"{main['angle']:.6g}", help="rope_core.angles at position m")
-    row.metric("Turns m·θ_i / 2π", f"{main['turns']:.6g}")
+    row.metric("Angle m·θ_i (rad)", fmt.plain(main['angle'], 6), help="rope_core.angles at position m")
+    row.metric("Turns m·θ_i / 2π", fmt.plain(main['turns'], 6))
     row.metric("Length of the hand", f"{main['radius']:.6g}",
                help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
 
@@ -81,7 +81,7 @@ def speeds_view() -> None:
         color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
     )
     # the angles move with every slider: outside the chart's spec, which is then updated rather than rebuilt
-    st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {pl['angle']:.4g} rad ({pl['turns']:.4g} turns)"
+    st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {fmt.plain(pl['angle'])} rad ({fmt.plain(pl['turns'])} turns)"
                           for pl in planes))
     charts.show(chart, frame, "rotation_small_multiples")
 

@@ -117,7 +117,7 @@ def men_view() -> None:
     )
     charts.show(chart, men["frame"], "men_b")
 
-    ctx_first = decay.men_context_first_negative(cfg, ctx)
+    ctx_first = first if first is not None and first < ctx else None  # the chart's range is 0 … ctx
     row = page.metric_row()
     row.metric("First m with B(m) < 0 (chart range)", f"{first:,}" if first is not None else f"none ≤ {max_dist:,}")
     row.metric(f"Sidebar's own θᵢ, m < {fmt.context(ctx)}",
@@ -136,24 +136,40 @@ def men_view() -> None:
     if cfg.rope_type == "proportional":
         proportional_min_theta(min_theta_slot, min_theta_note, ctx)
         return
-    with min_theta_slot, st.spinner(f"Searching the smallest rope_theta for context {fmt.context(ctx)}…"):
-        min_theta, why_none = decay.men_min_theta(cfg.rotary_dim, ctx)
-    min_label = f"Smallest base, unscaled θᵢ, d = {cfg.rotary_dim}, m < {fmt.context(ctx)}"
+    d = cfg.rotary_dim
+    min_label = f"Smallest base, unscaled θᵢ, d = {d}, m < {fmt.context(ctx)}"
+    found = decay.men_min_theta(d, ctx)
+    if found is None and ctx <= decay.MEN_LIVE_MAX:
+        # off rope_core's table the exact sweep takes seconds to minutes: run it only when asked
+        min_theta_slot.metric(min_label, "not searched yet")
+        with min_theta_note.container():
+            st.caption(f"rope_core's table holds every rotary dim up to 8k tokens and the presets' dims "
+                       f"({', '.join(map(str, decay.MEN_TABLE_DIMS))}) up to 1M; d = {d} at {ctx:,} tokens is not "
+                       "in it. The exact search checks every m and can take from seconds to minutes; its result is "
+                       "kept for everyone on this server.")
+            if st.button(f"Search the smallest base for d = {d}, context {fmt.context(ctx)}", key="men_search"):
+                with st.spinner(f"Searching the smallest rope_theta for d = {d}, context {fmt.context(ctx)}: an "
+                                "exact search over every m…"):
+                    found = decay.men_min_theta(d, ctx, search=True)
+                min_theta_note.empty()
+    if found is None:
+        if ctx > decay.MEN_LIVE_MAX:
+            min_theta_slot.metric(min_label, "not searched")
+            min_theta_note.info(f"Above {decay.MEN_LIVE_MAX:,} tokens the exact search takes too long for the app, so "
+                                "the page shows only rope_core's precomputed values (rotary dims "
+                                f"{', '.join(map(str, decay.MEN_TABLE_DIMS))}); "
+                                f"`rope_core.men_min_theta({d}, {ctx})` computes this one in a notebook.")
+        return
+    min_theta, why_none = found
     if min_theta is not None:
         min_theta_slot.metric(min_label, f"{min_theta:,.0f}",
-                              help=f"rope_core.men_min_theta({cfg.rotary_dim}, {ctx}): the smallest base with "
+                              help=f"rope_core.men_min_theta({d}, {ctx}): the smallest base with "
                                    f"B(m) ≥ 0 at every integer m < {ctx:,}, for unscaled θᵢ = base^(−2i/d) with "
-                                   f"d = the rotary dim {cfg.rotary_dim} (not the sidebar's scaling), exact to 0.1 %. "
+                                   f"d = the rotary dim {d} (not the sidebar's scaling), exact to 0.1 %. "
                                    "Some admissible bases are narrow islands below a larger interval.")
-    elif why_none is None:
-        min_theta_slot.metric(min_label, "not searched")
-        min_theta_note.info(f"Above {decay.MEN_LIVE_MAX:,} tokens the exact search takes minutes, so the page shows "
-                            "only rope_core's precomputed values (rotary dims "
-                            f"{', '.join(map(str, decay.MEN_TABLE_DIMS))}); "
-                            f"`rope_core.men_min_theta({cfg.rotary_dim}, {ctx})` computes this one in a notebook.")
     else:
         min_theta_slot.metric(min_label, "none")
-        min_theta_note.warning(f"No base keeps B ≥ 0 up to {fmt.context(ctx)} ({ctx:,} tokens) with rotary dim {cfg.rotary_dim}: {why_none}. "
+        min_theta_note.warning(f"No base keeps B ≥ 0 up to {fmt.context(ctx)} ({ctx:,} tokens) with rotary dim {d}: {why_none}. "
                                "θ₀ = 1 for every base, so with few pairs cos(m) cannot be outweighed.")
 
 

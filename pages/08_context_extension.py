@@ -62,7 +62,7 @@ if target <= original:
             "go out of distribution. Pick a longer target context in the sidebar.", icon=":material/info:")
 
 row = page.metric_row()
-row.metric("Target ÷ original", f"× {target / original:.4g}", help=f"{target:,} / {original:,} positions")
+row.metric("Target ÷ original", f"× {fmt.plain(target / original)}", help=f"{target:,} / {original:,} positions")
 row.metric("factor", f"{factor:g}", help="rope_scaling.factor: linear, NTK (its α), dynamic, YaRN, Llama 3")
 st.caption(
     f"Base model: {ext.base_pairs(p.config)}, rope_theta **{fmt.theta(p.config.rope_theta)}**, original context "

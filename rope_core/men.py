@@ -19,6 +19,8 @@ from .frequencies import inv_freq
 from .men_table import MIN_THETA, TABLE_RTOL
 
 _CHUNK = 1 << 17  # distances per block product: keeps the (rows, 2P) tables small
+_SMALL = 1 << 14  # ranges computed by _b_small
+_SERIAL_MNK = 1 << 18  # OpenBLAS runs a product with m·n·k ≤ this on one thread (threads stall on a busy machine)
 
 
 def men_b(config: RopeConfig, m) -> np.ndarray:
@@ -35,6 +37,20 @@ def men_b(config: RopeConfig, m) -> np.ndarray:
 def b_range(theta: np.ndarray, start: int, stop: int) -> np.ndarray:
     """B(m) for every integer m in [start, stop), by angle addition (angle_sums.pair_sums). Returns: (stop − start,)."""
     return pair_sums(np.ones(theta.size), np.zeros(theta.size), theta, float(start), 1.0, stop - start)
+
+
+def _b_small(theta: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """b_range for a short range, as products small enough for one BLAS thread each. Returns: (stop − start,)."""
+    count, P = stop - start, theta.size
+    width = math.isqrt(count - 1) + 1
+    rows = -(-count // width)
+    u = np.outer(start + width * np.arange(rows, dtype=np.float64), theta)
+    v = np.outer(theta, np.arange(width, dtype=np.float64))
+    lhs = np.concatenate([np.cos(u), -np.sin(u)], axis=1)  # cos(u + v) = cos u cos v − sin u sin v
+    rhs = np.concatenate([np.cos(v), np.sin(v)])
+    step = max(1, _SERIAL_MNK // (2 * P * width))
+    out = np.concatenate([lhs[r : r + step] @ rhs for r in range(0, rows, step)]).reshape(-1)
+    return out[:count]
 
 
 def men_first_negative(config: RopeConfig, max_len: int) -> int | None:
@@ -59,9 +75,9 @@ def men_min_theta(head_dim: int, context_length: int, *, theta_min: float = 2.0,
     the point where it becomes one there are narrow admissible islands (d = 128, L = 4096: about [26951, 26971]),
     and the smallest base is often such an island, below Men et al.'s Table 1 (their search missed some).
     Returns an admissible base b with no admissible base in [theta_min, b·(1 − rtol)) (see _sweep for the one
-    exception, islands narrower than rtol·1e-4). For the presets' rotary dims at the app's contexts the value comes
-    from men_table.MIN_THETA, made by this same sweep (`python scripts/make_men_table.py`); elsewhere the sweep runs
-    (its cost grows with the context).
+    exception, islands narrower than rtol·1e-4). men_table.MIN_THETA holds this same sweep's results for every rotary
+    dim at short contexts and the presets' dims at every context of the app (`python scripts/make_men_table.py`);
+    elsewhere the sweep runs from the table's value at the longest shorter context (its cost grows with the context).
     Raises: ValueError for bad arguments, or when no base up to theta_max is admissible.
     """
     if int(head_dim) != head_dim or head_dim < 2 or head_dim % 2:
@@ -71,12 +87,19 @@ def men_min_theta(head_dim: int, context_length: int, *, theta_min: float = 2.0,
     if not 0 < rtol < 1:
         raise ValueError(f"rtol must be in (0, 1), got {rtol}")
     d, length = int(head_dim), int(context_length)
-    known = MIN_THETA.get((d, length))
-    if known is not None and theta_min <= known <= theta_max and rtol >= TABLE_RTOL:
-        return known  # the sweep's own result from theta_min = 2 (every base below it is inadmissible)
-    start = math.log(theta_min)
+    low = float(theta_min)
+    shorter = [n for dim, n in MIN_THETA if dim == d and n <= length] if rtol >= TABLE_RTOL else []
+    if shorter:  # the sweep's own result from theta_min = 2: every base below it fails, at longer contexts too
+        known = MIN_THETA[(d, max(shorter))]
+        if known is None and theta_max <= 1e15:
+            raise ValueError(f"no rope_theta up to {theta_max:g} keeps B(m) >= 0 for every m < {length}")
+        if known is not None and max(shorter) == length and theta_min <= known <= theta_max:
+            return known
+        if known is not None:
+            low = max(low, known)
+    start = math.log(low)
     s = _sweep(d, length, start, math.log(theta_max), tiny=rtol * 1e-4)
-    return float(theta_min) if s == start else math.exp(s)
+    return low if s == start else math.exp(s)
 
 
 def _sweep(d: int, length: int, s: float, s_max: float, tiny: float) -> float:
@@ -124,7 +147,7 @@ def _best_step(m: np.ndarray, theta: np.ndarray, w: np.ndarray, bounds) -> tuple
     """The longest proven-inadmissible step from s among the distances m (−inf if B ≥ 0 at all), and its m."""
     phase = np.outer(m, theta)
     b = np.cos(phase).sum(axis=1)
-    db = m * (np.sin(phase) @ w)  # ∂B/∂s = Σ m c_i θ_i sin(m θ_i)
+    db = m * np.einsum("kp,p->k", np.sin(phase), w)  # ∂B/∂s = Σ m c_i θ_i sin(m θ_i); no BLAS threads for tiny products
     k1 = m * bounds[0]
     k2 = m * m * bounds[1] + m * bounds[2]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,7 +161,8 @@ def _scan(theta, w, bounds, lo: int, hi: int):
     """B at every m in [lo, hi): (best step, witnesses among the most negative m), or (−inf, None) if B ≥ 0."""
     found = []
     for start in range(lo, hi, _CHUNK):
-        b = b_range(theta, start, min(start + _CHUNK, hi))
+        stop = min(start + _CHUNK, hi)
+        b = _b_small(theta, start, stop) if stop - start <= _SMALL else b_range(theta, start, stop)
         negative = np.flatnonzero(b < 0)
         if negative.size:
             pick = negative[np.argsort(b[negative])[:32]] + start
@@ -149,8 +173,8 @@ def _scan(theta, w, bounds, lo: int, hi: int):
     return found[0][0], np.array([m for _, m in found[:4]])
 
 
-def min_theta_table(rotary_dims, contexts) -> dict[tuple[int, int], float]:
-    """{(d, L): the sweep's smallest base from theta_min = 2 at TABLE_RTOL}, where one up to 1e15 exists."""
+def min_theta_table(rotary_dims, contexts) -> dict[tuple[int, int], float | None]:
+    """{(d, L): the sweep's smallest base from theta_min = 2 at TABLE_RTOL, None when there is none up to 1e15}."""
     table = {}
     for d in rotary_dims:
         for length in contexts:
@@ -158,5 +182,5 @@ def min_theta_table(rotary_dims, contexts) -> dict[tuple[int, int], float]:
                 table[(int(d), int(length))] = math.exp(_sweep(int(d), int(length), math.log(2.0), math.log(1e15),
                                                                tiny=TABLE_RTOL * 1e-4))
             except ValueError:
-                pass
+                table[(int(d), int(length))] = None
     return table

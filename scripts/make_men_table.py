@@ -1,7 +1,8 @@
-"""Rewrite rope_core/men_table.py with rope_core.men's sweep for its ROTARY_DIMS × CONTEXTS.
+"""Rewrite rope_core/men_table.py with rope_core.men's sweep for ROTARY_DIMS × CONTEXTS and EVERY_DIM × EVERY_DIM_CONTEXTS.
 
-Usage: python scripts/make_men_table.py [rotary dims, comma-separated]   (default: men_table.ROTARY_DIMS)
-Entries for other dims are kept. Each entry is the sweep from theta_min = 2 (seconds to minutes at long contexts).
+Usage: python scripts/make_men_table.py [--missing] [rotary dims, comma-separated]
+  (default: both grids; with dims: those dims at CONTEXTS). --missing computes only pairs not in the table yet.
+Other entries are kept. Each entry is the sweep from theta_min = 2 (seconds to minutes at long contexts).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rope_core import men_table  # noqa: E402
 from rope_core.men import min_theta_table  # noqa: E402
 
-HEADER = "MIN_THETA: dict[tuple[int, int], float] = {\n"
+HEADER = "MIN_THETA: dict[tuple[int, int], float | None] = {\n"
 
 
 def render(table: dict[tuple[int, int], float]) -> str:
@@ -26,8 +27,18 @@ def render(table: dict[tuple[int, int], float]) -> str:
 
 
 if __name__ == "__main__":
-    dims = [int(d) for d in sys.argv[1].split(",")] if len(sys.argv) > 1 else men_table.ROTARY_DIMS
+    args = sys.argv[1:]
+    missing = "--missing" in args
+    args = [a for a in args if a != "--missing"]
+    if args:
+        pairs = [(int(d), length) for d in args[0].split(",") for length in men_table.CONTEXTS]
+    else:
+        pairs = [(d, length) for d in men_table.ROTARY_DIMS for length in men_table.CONTEXTS]
+        pairs += [(d, length) for d in men_table.EVERY_DIM for length in men_table.EVERY_DIM_CONTEXTS]
     table = dict(men_table.MIN_THETA)
-    table.update(min_theta_table(dims, men_table.CONTEXTS))
-    text = render(table)
-    Path(men_table.__file__).write_text(text, encoding="utf-8")
+    todo = sorted({pair for pair in pairs if not (missing and pair in table)}, key=lambda p: (p[1], p[0]))  # short first
+    for done, pair in enumerate(todo, 1):
+        table.update(min_theta_table([pair[0]], [pair[1]]))
+        if done % 64 == 0 or done == len(todo):  # partial results survive an interrupted run
+            Path(men_table.__file__).write_text(render(table), encoding="utf-8")
+            print(f"{done}/{len(todo)}", flush=True)

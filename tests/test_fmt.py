@@ -56,3 +56,11 @@ def test_tokens_writes_one_wavelength_one_way():
     assert fmt.tokens(6.283185307179586) == "6.283"
     assert fmt.tokens(54_410.6) == "54,411"
     assert fmt.tokens(999.94) == "999.9"
+
+
+@pytest.mark.parametrize(("v", "digits", "text"), [
+    (4_194_304 / 128, 4, "32,768"), (16.0, 4, "16"), (2.5, 4, "2.5"), (1234.6, 4, "1,235"), (12_345.6, 4, "12,346"),
+    (4_194_303.0, 6, "4,194,303"), (667_544.3, 6, "667,544"), (3.14159265, 6, "3.14159"), (1e-7, 4, "1e-07"),
+])
+def test_plain_never_writes_large_numbers_in_e_notation(v, digits, text):
+    assert fmt.plain(v, digits) == text

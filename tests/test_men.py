@@ -15,29 +15,34 @@ from hypothesis import strategies as st
 
 from rope_core.config import RopeConfig
 from rope_core.frequencies import inv_freq
-from rope_core.men import b_range, men_b, men_first_negative, men_min_theta
-from rope_core.men_table import MIN_THETA, TABLE_RTOL
+from explorer.controls import HEAD_DIM_MAX
+from rope_core.men import _b_small, b_range, men_b, men_first_negative, men_min_theta
+from rope_core.men_table import EVERY_DIM, EVERY_DIM_CONTEXTS, MIN_THETA, ROTARY_DIMS, TABLE_RTOL
 
 
 def thetas(d, base):
     return 1.0 / float(base) ** (np.arange(0, d, 2, dtype=np.float64) / d)
 
 
+ROUNDING = 1e-12  # where the smallest base is a root of B(m) (d = 4: B(223) = 0), rounding alone decides its sign
+
+
 def negative_m(d, base, length, near=(), chunk=4096):
     """Some m < length with B(m) < 0, or None when B(m) >= 0 at every m (then every m was summed directly).
 
-    Looks around `near` first, then in chunks from the top (failures sit mostly near the context's end).
+    B(m) > −ROUNDING counts as 0. Looks around `near` first, then in chunks from the top (failures sit mostly
+    near the context's end).
     """
     theta = thetas(d, base)
     if len(near):
         m = np.unique(np.clip(np.add.outer(np.asarray(near), np.arange(-64, 65)), 0, length - 1)).astype(np.float64)
         b = np.cos(np.outer(m, theta)).sum(axis=1)
-        if np.any(b < 0):
+        if np.any(b < -ROUNDING):
             return int(m[np.argmin(b)])
     for hi in range(length, 0, -chunk):
         m = np.arange(max(0, hi - chunk), hi, dtype=np.float64)
         b = np.cos(np.outer(m, theta)).sum(axis=1)
-        if np.any(b < 0):
+        if np.any(b < -ROUNDING):
             return int(m[np.argmin(b)])
     return None
 
@@ -54,7 +59,7 @@ def first_admissible(d, bases, length):
             return float(remaining[0])
         found.append(m)
         b = np.cos(m / remaining[:, None] ** exps).sum(axis=1)
-        remaining = remaining[b >= 0]
+        remaining = remaining[b >= -ROUNDING]
     return None
 
 
@@ -85,6 +90,7 @@ def test_b_range_matches_direct_cosines(d, base, start, count):
     theta = thetas(d, base)
     direct = np.cos(np.outer(np.arange(start, start + count, dtype=np.float64), theta)).sum(axis=1)
     np.testing.assert_allclose(b_range(theta, start, start + count), direct, atol=1e-8)
+    np.testing.assert_allclose(_b_small(theta, start, start + count), direct, atol=1e-8)
 
 
 @pytest.mark.parametrize(("theta", "first"), [(1e4, 1707), (5e5, 18438)])
@@ -134,18 +140,50 @@ def test_the_sweep_off_the_table_finds_the_smallest(d, length):
     assert_smallest(d, length, result, below=result / 2)
 
 
+def _sample(entries, k, seed):
+    entries = sorted(entries)
+    return [entries[i] for i in np.random.default_rng(seed).choice(len(entries), size=min(k, len(entries)), replace=False)]
+
+
+def test_the_table_covers_every_rotary_dim_the_app_allows():
+    assert EVERY_DIM == tuple(range(2, HEAD_DIM_MAX + 1, 2))
+    missing = [(d, length) for d in EVERY_DIM for length in EVERY_DIM_CONTEXTS if (d, length) not in MIN_THETA]
+    missing += [(d, length) for d in ROTARY_DIMS for length in (2**k for k in range(7, 21)) if (d, length) not in MIN_THETA]
+    assert not missing
+
+
 def test_table_entries_are_the_sweeps_results():
-    small = [(d, length) for d, length in MIN_THETA if length <= 4096]
-    assert {128, 64, 96, 256, 24} <= {d for d, _ in small}
-    for d, length in small:
-        assert men_min_theta(d, length, rtol=TABLE_RTOL / 2) == pytest.approx(MIN_THETA[(d, length)], rel=1e-6)
+    # rtol below TABLE_RTOL bypasses the table: the live sweep recomputes a sample of entries
+    presets = [(d, length) for d, length in MIN_THETA if d in ROTARY_DIMS and length <= 4096]
+    others = _sample([key for key in MIN_THETA if key[0] not in ROTARY_DIMS and key[1] <= 8192], 24, seed=18)
+    for d, length in presets + others:
+        expected = MIN_THETA[(d, length)]
+        if expected is None:
+            with pytest.raises(ValueError, match="no rope_theta"):
+                men_min_theta(d, length, rtol=TABLE_RTOL / 2)
+        else:
+            assert men_min_theta(d, length, rtol=TABLE_RTOL / 2) == pytest.approx(expected, rel=1e-6), (d, length)
 
 
 def test_every_table_entry_is_admissible_with_a_failure_just_below():
-    for (d, length), base in MIN_THETA.items():
-        if length <= 65536 or (d == 128 and length <= 2**20):  # the rest: checked once when added (too slow for the suite)
-            assert negative_m(d, base, length) is None, (d, length)
-            assert negative_m(d, base * (1 - 0.005), length) is not None, (d, length)
+    # every m summed directly: every entry up to 4,096 tokens, d = 128 up to 2^20, a sample of the rest (the rest
+    # was checked once when added: too slow for the suite)
+    entries = [key for key, base in MIN_THETA.items() if base is not None]
+    checked = [key for key in entries if key[1] <= 4096 or (key[0] == 128 and key[1] <= 2**20)]
+    checked += _sample([key for key in entries if 4096 < key[1] <= 65536 and key[0] != 128], 40, seed=4)
+    for d, length in checked:
+        base = MIN_THETA[(d, length)]
+        assert negative_m(d, base, length) is None, (d, length)
+        assert negative_m(d, base * (1 - 0.005), length) is not None, (d, length)
+
+
+def test_table_entries_without_a_base_fail_on_a_fine_grid():
+    # None: no base up to 1e15 keeps B >= 0; a 0.5 % grid of bases from 2 to 1e15 has none either
+    none = [key for key, base in MIN_THETA.items() if base is None]
+    assert (2, 1024) in none  # one pair: B(m) = cos(m) < 0 at m = 2 for every base
+    for d, length in _sample(none, 6, seed=2):
+        grid = 2.0 * 1.005 ** np.arange(int(math.log(1e15 / 2) / math.log(1.005)) + 1)
+        assert first_admissible(d, grid, length) is None, (d, length)
 
 
 def test_theta_min_above_the_table_value_starts_the_search_there():

@@ -176,6 +176,30 @@ def test_a_context_above_2_20_off_the_table_is_not_searched_and_says_so():
     assert any("rope_core.men_min_theta(62, 2097152)" in i.value for i in at.info)
 
 
+def test_a_long_search_off_the_table_waits_for_the_button_and_then_shows_rope_cores_value():
+    """d = 130 at 20,000 tokens is neither on rope_core's table nor cheap: the first visit does not search (it would
+    not fit the rerun budget); the button runs the exact search and the value then stays for a new visit."""
+    from explorer.frames import decay
+
+    decay._MEN_FOUND.pop((130, 20000), None)
+    query = {"head_dim": "130", "max_position_embeddings": "20000", "view": "men"}
+    at = run_page("distance_decay", query)
+    assert not at.exception
+    label = "Smallest base, unscaled θᵢ, d = 130"
+    assert metric(at, label) == "not searched yet"
+    expected = f"{rope_core.men_min_theta(130, 20000):,.0f}"
+    at.button(key="men_search").click().run()
+    assert not at.exception
+    assert metric(at, label) == expected
+    assert metric(run_page("distance_decay", query), label) == expected
+
+
+def test_a_cheap_search_off_the_table_runs_unasked():
+    at = run_page("distance_decay", {"head_dim": "38", "max_position_embeddings": "20000", "view": "men"})
+    assert not at.exception and not at.button
+    assert metric(at, "Smallest base, unscaled θᵢ, d = 38") == f"{rope_core.men_min_theta(38, 20000):,.0f}"
+
+
 def test_barbero_note_is_shown_with_the_random_score(case):
     _, opened = case
     assert any("Barbero" in i.value for i in opened("random").info)
@@ -190,7 +214,7 @@ def test_smallest_base_is_searched_live_for_any_rotary_dim_and_context():
             expected = (rope_core.men_min_theta(dim, ctx), None)
         except ValueError as exc:
             expected = (None, str(exc))
-        assert decay.men_min_theta(dim, ctx) == expected, (dim, ctx)
+        assert decay.men_min_theta(dim, ctx, search=True) == expected, (dim, ctx)
     assert not list(Path(decay.__file__).parent.glob("*.json")), "no precomputed answers next to the frames"
 
 

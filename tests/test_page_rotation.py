@@ -239,3 +239,11 @@ def test_angle_axis_is_log_by_default_so_slow_pairs_are_not_flat_at_zero():
     assert linear.query_params["log_angle"] == "0"
     wrapped = open_view("rotation", "angle", {"wrap": "1"})
     assert [t.disabled for t in wrapped.toggle if t.label == "Log angle axis"] == [True]
+
+
+def test_speeds_caption_writes_large_angles_and_turns_whole_with_separators():
+    at = run_page("rotation", {"view": "speeds", "max_position_embeddings": "4194304", "m": "4194303"})
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "m·θ" in c.value)
+    # pair 0 turns at θ₀ = 1 rad per token: 4,194,303 rad, 4,194,303 / 2π = 667,544.2 turns
+    assert "pair 0: m·θ = 4,194,303 rad (667,544 turns)" in caption

@@ -105,36 +105,43 @@ def men_curve(cfg: RopeConfig, max_distance: int) -> dict:
     }
 
 
-@cached
-def men_context_first_negative(cfg: RopeConfig, context_length: int) -> int | None:
-    """The current config's first m < context_length with B(m) < 0 (None: B ≥ 0 throughout)."""
-    return rope_core.men_first_negative(cfg, int(context_length))
-
-
-MEN_LIVE_MAX = 2**20  # above this context the exact search is too slow for a rerun: only rope_core's table is shown
+MEN_LIVE_MAX = 2**20  # above this context the exact search is too slow even on request: only rope_core's table is shown
 MEN_TABLE_DIMS = rope_core.men_table.ROTARY_DIMS
+_MEN_FOUND: dict[tuple[int, int], tuple[float | None, str | None]] = {}  # searches run on request, shared by sessions
+_MEN_FOUND_MAX = 512  # a few floats each; the oldest go first
+MEN_AUTO_WORK = 2**21  # rotary dim × context up to which the sweep runs unasked (its cost grows with both)
 
 
-def _men_min_theta_live(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
-    if context_length > MEN_LIVE_MAX and (rotary_dim, context_length) not in rope_core.men_table.MIN_THETA:
-        return None, None
+def _men_search(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
     try:
-        return rope_core.men_min_theta(int(rotary_dim), int(context_length)), None
+        return rope_core.men_min_theta(rotary_dim, context_length), None
     except ValueError as exc:
         return None, str(exc)
 
 
-@cached
-def men_min_theta(rotary_dim: int, context_length: int) -> tuple[float | None, str | None]:
-    """(smallest base with B ≥ 0 for every m < context_length, None), (None, why there is none), or (None, None):
-    not searched (a context above MEN_LIVE_MAX off rope_core's table).
+def men_min_theta(rotary_dim: int, context_length: int, *, search: bool = False) -> tuple[float | None, str | None] | None:
+    """(smallest base with B ≥ 0 for every m < context_length, None), (None, why there is none), or None: not known
+    without a long search (off rope_core's table, not searched on this server yet, rotary dim × context above
+    MEN_AUTO_WORK) and `search` is false, or the context is above MEN_LIVE_MAX.
 
-    rope_core.men_min_theta: unscaled θᵢ = base^(−2i/d) with d = the rotary dim, exact to 0.1 % (its table for
-    the presets' rotary dims, its sweep otherwise). It depends on the rotary dim and the context only (not on
-    rope_theta or the scaling method), so the cache keeps it across every other slider. There is none when no
-    base up to 1e15 works, e.g. with one pair B(m) = cos(m) is negative at m = 2 for every base.
+    rope_core.men_min_theta: unscaled θᵢ = base^(−2i/d) with d = the rotary dim, exact to 0.1 %. Its table (every
+    rotary dim up to 8k tokens, the presets' dims up to 1M) answers at once; elsewhere its exact sweep grows with
+    d × context up to minutes, so beyond MEN_AUTO_WORK the page runs it only when asked and keeps the result for
+    every session. It depends on the rotary dim and the context only (not on rope_theta or the scaling method).
+    There is none when no base up to 1e15 works, e.g. with one pair B(m) = cos(m) is negative at m = 2 for every base.
     """
-    return _men_min_theta_live(rotary_dim, context_length)
+    key = (int(rotary_dim), int(context_length))
+    if key in rope_core.men_table.MIN_THETA:
+        return _men_search(*key)
+    if key in _MEN_FOUND:
+        return _MEN_FOUND[key]
+    if key[1] > MEN_LIVE_MAX or not (search or key[0] * key[1] <= MEN_AUTO_WORK):
+        return None
+    found = _men_search(*key)
+    while len(_MEN_FOUND) >= _MEN_FOUND_MAX:
+        _MEN_FOUND.pop(next(iter(_MEN_FOUND)))
+    _MEN_FOUND[key] = found
+    return found
 
 
 @cached

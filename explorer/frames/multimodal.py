@@ -11,7 +11,7 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 
-from explorer import controls
+from explorer import controls, fmt
 from explorer.cache import cached
 
 EXAMPLE = "Qwen2.5-VL-7B-Instruct"  # the M-RoPE model shown when the sidebar's model has no mrope_section
@@ -115,8 +115,8 @@ def section_summary(frame: pd.DataFrame) -> list[str]:
         if part.empty:
             out.append(f"{axis}: no pairs")
             continue
-        out.append(f"{axis}: {len(part)} pairs, wavelengths {part['wavelength'].min():,.4g} to "
-                   f"{part['wavelength'].max():,.4g} tokens")
+        out.append(f"{axis}: {len(part)} pairs, wavelengths {fmt.tokens(part['wavelength'].min())} to "
+                   f"{fmt.tokens(part['wavelength'].max())} tokens")
     return out
 
 
