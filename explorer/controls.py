@@ -461,9 +461,17 @@ COMPARED = ("default", "linear", "ntk", "dynamic", "yarn", "llama3")
 def method_configs(values: Values, current: RopeConfig) -> tuple[dict[str, RopeConfig], list[str]]:
     """Every scaling method applied to the same model with the values' factor, context and parameters (the
     Context extension page), keyed by rope_type; LongRoPE when `current` has factor lists. Returns the valid
-    configs and one message per method that is not valid here (e.g. NTK needs a rotary dim ≥ 4)."""
+    configs and one message per method that is not valid here (e.g. NTK needs a rotary dim ≥ 4).
+    A "proportional" model: transformers extends it only with its own factor (rope_core.planner.methods_for), so
+    "default" is the model as trained (proportional at factor 1) and "proportional" the one method."""
     out: dict[str, RopeConfig] = {}
     problems: list[str] = []
+    if current.rope_type == "proportional":
+        try:
+            scaled = config_from_values(values, current, rope_type="proportional")
+        except ValueError as err:
+            return out, [f"{ROPE_TYPE_LABELS['proportional']} left out: {err}."]
+        return {"default": dataclasses.replace(scaled, factor=1.0), "proportional": scaled}, problems
     kinds = COMPARED + (("longrope",) if current.short_factor is not None else ())
     for kind in kinds:
         try:

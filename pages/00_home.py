@@ -26,9 +26,16 @@ st.latex(
 s = home.summary(cfg, p.target)
 st.subheader(f"Current configuration: {p.preset_status}")
 row = page.metric_row()
-row.metric("Rotated pairs", f"{s['pairs']}", help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}")
+turning = s["rotating"]
+row.metric("Rotated pairs", f"{s['pairs']}" if turning == s["pairs"] else f"{turning} of {s['pairs']}",
+           help=f"rotary dim {cfg.rotary_dim} of head dim {cfg.head_dim}" if turning == s["pairs"] else
+           f"proportional RoPE: int(partial_rotary_factor · head_dim // 2) = {turning} pairs rotate, the other "
+           f"{s['pairs'] - turning} have frequency 0")
 row.metric("Shortest wavelength", f"{fmt.tokens(s['shortest'])} tokens", help="2π/θ_0, the fastest pair")
-row.metric("Longest wavelength", f"{fmt.tokens(s['longest'])} tokens", help="2π/θ_{d/2−1}, the slowest pair")
+row.metric("Longest wavelength", f"{fmt.tokens(s['longest'])} tokens",
+           help="2π/θ_{d/2−1}, the slowest pair" if turning == s["pairs"] else
+           f"∞: {s['pairs'] - turning} pairs have frequency 0 and do not rotate; the slowest rotating pair turns "
+           f"once in {fmt.tokens(s['longest_turning'])} tokens")
 row.metric("Pairs completing a full turn", f"{s['full_turns']} of {s['pairs']}",
            help=f"pairs whose wavelength is at most the target context, {fmt.exact(p.target)}")
 row = page.metric_row()

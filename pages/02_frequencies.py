@@ -24,22 +24,24 @@ facts = frequencies.summary(cfg, ctx)
 row = page.metric_row()
 row.metric("Pairs", f"{facts['pairs']}", help="rotary_dim / 2")
 row.metric("Shortest wavelength (tokens)", fmt.tokens(facts["shortest"]))
-row.metric("Longest wavelength (tokens)", fmt.tokens(facts["longest"]))
+row.metric("Longest wavelength (tokens)", fmt.tokens(facts["longest"]) + (
+    " (does not rotate)" if facts["longest"] == float("inf") else ""))
 row.metric("Pairs turning fully in the context", f"{facts['full_turns']} of {facts['pairs']}",
            help=f"pairs whose wavelength is at most the target context, {fmt.exact(ctx)}")
 
 view = p.view()
 
 spec = frequencies.spectrum(cfg, ctx)
-scaled = cfg.rope_type != "default"
+scaled = frequencies.is_scaled(cfg)
 order = list(dict.fromkeys(spec["frequencies"]))
 common = dict(color="frequencies", color_title="frequencies", color_sort=order, points=True, log_y=True,
               x_title="pair index i", tooltip=["frequencies", "pair", "theta", "wavelength", "turns"])
 
 
 def freq_view() -> None:
-    method_note = (f"{frequencies.scaled_label(cfg)} against the same head without scaling; dynamic NTK and "
-                   f"LongRoPE use the target context ({fmt.context(ctx)}) as seq_len." if scaled else None)
+    method_note = (f"{frequencies.scaled_label(cfg)} against the same model without scaling "
+                   f"({frequencies.original_label(cfg)}); dynamic NTK and LongRoPE use the target context "
+                   f"({fmt.context(ctx)}) as seq_len." if scaled else None)
     chart = charts.line(spec, "pair", "theta", title="θ_i per pair", subtitle=method_note,
                         y_title="θ_i (radians per token, log scale)", **common)
     charts.show(chart, spec, "theta_per_pair")
@@ -63,11 +65,14 @@ def turns_view() -> None:
 
 
 {"freq": freq_view, "wavelength": wavelength_view, "turns": turns_view}[view]()
+if note := frequencies.still_pairs(cfg):
+    st.caption(note)
 
 page.how_computed(
     "- θ_i: `rope_core.inv_freq(cfg, seq_len=max_position_embeddings)`, θ_i = rope_theta^(−2i/d) for i = 0 … d/2 − 1 "
-    "(d = rotary dim), then changed by the scaling method; the original is `inv_freq` of the same head "
-    "without scaling.\n"
+    "(d = rotary dim), then changed by the scaling method; the original is `inv_freq` of "
+    "`rope_core.extension.unscaled(cfg)`, the same model without scaling (for proportional RoPE its own "
+    "frequencies at factor 1: exponents over head_dim, the unrotated pairs at 0).\n"
     "- Wavelength: `rope_core.wavelengths(θ)` = 2π/θ_i, tokens per full turn.\n"
     "- Turns: `rope_core.angles(cfg, [max_position_embeddings])` / 2π; a pair turns fully when its wavelength ≤ the context "
     "(`rope_core.spectrum.spectrum_summary`)."

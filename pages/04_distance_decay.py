@@ -1,4 +1,7 @@
+import numpy as np
 import streamlit as st
+
+import rope_core
 
 from explorer import charts, controls, page
 from explorer import fmt
@@ -132,6 +135,9 @@ def men_view() -> None:
         "the context, which gives a lower bound on the base. The set of admissible bases is not monotone: a base "
         "slightly above the smallest one can fail again. The context is the target context in the sidebar."
     )
+    if cfg.rope_type == "proportional":
+        proportional_min_theta(min_theta_slot, min_theta_note, ctx)
+        return
     d = cfg.rotary_dim
     min_label = f"Smallest base, unscaled θᵢ, d = {d}, m < {fmt.context(ctx)}"
     found = decay.men_min_theta(d, ctx)
@@ -167,6 +173,23 @@ def men_view() -> None:
         min_theta_slot.metric(min_label, "none")
         min_theta_note.warning(f"No base keeps B ≥ 0 up to {fmt.context(ctx)} ({ctx:,} tokens) with rotary dim {d}: {why_none}. "
                                "θ₀ = 1 for every base, so with few pairs cos(m) cannot be outweighed.")
+
+
+def proportional_min_theta(slot, note, ctx: int) -> None:
+    """Men et al.'s smallest base for proportional RoPE: its frequency-0 pairs add 1 each to B(m)."""
+    theta = rope_core.inv_freq(cfg)
+    turning = int(np.count_nonzero(theta))
+    still = theta.size - turning
+    label = f"Smallest base, this model's θᵢ, m < {fmt.context(ctx)}"
+    if still >= turning:
+        slot.metric(label, "any base",
+                    help=f"Proportional RoPE: each of its {still} pairs at frequency 0 adds cos 0 = 1 to "
+                         f"B(m) = Σᵢ cos(m·θᵢ) and each of its {turning} rotating pairs takes off at most 1, so "
+                         f"B(m) ≥ {still} − {turning} ≥ 0 at every m, whatever the base.")
+        return
+    slot.metric(label, "not searched")
+    note.info("rope_core.men_min_theta assumes every pair rotates, θᵢ = base^(−2i/d); this proportional model has "
+              f"{still} of its {theta.size} pairs at frequency 0, which it does not cover.")
 
 
 def random_view() -> None:

@@ -55,6 +55,8 @@ methods = tuple(ext.build_methods(configs, target))
 by_type = {m.config.rope_type: m for m in methods}
 for msg in problems:
     st.warning(msg, icon=":material/warning:")
+if p.config.rope_type == "proportional":
+    st.info(ext.proportional_note(p.config), icon=":material/info:")
 if target <= original:
     st.info(f"The target context ({fmt.context(target)}) is not longer than the original context ({fmt.context(original)}): nothing can "
             "go out of distribution. Pick a longer target context in the sidebar.", icon=":material/info:")
@@ -63,12 +65,14 @@ row = page.metric_row()
 row.metric("Target ÷ original", f"× {fmt.plain(target / original)}", help=f"{target:,} / {original:,} positions")
 row.metric("factor", f"{factor:g}", help="rope_scaling.factor: linear, NTK (its α), dynamic, YaRN, Llama 3")
 st.caption(
-    f"Base model: rotary dim **{p.config.rotary_dim}**, rope_theta **{fmt.theta(p.config.rope_theta)}**, original context "
-    f"L0 **{fmt.context(original)}**, target **{fmt.context(target)}**. Method parameters (from the sidebar, every method's shown on this "
-    f"page): Llama 3 low/high_freq_factor **{float(p['low_freq_factor']):g}/{float(p['high_freq_factor']):g}** · "
-    f"YaRN beta_fast/slow **{float(p['beta_fast']):g}/{float(p['beta_slow']):g}**."
-    + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
-       " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json).")
+    f"Base model: {ext.base_pairs(p.config)}, rope_theta **{fmt.theta(p.config.rope_theta)}**, original context "
+    f"L0 **{fmt.context(original)}**, target **{fmt.context(target)}**."
+    + ("" if p.config.rope_type == "proportional" else  # one method, no parameters but factor
+       " Method parameters (from the sidebar, every method's shown on this "
+       f"page): Llama 3 low/high_freq_factor **{float(p['low_freq_factor']):g}/{float(p['high_freq_factor']):g}** · "
+       f"YaRN beta_fast/slow **{float(p['beta_fast']):g}/{float(p['beta_slow']):g}**."
+       + (" LongRoPE uses the current config's own factor lists." if "longrope" in by_type else
+          " LongRoPE appears only when the current config has factor lists (Phi-3 preset or a pasted config.json)."))
 )
 
 rules_ctx = [(float(original), f"L0 = {fmt.context(original)}"), (float(target), f"target {fmt.context(target)}")]
@@ -179,7 +183,8 @@ def longrange_view() -> None:
 def yarnattn_view() -> None:
     st.subheader("YaRN's attention factor")
     if "yarn" not in by_type:
-        st.info("YaRN is left out at these settings (see the warning above).", icon=":material/info:")
+        why = "the note above" if p.config.rope_type == "proportional" else "the warning above"
+        st.info(f"YaRN is left out at these settings (see {why}).", icon=":material/info:")
         return
     ycfg = by_type["yarn"].config
     af = ext.yarn_attention_frame(ycfg)
@@ -213,7 +218,7 @@ def plan_view() -> None:
                                "It scans every m up to the first negative: seconds at millions of positions.")
     with st.spinner("Planning…"):
         # the methods this model can take (the warnings above name the others), with the sidebar's parameters
-        templates = tuple(m.config for m in methods if m.config.rope_type in planner.METHODS)
+        templates = tuple(m.config for m in methods if m.config.rope_type in planner.METHODS)  # proportional: none
         base = unscaled(p.config)
         rows = planner.plans(base, target, check_men, templates)
     st.caption(f"Each method on the sidebar's model without its scaling, trained on L0 = {fmt.context(original)}, "

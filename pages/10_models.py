@@ -26,7 +26,9 @@ TABLE_COLUMNS = ("model", "head dim", "rotary dim", "layout", "rope_theta", "ori
 TABLE_CONFIG = {
     "model": st.column_config.TextColumn(width=186),
     "head dim": st.column_config.NumberColumn(width=68),
-    "rotary dim": st.column_config.NumberColumn("rotary", width=52, help="rotary dim"),
+    "rotary dim": st.column_config.NumberColumn("rotary", width=52,
+                                                help="features that rotate: the rotary dim (proportional RoPE: "
+                                                     "2 × its rotating pairs; its other pairs pass through)"),
     "layout": st.column_config.TextColumn(width=74),
     "rope_theta": st.column_config.TextColumn(width=82),
     "original context": st.column_config.TextColumn("original", width=62,
@@ -35,7 +37,7 @@ TABLE_CONFIG = {
     "attention factor": st.column_config.NumberColumn("attn. factor", format="%.4g", width=76,
                                                       help="Attention factor at max context"),
     "longest wavelength": st.column_config.NumberColumn(
-        "longest λ", format="%.4g", width=76, help="2π/θ_i of the slowest pair (tokens), scaling applied at max context"),
+        "longest λ", format="%.4g", width=76, help="2π/θ_i of the slowest rotating pair (tokens), scaling applied at max context"),
     "scaling": st.column_config.TextColumn(width="medium", help="In full in the notes under the table"),
 }
 
@@ -144,8 +146,10 @@ for source, (box, item) in inputs.items():
         for note in [*parsed.notes, *controls.out_of_range_notes(parsed.config)]:
             st.warning(note, icon=":material/warning:")
         cfg = parsed.config
-        st.markdown(f"Understood **{parsed.name}**: {cfg.n_pairs} pairs, rope_type `{cfg.rope_type}`, "
-                    f"longest wavelength {float(rope_core.wavelengths(rope_core.inv_freq(cfg)).max()):,.6g} tokens. "
+        turning = models.rotating_pairs(cfg)
+        pairs = f"{cfg.n_pairs} pairs" + (f" ({turning} rotating)" if turning < cfg.n_pairs else "")
+        st.markdown(f"Understood **{parsed.name}**: {pairs}, rope_type `{cfg.rope_type}`, "
+                    f"longest wavelength {models.longest_wavelength(cfg):,.6g} tokens. "
                     "As a config.json fragment, in transformers' v4 form (rope_scaling) and v5 form (rope_parameters):")
         st.code(json.dumps(hf_fragment(cfg, "v4"), indent=2), language="json")
         st.code(json.dumps(hf_fragment(cfg, "v5"), indent=2), language="json")

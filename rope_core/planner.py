@@ -18,11 +18,31 @@ import numpy as np
 
 from .config import RopeConfig
 from .extension import ood_angles, unscaled
-from .frequencies import attention_factor, default_inv_freq, inv_freq, ntk_base
+from .frequencies import attention_factor, inv_freq, ntk_base
 from .hf_export import hf_fragment
 from .men import men_first_negative
 
 METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3")
+
+
+def methods_for(base: RopeConfig) -> tuple[str, ...]:
+    """The methods transformers can extend `base` with: METHODS, or for a "proportional" model only its own factor.
+
+    transformers computes linear, dynamic, yarn, llama3 and longrope over int(head_dim * partial_rotary_factor)
+    features with exponents over that dim, which are not a proportional model's frequencies, and Gemma 4's and
+    LFM3's rotary embeddings then fail on the shape (cos/sin that wide against the whole head).
+    """
+    return ("proportional",) if base.rope_type == "proportional" else METHODS
+
+
+def not_for_proportional(base: RopeConfig, rope_type: str) -> str:
+    """Why `rope_type` cannot extend the proportional model `base` in transformers (see methods_for)."""
+    d = int(base.head_dim * base.partial_rotary_factor)
+    return (f"rope_type {rope_type!r} on this proportional model: transformers computes it over "
+            f"int(head_dim * partial_rotary_factor) = {d} features ({d // 2} pairs, θ_i = rope_theta^(−2i/{d})), "
+            f"not the model's {base.n_pairs} pairs with θ_i = rope_theta^(−2i/{base.head_dim}), and Gemma 4's and "
+            f"LFM3's rotary embedding then fails on the shape (cos/sin {d} wide, head {base.head_dim}); "
+            "proportional's own factor (θ_i / factor on the rotating pairs) is the extension it runs")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +75,12 @@ def method_config(base: RopeConfig, rope_type: str, target: int, template: RopeC
         "beta_fast", "beta_slow", "truncate", "mscale", "mscale_all_dim", "low_freq_factor", "high_freq_factor")}
     plain = dataclasses.replace(unscaled(base), **keep)
     s = max(float(target) / original, 1.0)
+    if rope_type not in methods_for(base):
+        if base.rope_type == "proportional":
+            raise ValueError(not_for_proportional(base, rope_type))
+        raise ValueError(f"rope_type must be one of {', '.join(METHODS)}, got {rope_type!r}")
+    if rope_type == "proportional":  # transformers divides the rotating pairs' θ_i by factor
+        return dataclasses.replace(plain, factor=s)
     if rope_type in ("linear", "ntk"):
         return dataclasses.replace(plain, rope_type=rope_type, factor=s)
     if rope_type == "dynamic":  # transformers reads L0 from max_position_embeddings for dynamic NTK
@@ -62,7 +88,7 @@ def method_config(base: RopeConfig, rope_type: str, target: int, template: RopeC
     if rope_type in ("yarn", "llama3"):
         return dataclasses.replace(plain, rope_type=rope_type, factor=s, original_max_position_embeddings=original,
                                    max_position_embeddings=max(int(target), original))
-    raise ValueError(f"rope_type must be one of {', '.join(METHODS)}, got {rope_type!r}")
+    raise AssertionError(rope_type)  # every name methods_for allows is handled above
 
 
 def _at_target(cfg: RopeConfig, target: int) -> RopeConfig:
@@ -72,18 +98,21 @@ def _at_target(cfg: RopeConfig, target: int) -> RopeConfig:
     return cfg
 
 
-def plan(base: RopeConfig, target: int, methods: tuple[str, ...] = METHODS, check_men: bool = True,
+def plan(base: RopeConfig, target: int, methods: tuple[str, ...] | None = None, check_men: bool = True,
          templates: Mapping[str, RopeConfig] | None = None) -> list[MethodPlan]:
-    """Every method of `methods` on `base` at `target` (see the module docstring); Men et al.'s check only with
-    check_men; templates: per rope_type, a config whose method parameters to keep (method_config).
+    """Every method of `methods` (default methods_for(base)) on `base` at `target` (see the module docstring); Men
+    et al.'s check only with check_men; templates: per rope_type, a config whose method parameters to keep
+    (method_config). θ change up to L0 is taken over the pairs that rotate in training (proportional's frequency-0
+    pairs stay at 0).
     Raises ValueError for a target < 1 or a method the base cannot take (e.g. NTK with rotary dim 2)."""
     target = int(target)
     if target < 1:
         raise ValueError(f"target must be >= 1, got {target}")
     original = base.original_context
-    plain = default_inv_freq(base.rotary_dim, base.rope_theta)
+    plain = inv_freq(unscaled(base))
+    turning = plain > 0
     out = []
-    for rope_type in methods:
+    for rope_type in methods_for(base) if methods is None else methods:
         cfg = method_config(base, rope_type, target, (templates or {}).get(rope_type))
         seq = target if rope_type == "dynamic" else None
         ood = ood_angles(cfg, original, target, seq_len=seq)["ood"]
@@ -91,8 +120,8 @@ def plan(base: RopeConfig, target: int, methods: tuple[str, ...] = METHODS, chec
         out.append(MethodPlan(
             rope_type=rope_type, config=cfg, factor=cfg.factor, v4=hf_fragment(cfg, "v4"), v5=hf_fragment(cfg, "v5"),
             ood_pairs=int(np.sum(ood)), n_pairs=cfg.n_pairs, attention_factor=attention_factor(cfg, seq),
-            short_change=float(np.max(np.abs(short / plain - 1.0))),
-            short_mean_change=float(np.mean(np.abs(short / plain - 1.0))),
+            short_change=float(np.max(np.abs(short[turning] / plain[turning] - 1.0))),
+            short_mean_change=float(np.mean(np.abs(short[turning] / plain[turning] - 1.0))),
             men_first_negative=men_first_negative(_at_target(cfg, target), target) if check_men else None,
             men_checked=check_men,
         ))

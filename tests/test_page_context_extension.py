@@ -372,3 +372,40 @@ def test_plan_view_finds_no_pitfall_in_a_consistent_preset():
     at = run_page("context_extension", {"preset": slug, "target": "131072", "view": "plan"})
     assert not at.exception and not at.warning
     assert any("preset's config.json" in m.value and "none found" in m.value for m in at.markdown)
+
+
+# Gemma 4's global layers, 8× past training. Expected values from transformers 5.25's Gemma4TextRotaryEmbedding
+# (float32, printed once): factor 1 θ_1 = 0.947463512, θ_63 = 0.0333762467; factor 8 θ_1 = 0.118432939,
+# θ_63 = 0.00417203084; 64 of 256 pairs rotate.
+GEMMA4_X8 = {"preset": "gemma-4-31b-global-layers", "factor": "8", "target": "2097152"}
+AS_TRAINED, PROP = "proportional, factor 1 (as trained)", "proportional (p-RoPE)"
+
+
+def test_a_proportional_model_is_compared_with_its_own_factor_against_itself_as_trained():
+    at = open_view("context_extension", "stretch", GEMMA4_X8)
+    assert not at.exception
+    _, df = chart(at, "Wavelength stretch per pair")
+    assert set(df["method"]) == {AS_TRAINED, PROP}  # transformers cannot run linear/yarn/... on this model
+    trained, scaled = by_method(df, AS_TRAINED), by_method(df, PROP)
+    assert list(scaled["pair"]) == list(range(64))  # the 192 pairs at frequency 0 have no stretch (0/0): left off
+    np.testing.assert_allclose(scaled["theta"].to_numpy()[[1, 63]], [0.947463512, 0.0333762467], rtol=1e-6)
+    np.testing.assert_allclose(scaled["scaled_theta"].to_numpy()[[1, 63]], [0.118432939, 0.00417203084], rtol=1e-6)
+    np.testing.assert_allclose(scaled["ratio"], 8.0, rtol=1e-12)
+    np.testing.assert_allclose(trained["ratio"], 1.0, rtol=1e-12)
+    assert np.isfinite(df[["wavelength", "scaled_wavelength", "ratio"]].to_numpy(float)).all()
+    info = " ".join(i.value for i in at.info)
+    assert "int(head_dim · partial_rotary_factor) = 128 features (64 pairs" in info
+
+
+def test_a_proportional_models_ood_and_plan_views_count_its_pairs():
+    at = open_view("context_extension", "ood", GEMMA4_X8)
+    _, df = chart(at, "Largest angle per pair")
+    assert np.isfinite(df[["wavelength", "max_angle", "turns"]].to_numpy(float)).all()
+    assert (df["pair"] < 64).all() and not df["ood"].any()
+    table = at.dataframe[0].value.set_index("method")
+    assert table.loc[PROP, "pairs out of distribution"] == 0 and table.loc[PROP, "of pairs"] == 256
+    assert '"factor": 8.0' in table.loc[PROP, "config.json v5 (rope_parameters)"]
+    plan = open_view("context_extension", "plan", GEMMA4_X8).dataframe[0].value
+    assert list(plan["method"]) == [PROP] and plan["factor"].iloc[0] == 8.0
+    assert plan["pairs out of distribution"].iloc[0] == "0 of 256 (64 rotate)"
+    assert plan["θ change up to L0 (max |θ'/θ − 1|)"].iloc[0] == pytest.approx(0.875, rel=1e-12)  # 1 − 1/8

@@ -255,3 +255,14 @@ def test_a_long_heatmap_window_draws_block_means_of_the_correlation_not_point_sa
     spec, _ = chart_titled(at, VIEWS["heatmap"])
     assert "the mean over 32 × 32 positions" in " ".join(spec["title"]["subtitle"])
 
+
+
+def test_men_smallest_base_of_a_proportional_model_is_any_base():
+    # Gemma 4's global layers (transformers 5.25): 64 of 256 pairs rotate, the other 192 have frequency 0, so
+    # B(m) = Σ cos(m θ_i) ≥ 192 − 64 for any base; men_min_theta(512, ·) would answer for plain RoPE on 512 features
+    at = run_page("distance_decay", {"preset": "gemma-4-31b-global-layers", "view": "men"})
+    assert not at.exception
+    shown = {m.label: m for m in at.metric}
+    smallest = shown["Smallest base, this model's θᵢ, m < 256k"]
+    assert smallest.value == "any base" and "B(m) ≥ 192 − 64 ≥ 0" in smallest.help
+    assert not any(label.startswith("Smallest base, unscaled θᵢ, d = 512") for label in shown)

@@ -126,3 +126,34 @@ def test_clicking_the_view_picker_switches_the_chart_and_the_url():
 
 def test_unknown_view_warns_and_falls_back_to_theta():
     assert_unknown_view_falls_back("frequencies", TITLES, exact=True)
+
+
+# Gemma 4's global layers: transformers 5.25 Gemma4TextRotaryEmbedding.full_attention_inv_freq (float32), printed
+# once: 256 pairs, 64 nonzero, θ_0 = 1, θ_1 = 0.947463512 (= 1e6^(−2/512)), θ_63 = 0.0333762467, θ_64… = 0
+GEMMA4 = {"preset": "gemma-4-31b-global-layers"}
+
+
+def test_proportional_preset_draws_its_own_frequencies_not_plain_rope_on_the_rotated_part():
+    at = _view(GEMMA4, "freq")
+    _, df = chart_titled(at, "θ_i per pair")
+    assert set(df["frequencies"]) == {"proportional (p-RoPE), factor 1"}  # factor 1: one curve, the model itself
+    rows = df.sort_values("pair")
+    # the log axis shows the 64 rotating pairs; the 192 at frequency 0 are named in a caption instead
+    assert list(rows["pair"]) == list(range(64))
+    np.testing.assert_allclose(rows["theta"].to_numpy()[[0, 1, 63]], [1.0, 0.947463512, 0.0333762467], rtol=1e-6)
+    assert np.isfinite(rows[["theta", "wavelength", "turns"]].to_numpy()).all()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pairs"] == "256" and metrics["Pairs turning fully in the context"] == "64 of 256"
+    assert metrics["Longest wavelength (tokens)"] == "∞ (does not rotate)"
+    assert any("Pairs 64 … 255 (192 of 256) have θ_i = 0" in c.value for c in at.caption)
+
+
+def test_proportional_factor_is_drawn_against_the_model_at_factor_1():
+    at = _view({**GEMMA4, "factor": "8", "target": "2097152"}, "wavelength")
+    _, df = chart_titled(at, "Wavelength 2π/θ_i per pair")
+    trained = df[df["frequencies"] == "proportional (p-RoPE), factor 1"].sort_values("pair")
+    scaled = df[df["frequencies"] == "scaled: proportional"].sort_values("pair")
+    assert list(trained["pair"]) == list(scaled["pair"]) == list(range(64))
+    # transformers: factor 8 gives θ_63 = 0.00417203084, factor 1 θ_63 = 0.0333762467
+    np.testing.assert_allclose(scaled["wavelength"].iloc[63], 2 * np.pi / 0.00417203084, rtol=1e-6)
+    np.testing.assert_allclose(trained["wavelength"].iloc[63], 2 * np.pi / 0.0333762467, rtol=1e-6)

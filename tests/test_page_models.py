@@ -73,7 +73,9 @@ def test_table_has_every_preset_with_rope_core_numbers(models_page):
     assert list(table["model"]) == list(rope_core.PRESETS)
     for _, row in table.iterrows():
         cfg = rope_core.preset_config(row["model"])
-        assert row["rotary dim"] == cfg.rotary_dim
+        # features that rotate: proportional's 2·int(prf·head_dim // 2) (Gemma 4 global 128, LFM3 64), else rotary dim
+        assert row["rotary dim"] == {"Gemma-4-31B (global layers)": 128, "LFM3 (global layers)": 64}.get(
+            row["model"], cfg.rotary_dim)
         # one number style: round bases as 10k / 500k / 1M, contexts in binary k, notes without "[copy]"
         assert row["rope_theta"] == {10000.0: "10k", 150000.0: "150k", 500000.0: "500k", 1e6: "1M", 5e6: "5M",
                                      1e7: "10M"}[cfg.rope_theta]
@@ -81,10 +83,16 @@ def test_table_has_every_preset_with_rope_core_numbers(models_page):
                                       128000: "128,000", 131072: "128k", 163840: "160k", 262144: "256k",
                                       10485760: "10M"}[cfg.max_position_embeddings]
         assert "[copy]" not in row["note"]
-        longest = rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=cfg.max_position_embeddings)).max()
+        theta = rope_core.inv_freq(cfg, seq_len=cfg.max_position_embeddings)
+        longest = rope_core.wavelengths(theta[theta > 0]).max()  # pairs at frequency 0 do not rotate
+        assert np.isfinite(row["longest wavelength"])
         assert row["longest wavelength"] == pytest.approx(longest, rel=1e-12)
         assert row["attention factor"] == pytest.approx(
             rope_core.attention_factor(cfg, seq_len=cfg.max_position_embeddings), rel=1e-12)
+    # transformers 5.25 (Gemma4TextRotaryEmbedding / Lfm3RotaryEmbedding, float32): 2π/θ of the slowest rotating pair
+    by_model = table.set_index("model")["longest wavelength"]
+    assert by_model["Gemma-4-31B (global layers)"] == pytest.approx(188.253202, rel=1e-6)
+    assert by_model["LFM3 (global layers)"] == pytest.approx(5063.25541, rel=1e-6)
 
 
 def test_spectra_overlay_every_model(models_page):
@@ -123,7 +131,13 @@ def test_unscaled_spectra_use_the_base_frequencies():
     for name in rope_core.PRESETS:
         cfg = rope_core.preset_config(name)
         sub = df[df["model"] == name].sort_values("pair")
-        np.testing.assert_allclose(sub["theta"], rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta), rtol=1e-12)
+        want = rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta)
+        if cfg.rope_type == "proportional":  # its own at factor 1: int(prf·d // 2) pairs turn with θ^(−2i/head_dim)
+            want = want[:int(cfg.partial_rotary_factor * cfg.head_dim // 2)]
+        np.testing.assert_allclose(sub["theta"], want, rtol=1e-12)
+    gemma4 = df[df["model"] == "Gemma-4-31B (global layers)"].sort_values("pair")["theta"].to_numpy()
+    assert gemma4.size == 64  # transformers 5.25: 64 of 256 pairs rotate, θ_1 = 0.947463512 (float32)
+    assert gemma4[1] == pytest.approx(0.947463512, rel=1e-6)
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))

@@ -491,6 +491,20 @@ def test_pages_get_the_configuration_the_sidebar_shows(d, prf):
         f"{[w.value for w in at.warning]}")
 
 
+def test_home_counts_a_proportional_models_rotating_pairs_and_its_stretch():
+    """Gemma 4's global layers (transformers 5.25: 64 of 256 pairs rotate); proportional's factor 8 divides every
+    rotating θ_i by 8, so the mean stretch over them against the model at factor 1 is 8."""
+    at = open_url("home", {"preset": "gemma-4-31b-global-layers", "factor": "8", "target": "2097152"})
+    check(at, "home", "gemma 4 global x8")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rotated pairs"] == "64 of 256"
+    longest = next(m for m in at.metric if m.label == "Longest wavelength")
+    # transformers 5.25, factor 8: θ_63 = 0.00417203084, 2π/θ_63 = 1,506.02562
+    assert longest.value == "∞ tokens" and "192 pairs have frequency 0" in longest.help
+    assert "turns once in 1,506 tokens" in longest.help
+    assert metrics["Mean wavelength stretch"] == "× 8"
+
+
 @pytest.mark.parametrize("end", [None, 1], ids=["defaults", "all-heaviest"])
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_moving_rope_theta_changes_chart_data_only(page_id, end):

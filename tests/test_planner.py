@@ -152,3 +152,53 @@ def test_a_template_keeps_the_methods_parameters_but_not_its_factor_or_contexts(
     assert (p.config.mscale, p.config.mscale_all_dim) == (0.707, 1.0)
     assert p.factor == 4.0 and p.config.original_max_position_embeddings == 4096
     assert p.v4["rope_scaling"]["beta_fast"] == 16.0 and p.men_checked is False
+
+
+# --- a proportional model (Gemma 4's global layers) --------------------------------------------------------------
+GEMMA4_GLOBAL = RopeConfig(rope_type="proportional", head_dim=512, partial_rotary_factor=0.25, rope_theta=1e6,
+                           max_position_embeddings=262144)
+
+
+def _gemma4_full_attention_inv_freq(block: dict) -> np.ndarray:
+    """transformers' own Gemma 4 rotary embedding for the full-attention layers with this rope_parameters block."""
+    from transformers import Gemma4TextConfig
+    from transformers.models.gemma4.modeling_gemma4 import Gemma4TextRotaryEmbedding
+
+    cfg = Gemma4TextConfig(hidden_size=256, num_attention_heads=2, num_key_value_heads=1, head_dim=256,
+                           global_head_dim=512, num_hidden_layers=6, intermediate_size=64, vocab_size=100,
+                           max_position_embeddings=262144, pad_token_id=None, bos_token_id=None, eos_token_id=None,
+                           rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                            "full_attention": block})
+    return Gemma4TextRotaryEmbedding(cfg).full_attention_inv_freq.double().numpy()
+
+
+def test_a_proportional_model_is_planned_with_its_own_factor_only():
+    (p,) = plan(GEMMA4_GLOBAL, 8 * 262144, check_men=False)
+    assert p.rope_type == "proportional" and p.factor == 8.0 and p.n_pairs == 256
+    assert p.v5["rope_parameters"] == {"rope_type": "proportional", "rope_theta": 1e6, "partial_rotary_factor": 0.25,
+                                       "factor": 8.0}
+    # the block, loaded by transformers' Gemma 4, gives rope_core's frequencies; the model as trained is factor 1
+    hf = _gemma4_full_attention_inv_freq(dict(p.v5["rope_parameters"]))
+    np.testing.assert_allclose(rope_core.inv_freq(p.config), hf, rtol=1e-6, atol=0)
+    trained = _gemma4_full_attention_inv_freq({"rope_type": "proportional", "rope_theta": 1e6,
+                                               "partial_rotary_factor": 0.25})
+    assert np.count_nonzero(hf) == 64 and np.all(hf[64:] == 0)
+    np.testing.assert_allclose(trained[:64] / hf[:64], 8.0, rtol=1e-6)
+    # every rotating pair divided by 8 (|1/8 − 1|), the frequency-0 pairs unchanged (no 0/0); PI: nothing OOD
+    assert p.short_change == pytest.approx(0.875, rel=1e-12) and p.short_mean_change == pytest.approx(0.875, rel=1e-12)
+    assert p.ood_pairs == 0 and p.attention_factor == 1.0
+
+
+def test_other_methods_on_a_proportional_model_are_refused_with_transformers_reason():
+    # transformers computes yarn with partial_rotary_factor 0.25 over int(512 · 0.25) = 128 features: 64 pairs
+    # with θ_i = 1e6^(−2i/128), which Gemma 4's rotary embedding cannot apply to a 512-wide head
+    with pytest.raises(ValueError, match=r"int\(head_dim \* partial_rotary_factor\) = 128 features \(64 pairs"):
+        method_config(GEMMA4_GLOBAL, "yarn", 8 * 262144)
+    # what the message says, from transformers itself: yarn with Gemma 4's head and partial_rotary_factor
+    hf = LlamaConfig(head_dim=512, hidden_size=1024, num_attention_heads=2, max_position_embeddings=2097152,
+                     rope_parameters={"rope_type": "yarn", "rope_theta": 1e6, "partial_rotary_factor": 0.25,
+                                      "factor": 8.0, "original_max_position_embeddings": 262144})
+    theirs = ROPE_INIT_FUNCTIONS["yarn"](hf)[0].double().numpy()
+    assert theirs.shape == (64,) and theirs[1] == pytest.approx(1e6 ** (-2 / 128), rel=1e-6)  # not 1e6^(−2/512)
+    with pytest.raises(ValueError, match="rope_type must be one of"):
+        method_config(BASE, "proportional", TARGET)

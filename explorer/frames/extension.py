@@ -10,6 +10,7 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.extension import unscaled
 from rope_core.hf_export import hf_fragment, ntk_note
 from rope_core.yarn_reference import mla_softmax_scales
 
@@ -19,6 +20,28 @@ from explorer.fmt import ROPE_TYPE_LABELS
 # dynamic NTK's frequencies depend on the length: the charts draw them at the target context
 LABELS = {**ROPE_TYPE_LABELS, "dynamic": "dynamic NTK (at target)"}
 TRAINING = "training (original RoPE)"
+AS_TRAINED = "proportional, factor 1 (as trained)"  # a proportional model's baseline: itself, not plain RoPE
+
+
+def base_pairs(cfg: RopeConfig) -> str:
+    """The base model's rotating pairs, for the page's caption (markdown)."""
+    turning = int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
+    if turning == cfg.n_pairs:
+        return f"rotary dim **{cfg.rotary_dim}**"
+    return f"proportional RoPE, **{turning} of {cfg.n_pairs}** pairs rotating (head dim {cfg.head_dim})"
+
+
+def proportional_note(cfg: RopeConfig) -> str:
+    """Why a proportional model is compared with its own factor only (rope_core.planner.methods_for)."""
+    turning = int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
+    d = int(cfg.head_dim * cfg.partial_rotary_factor)
+    return (f"transformers extends a proportional model only with proportional's own factor: θ_i / factor on its "
+            f"{turning} rotating pairs (PI on them). Linear, dynamic NTK, YaRN and Llama 3 compute "
+            f"int(head_dim · partial_rotary_factor) = {d} features ({d // 2} pairs, θ_i = rope_theta^(−2i/{d})), not "
+            f"this model's {cfg.n_pairs} pairs with θ_i = rope_theta^(−2i/{cfg.head_dim}), and Gemma 4's and LFM3's "
+            f"rotary embedding then fails on the shape (cos/sin {d} wide, head {cfg.head_dim}). So this page "
+            f"compares the model as trained with it at the sidebar's factor; its {cfg.n_pairs - turning} pairs at "
+            "frequency 0 never rotate (infinite wavelength) and are left off the charts.")
 
 
 @dataclass(frozen=True)
@@ -33,19 +56,22 @@ class Method:
 def build_methods(configs: dict[str, RopeConfig], target: int) -> list[Method]:
     """Every method's config (explorer.controls.method_configs, keyed by rope_type) as the page compares them:
     dynamic NTK and LongRoPE at seq_len = target, the others as built."""
-    return [Method(LABELS[kind], cfg, int(target) if kind in ("dynamic", "longrope") else None)
+    return [Method(AS_TRAINED if kind == "default" and cfg.rope_type == "proportional" else LABELS[kind], cfg,
+                   int(target) if kind in ("dynamic", "longrope") else None)
             for kind, cfg in configs.items()]
 
 
 def _ratio(base: RopeConfig, m: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     theta0 = rope_core.inv_freq(base)
     theta = rope_core.inv_freq(m.config, seq_len=m.seq_len)
-    return theta0, theta, theta0 / theta
+    turning = theta0 > 0  # proportional's frequency-0 pairs: 0 before and after, no stretch to draw
+    return theta0[turning], theta[turning], theta0[turning] / theta[turning]
 
 
 @cached
 def ratio_frame(base: RopeConfig, methods: tuple[Method, ...]) -> pd.DataFrame:
-    """Per method and pair: original and scaled θ_i, wavelength, and the stretch θ_i / θ'_i."""
+    """Per method and rotating pair: original and scaled θ_i, wavelength, and the stretch θ_i / θ'_i (pairs at
+    frequency 0 in the base, proportional's unrotated ones, are left out; they are the last pairs)."""
     parts = [_ratio(base, m) for m in methods]
     theta0 = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
     theta = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
@@ -70,13 +96,16 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
     """Largest angle per pair: the base model within training, and each method at the target length.
 
     rope_core.ood_angles gives both and the out-of-distribution flag; angles are also shown in turns.
-    Rows: every method's pairs, then the training rows (taken from the first method's train_max).
+    Rows: every method's pairs, then the training rows (taken from the first method's train_max). Pairs at
+    frequency 0 in the base (proportional's unrotated ones, the last pairs) never move and are left out.
     """
+    theta0 = rope_core.inv_freq(base)
+    turning = theta0 > 0
     res = [rope_core.ood_angles(m.config, original, target, seq_len=m.seq_len) for m in methods]
-    train = np.asarray(res[0]["train_max"], dtype=float)  # every method keeps the base's pairs
-    wl = rope_core.wavelengths(rope_core.inv_freq(base))
+    train = np.asarray(res[0]["train_max"], dtype=float)[turning]  # every method keeps the base's pairs
+    wl = rope_core.wavelengths(theta0[turning])
     n, k = train.size, len(methods)
-    tmax = np.concatenate([np.asarray(r["target_max"], dtype=float) for r in res] + [train])
+    tmax = np.concatenate([np.asarray(r["target_max"], dtype=float)[turning] for r in res] + [train])
     label = np.concatenate([_labels(methods, [n] * k), np.full(n, TRAINING, dtype=object)])
     return pd.DataFrame({
         "method": label,
@@ -84,7 +113,7 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
         "wavelength": np.tile(wl, k + 1),
         "max_angle": tmax,
         "turns": tmax / (2 * np.pi),
-        "ood": np.concatenate([np.asarray(r["ood"], dtype=bool) for r in res] + [np.zeros(n, dtype=bool)]),
+        "ood": np.concatenate([np.asarray(r["ood"], dtype=bool)[turning] for r in res] + [np.zeros(n, dtype=bool)]),
         "positions": np.concatenate([np.full(n * k, "0 … target−1", dtype=object),
                                      np.full(n, "0 … L0−1", dtype=object)]),
     })
@@ -124,7 +153,7 @@ def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
             "note": ntk_note(m.config) or "",
             "attention factor": rope_core.attention_factor(m.config, seq_len=m.seq_len),
             "pairs out of distribution": int(bad.sum()),
-            "of pairs": int(mine.sum()),
+            "of pairs": m.config.n_pairs,
             "first OOD pair": int(pair[bad].min()) if bad.any() else None,
             "its wavelength (tokens)": float(wavelength[bad].min()) if bad.any() else None,
         })

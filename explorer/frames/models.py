@@ -10,6 +10,7 @@ import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.extension import unscaled
 from rope_core.hf_export import hf_rope_theta, scaling_parameters
 
 from explorer import configjson
@@ -109,19 +110,30 @@ def _scaling_text(cfg: RopeConfig) -> str:
     return f"{scaling['rope_type']}: " + ", ".join(parts)
 
 
+def rotating_pairs(cfg: RopeConfig) -> int:
+    """Pairs that rotate: all of them, but proportional's n_rot = int(partial_rotary_factor * head_dim // 2)."""
+    return int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
+
+
+def longest_wavelength(cfg: RopeConfig, seq_len: int | None = None) -> float:
+    """2π/θ_i of the slowest rotating pair (proportional's frequency-0 pairs do not rotate: no wavelength)."""
+    theta = rope_core.inv_freq(cfg, seq_len=seq_len)
+    return float(rope_core.wavelengths(theta[theta > 0]).max())
+
+
 def _row(name: str, cfg: RopeConfig, note: str) -> dict:
     ctx = cfg.max_position_embeddings
     return {
         "model": name,
         "head dim": cfg.head_dim,
-        "rotary dim": cfg.rotary_dim,
+        "rotary dim": 2 * rotating_pairs(cfg),  # features that rotate (proportional: fewer than its rotary_dim)
         "layout": cfg.layout,
         "rope_theta": fmt.theta(cfg.rope_theta),
         "scaling": _scaling_text(cfg),
         "original context": fmt.context(cfg.original_context),
         "max context": fmt.context(ctx),
         "attention factor": rope_core.attention_factor(cfg, seq_len=ctx),
-        "longest wavelength": float(rope_core.wavelengths(rope_core.inv_freq(cfg, seq_len=ctx)).max()),
+        "longest wavelength": longest_wavelength(cfg, ctx),
         "note": fmt.note(note),
     }
 
@@ -153,7 +165,7 @@ def spectra(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True) -
         if scaled:
             theta = rope_core.inv_freq(cfg, seq_len=cfg.max_position_embeddings)
         else:
-            theta = rope_core.default_inv_freq(cfg.rotary_dim, cfg.rope_theta)
+            theta = rope_core.inv_freq(unscaled(cfg))  # proportional: its own at factor 1, not plain RoPE
         i = np.arange(theta.size)
         parts.append(pd.DataFrame({
             "model": name, "scaling": cfg.rope_type if scaled else "default (base)", "pair": i,

@@ -3,12 +3,13 @@ whose pitfalls are read (the sidebar's preset, the pasted config.json, else the 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 import rope_core
 from rope_core import RopeConfig
 from rope_core.hf_export import hf_fragment
-from rope_core.planner import METHODS, MethodPlan, plan
+from rope_core.planner import METHODS, MethodPlan, methods_for, plan
 
 from explorer import fmt
 from explorer.cache import cached
@@ -18,10 +19,17 @@ from explorer.frames.extension import LABELS
 @cached
 def plans(base: RopeConfig, target: int, check_men: bool, templates: tuple[RopeConfig, ...] = ()) -> tuple[MethodPlan, ...]:
     """templates: the page's method configs (their parameters are kept); only the methods among them are planned
-    (when given), in METHODS order."""
+    (when given), in the order of rope_core.planner.methods_for(base) (a proportional model: its own factor)."""
     by_type = {t.rope_type: t for t in templates}
-    methods = tuple(m for m in METHODS if m in by_type) if templates else METHODS
+    allowed = methods_for(base)
+    methods = tuple(m for m in allowed if m in by_type) if templates else allowed
     return tuple(plan(base, target, methods=methods, check_men=check_men, templates=by_type))
+
+
+def _rotating(p: MethodPlan) -> str:
+    """" (64 rotate)" for a proportional model, whose other pairs have frequency 0; "" when every pair rotates."""
+    turning = int(np.count_nonzero(rope_core.inv_freq(p.config)))
+    return "" if turning == p.n_pairs else f" ({turning} rotate)"
 
 
 def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
@@ -34,7 +42,7 @@ def table(rows: tuple[MethodPlan, ...], target: int) -> pd.DataFrame:
     return pd.DataFrame({
         "method": [LABELS[p.rope_type] for p in rows],
         "factor": [p.factor for p in rows],
-        "pairs out of distribution": [f"{p.ood_pairs} of {p.n_pairs}" for p in rows],
+        "pairs out of distribution": [f"{p.ood_pairs} of {p.n_pairs}" + _rotating(p) for p in rows],
         "attention factor": [p.attention_factor for p in rows],
         "θ change up to L0 (max |θ'/θ − 1|)": [p.short_change for p in rows],
         "mean |θ'/θ − 1| up to L0": [p.short_mean_change for p in rows],
