@@ -77,7 +77,8 @@ _compiles: dict[Hashable, int] = {}
 _uses: dict[Hashable, int] = {}
 # structure entries with a few values that may follow a slider (markers on short series, canvas for many marks, symlog
 # ticks once there are data, a facet's grid for the number of heads): each value is a structure, compiled once too
-FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "single_x", "columns", "panel", "many_colours")
+FEW_VALUES = ("point_marks", "canvas", "aria_off", "symlog_ticks", "single_x", "columns", "panel", "many_colours",
+              "series_dash")
 
 
 def _slot(name: str) -> str:
@@ -514,7 +515,9 @@ def line(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title:
     one has no rows (e.g. a dtype that overflows).
     highlight: the `color` value of the series to read first (the current setting among comparisons): drawn again
     on top of the others, thicker.
-    More than MANY_COLOURS series take a 20-colour scheme, so that no two share a colour.
+    More than MANY_COLOURS series (and no `dash`): series i gets SERIES_COLOURS[i % 10] and SERIES_DASHES[i // 10],
+    in color_sort / color_domain / first-appearance order, so that no two look alike (neighbours differ in colour),
+    one legend showing both; with a highlight, the others are drawn lighter and its legend label is bold.
     Rules: one layer each (a dashed rule and its label), all reading one small dataset (RULES:
     columns rule, v, label); a rule at a non-finite value is left out (it would stretch the axis to
     infinity).
@@ -546,12 +549,14 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
         series = [c for c in (color, dash) if c]
         longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
         points = longest <= POINT_MARKS
+    series = _py(color_sort or color_domain or (pd.unique(df[color]) if color else []))
+    many = bool(color) and len(series) > MANY_COLOURS
     datasets = {DATA: df}
     rules = [(axis, float(v), str(label)) for axis, rs in (("x", rules_x), ("y", rules_y)) for v, label in rs]
     rules = [r for r in rules if np.isfinite(r[1])]
     if rules:
         right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
-                             zero)
+                             zero) | _level_label_right(df, x, y, rules, x_scale or ("log" if log_x else None), log_y)
         datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
                                         "label": [r[2] for r in rules],
                                         "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
@@ -559,38 +564,53 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
                      symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
                      point_marks=bool(points),
                      color_sort=bool(color_sort), color_domain=bool(color_domain), height=height,
-                     many_colours=bool(color) and len(color_domain or pd.unique(df[color])) > MANY_COLOURS,
+                     many_colours=many, series_dash=many and not dash,
                      highlight=bool(color and highlight is not None),
                      tips=_tips(df, tooltip or [c for c in (color, x, y) if c]), rules=tuple(r[0] for r in rules))
     values = {"title": _title(title, subtitle), "x_title": x_title, "y_title": y_title,
               "color_title": color_title or color, "color_sort": _py(color_sort) if color_sort else [],
-              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks, "highlight": highlight}
+              "color_domain": _py(color_domain) if color_domain else [], "x_ticks": ticks, "highlight": highlight,
+              "series": series if many else [], "series_colours": _series_styles(len(series))[0] if many else [],
+              "series_dashes": _series_styles(len(series))[1] if many else []}
     return structure, values, datasets
 
 
 def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,
                  symlog_ticks: bool, single_x: bool, zero: bool, interpolate: str, point_marks: bool, color_sort: bool,
-                 color_domain: bool, many_colours: bool, highlight: bool, tips: tuple, rules: tuple[str, ...],
-                 height: int) -> alt.LayerChart:
+                 color_domain: bool, many_colours: bool, series_dash: bool, highlight: bool, tips: tuple,
+                 rules: tuple[str, ...], height: int) -> alt.LayerChart:
     """line()'s layers, without its title and height."""
-    # a log x axis ends at the data, not at the next power of ten (which can be most of the axis)
-    x_scale = alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x else alt.Scale(zero=zero)
+    # an x axis ends at the data, not at the next round number (a log axis: the next power of ten, which can be most
+    # of the axis; a linear one: pairs 0 … 63 drawn to 65)
+    x_scale = (alt.Scale(type=x_scale) if x_scale else alt.Scale(type="log", nice=False) if log_x
+               else alt.Scale(zero=zero, nice=False))
     x_axis = (alt.Axis(values=_slots("x_ticks"), labelExpr="format(datum.value, '~s')") if symlog_ticks
               else alt.Axis(values=_slots("x_ticks"), format="~g") if single_x else alt.Axis())
     enc: dict = dict(x=alt.X(field=x, type="quantitative", title=_slot("x_title"), scale=x_scale, axis=x_axis),
                      y=alt.Y(field=y, type="quantitative", title=_slot("y_title"),
                              scale=alt.Scale(type="log") if log_y else alt.Scale(zero=zero)),
                      tooltip=_tooltip(tips))
+    legend = alt.Legend(labelLimit=0)  # series names in full, never cut
+    if series_dash:  # symbols long enough to show their dash; the highlighted series' name in bold
+        legend = alt.Legend(labelLimit=0, symbolSize=250, symbolStrokeWidth=2.5, **(dict(
+            labelFontWeight=alt.ExprRef("datum.label === '@@highlight@@' ? 'bold' : 'normal'")) if highlight else {}))
     if color:
         enc["color"] = alt.Color(field=color, type="nominal", title=_slot("color_title"),
-                                 sort=_slots("color_sort") if color_sort else None,
-                                 legend=alt.Legend(labelLimit=0),  # series names in full, never cut
-                                 **_colour_scale(color_domain, many_colours))
+                                 sort=_slots("color_sort") if color_sort else None, legend=legend,
+                                 **_colour_scale(color_domain, many_colours, series_dash))
     if dash:
         enc["strokeDash"] = alt.StrokeDash(field=dash, type="nominal", title=dash)
-    main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks).encode(**enc)
+    elif series_dash:  # the same field, title and legend as the colour: Vega-Lite merges them into one legend
+        enc["strokeDash"] = alt.StrokeDash(field=color, type="nominal", title=_slot("color_title"), legend=legend,
+                                           scale=alt.Scale(domain=_slots("series"), range=_slots("series_dashes")))
+    faded = {"strokeOpacity": FADED} if highlight and series_dash else {}
+    main = alt.Chart().mark_line(interpolate=interpolate, point=point_marks, **faded).encode(**enc)
     lines = [main]
     if highlight:  # drawn last, so no other series hides it
+        if series_dash:  # among many, a dark casing under it: a pale colour (pink, yellow) stands out too
+            lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
+                         .mark_line(interpolate=interpolate, color="#222", strokeWidth=HIGHLIGHT_WIDTH + 2.5)
+                         .encode(**{k: v for k, v in enc.items() if k not in ("color", "strokeDash")}))
         lines.append(alt.Chart().transform_filter(alt.FieldEqualPredicate(field=color, equal=_slot("highlight")))
                      .mark_line(interpolate=interpolate, point=point_marks, strokeWidth=HIGHLIGHT_WIDTH).encode(**enc))
     if not rules:
@@ -602,12 +622,30 @@ def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: boo
 
 MANY_COLOURS = 10  # series beyond the theme's palette, which would repeat its colours
 HIGHLIGHT_WIDTH = 3.5
+FADED = 0.45  # the other series' opacity beside a highlighted one, among many
+# many series: ten well-separated colours (Tableau 10's), then the same ten dashed, then dotted (a 20-colour scheme
+# pairs each colour with a paler copy of itself, which reads as the same line)
+SERIES_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",  # the most distinct first: few series
+                  "#9c755f", "#76b7b2", "#edc948", "#ff9da7", "#79706e")
+SERIES_DASHES = ((1, 0), (7, 3), (2, 2), (7, 2, 2, 2))
 
 
-def _colour_scale(domain: bool, many: bool) -> dict:
-    """A series colour scale's properties: a fixed domain (a slot) and, for many series, 20 distinct colours."""
-    props = {**({"domain": _slots("color_domain")} if domain else {}), **({"scheme": "tableau20"} if many else {})}
-    return {"scale": alt.Scale(**props)} if props else {}
+def _series_styles(n: int) -> tuple[list[str], list[list[int]]]:
+    """(colour, dash) of each of n series: colour i % 10, dash i // 10, so that no two series share both."""
+    k = len(SERIES_COLOURS)
+    return ([SERIES_COLOURS[i % k] for i in range(n)],
+            [list(SERIES_DASHES[min(i // k, len(SERIES_DASHES) - 1)]) for i in range(n)])
+
+
+def _colour_scale(domain: bool, many: bool, series_dash: bool = False) -> dict:
+    """A series colour scale's properties: a fixed domain (a slot) and, for many series, explicit colours
+    (series_dash: one per series, paired with a dash; else SERIES_COLOURS, or a 20-colour scheme with a dash given)."""
+    if series_dash:
+        return {"scale": alt.Scale(domain=_slots("series"), range=_slots("series_colours"))}
+    # few series: the same ten colours (the theme's palette pairs each hue with a paler copy: blue, light blue, …)
+    props = {**({"domain": _slots("color_domain")} if domain else {}),
+             **({"scheme": "tableau20"} if many else {"range": list(SERIES_COLOURS)})}
+    return {"scale": alt.Scale(**props)}
 
 
 def _line_chart(height: int, **structure: Any) -> alt.LayerChart:
@@ -650,6 +688,38 @@ def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: 
     return left
 
 
+LEVEL_LABEL_SHARE = 0.35  # the share of the x axis a horizontal rule's label is taken to cover
+LEVEL_LABEL_HEIGHT = 0.08  # and of the y axis, above its rule
+
+
+def _level_label_right(df: pd.DataFrame, x: str, y: str, rules: Sequence[tuple[str, float, str]],
+                       x_scale: str | None, log_y: bool) -> np.ndarray:
+    """For each rule, True when it is horizontal and its label (just above it) goes at the plot's right end: the end
+    where fewer data points fall in the box the label covers (Precision: π at the left end crossed the lines)."""
+    out = np.zeros(len(rules), dtype=bool)
+    if not len(df) or not any(axis == "y" for axis, _, _ in rules):
+        return out
+
+    def share(v: np.ndarray, scale: str | None) -> np.ndarray:
+        v = np.asarray(v, dtype=float)
+        if scale == "log":
+            v = np.log10(np.where(v > 0, v, np.nan))
+        elif scale == "symlog":
+            v = np.sign(v) * np.log1p(np.abs(v))
+        lo, hi = np.nanmin(v), np.nanmax(v)
+        return (v - lo) / (hi - lo if hi > lo else 1.0)
+
+    levels = np.array([v for axis, v, _ in rules if axis == "y"], dtype=float)
+    ys = share(np.concatenate([df[y].to_numpy(dtype=float), levels]), "log" if log_y else None)
+    xs, ys, at = share(df[x].to_numpy(dtype=float), x_scale), ys[:len(df)], ys[len(df):]
+    for i, k in enumerate(np.flatnonzero([axis == "y" for axis, _, _ in rules])):
+        band = (ys >= at[i] - 0.01) & (ys <= at[i] + LEVEL_LABEL_HEIGHT)
+        left = int(np.sum(band & (xs <= LEVEL_LABEL_SHARE)))
+        right = int(np.sum(band & (xs >= 1 - LEVEL_LABEL_SHARE)))
+        out[k] = right < left
+    return out
+
+
 def _rule(axis: str, index: int) -> alt.LayerChart:
     """The layer of rule `index` of the RULES dataset (columns rule, v, label, align, dx): a labelled dashed line
     at v on `axis` ("x": vertical, "y": horizontal)."""
@@ -658,14 +728,18 @@ def _rule(axis: str, index: int) -> alt.LayerChart:
         channel(field="v", type="quantitative"),
         tooltip=[alt.Tooltip(field="label", type="nominal", title="rule"),
                  alt.Tooltip(field="v", type="quantitative", title="value", format=".6~g")])
-    # x rules come first (index 0, 1, …): each label one line lower, so labels of nearby rules do not overprint
-    other = {"y": alt.value(8 + LABEL_STEP * index)} if axis == "x" else {"x": alt.value(4)}
+    # a vertical rule's label sits above the plot, where no data are; x rules come first (index 0, 1, …): each
+    # label one line higher, so labels of nearby rules do not overprint. A horizontal rule's label sits just above
+    # it at the plot's left or right end (_level_label_right).
+    other = {"y": alt.value(-LABEL_STEP * index)} if axis == "x" else {}
+    at = {} if axis == "x" else {"x": alt.ExprRef("datum.align === 'right' ? width : 0")}
     # the label's side of the rule comes with the data (columns align, dx: _label_sides), so a rule moving
-    # across the plot changes data, not the spec
-    text = alt.Chart().mark_text(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"),
-                                 dy=-6 if axis == "x" else -4, color="#444").encode(
+    # across the plot changes data, not the spec; a white halo keeps it legible over a line
+    texts = [alt.Chart().mark_text(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"),
+                                   dy=-6 if axis == "x" else -4, **at, **style).encode(
         channel(field="v", type="quantitative"), text=alt.Text(field="label", type="nominal"), **other)
-    return alt.LayerChart(data=alt.Data(name=RULES), layer=[rule, text]).transform_filter(
+        for style in ({"stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.85}, {"color": "#444"})]
+    return alt.LayerChart(data=alt.Data(name=RULES), layer=[rule, *texts]).transform_filter(
         alt.FieldEqualPredicate(field="rule", equal=index))
 
 
@@ -690,7 +764,8 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     def author() -> alt.LayerChart:
         s = structure
         enc: dict = dict(
-            x=alt.X(field=x, type="quantitative", scale=alt.Scale(type="log", nice=False) if s["log_x"] else alt.Scale()),
+            x=alt.X(field=x, type="quantitative",
+                    scale=alt.Scale(type="log", nice=False) if s["log_x"] else alt.Scale(nice=False)),  # as the lines
             y=alt.Y(field=y, type="quantitative", scale=alt.Scale(type="log") if s["log_y"] else alt.Scale()),
             shape=alt.Shape(field=mark, type="nominal", title=_slot("mark_title"),
                             legend=alt.Legend(labelExpr=_slot("mark_label"))),

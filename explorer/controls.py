@@ -22,7 +22,7 @@ from rope_core import RopeConfig
 
 from explorer import fmt
 from explorer.fmt import ROPE_TYPE_LABELS
-from explorer.params import THETA_GRID, ParamSpec, Values, human
+from explorer.params import POSITION_GRID, THETA_GRID, ParamSpec, Values, human
 
 ROPE_TYPES = tuple(ROPE_TYPE_LABELS)  # the text model types; "axial" is a vision tower's
 
@@ -445,9 +445,10 @@ def last_position(values: Values) -> int:
 
 # "m" means the same on the Rotation and Rotation matrix pages, so both use this one spec.
 POSITION_SPEC = ParamSpec(
-    "m", "Position m", "int", 3,
-    "The token position m: every pair i has turned by the angle m·θ_i (0 to the target context − 1).",
-    lo=0, hi=last_position, step=1)
+    "m", "Position m", "grid", 3,
+    "The token position m: every pair i has turned by the angle m·θ_i (0 to the target context − 1). The slider "
+    "steps by 1 up to 16, then over 1, 1.5, 2, 3, 4, 5, 6, 8 per decade; a link may give any position.",
+    lo=0, hi=last_position, options=POSITION_GRID)
 
 
 def theta_label(v: float) -> str:

@@ -28,6 +28,9 @@ def _log_grid(lo_exp: int, hi_exp: int, mantissas: Sequence[float]) -> tuple[flo
 
 THETA_GRID = _log_grid(1, 8, (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5))
 POW2_CONTEXTS = tuple(2**k for k in range(8, 21))  # 256 … 1,048,576 tokens
+# positions: every one up to 16, then 1, 1.5, 2, 3, 4, 5, 6, 8 per decade, so that a small m is as easy to pick as a
+# large one (the slider ends at the target context's last position, whatever it is)
+POSITION_GRID = tuple(range(17)) + tuple(int(v) for v in _log_grid(1, 9, (1, 1.5, 2, 3, 4, 5, 6, 8)) if v > 16)
 
 
 def human(v: float) -> str:
@@ -185,9 +188,17 @@ class ParamSpec:
                 v = v - 1 if v - 1 >= lo else v + 1
         return v
 
-    def grid_options(self, value: Any) -> list:
-        """Options of a grid slider, with an off-grid current value inserted in order."""
+    def grid_options(self, value: Any, values: Values | None = None) -> list:
+        """Options of a grid slider, with an off-grid current value inserted in order. With `values`, only the
+        options within the current bounds, and the upper bound itself when options above it were dropped (so that
+        the slider's end is its range's end, e.g. the last position of the target context)."""
         opts = list(self.options)
+        if self.kind == "grid" and values is not None:
+            lo, hi = self.bounds(values)
+            kept = [o for o in opts if lo <= o <= hi]
+            if len(kept) < len(opts) and (not kept or kept[-1] < hi) and any(o > hi for o in opts):
+                kept.append(type(opts[0])(hi))
+            opts = kept or opts
         if self.kind == "grid" and value not in opts:
             opts = sorted(set(opts) | {type(opts[0])(value)})
         return opts

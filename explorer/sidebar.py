@@ -274,7 +274,7 @@ def _widget(spec: ParamSpec, values: Values, fresh: bool, disabled: str | None =
     elif spec.kind == "grid":
         # lengths in fmt.context's form: LFM3's 128,000 and 131,072 ("128k") must not share a label
         label = _context_label if isinstance(spec.options[0], int) else _grid_label
-        st.select_slider(spec.label, options=spec.grid_options(value), format_func=label, **common)
+        st.select_slider(spec.label, options=spec.grid_options(value, values), format_func=label, **common)
     elif spec.kind == "bool":
         st.toggle(spec.label, **common)
     elif spec.kind == "ints":

@@ -49,10 +49,12 @@ def heatmap_view() -> None:
     st.subheader("Correlation of RoPE-encoded vectors")
     grid = decay.correlation_grid(cfg, p.window, p["offset"])
     frame = grid["frame"]
+    start, end = float(p["offset"]), float(p.window_end)
     chart = charts.heatmap(
         frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1), square=True,
+        image=(grid["image"], (start, end, start, end)),
         title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
-        subtitle=charts.downsample_note(grid["stride"], p.window) or None,
+        subtitle=decay.cell_note(grid["block"], p.window, grid["stride"]),
         x_title="key position n", y_title="query position m", z_title="correlation",
         tooltip=["m", "n", "m_minus_n", "correlation"],
     )

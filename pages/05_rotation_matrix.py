@@ -2,11 +2,12 @@ import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import matrix
-from explorer.params import ParamSpec
+from explorer.params import POSITION_GRID, ParamSpec
 
-N_SPEC = ParamSpec("n", "Position n", "int", 7,
-                   "The second position n, for the identities R(m)R(n) = R(m+n) and ⟨R(m)q, R(n)k⟩ (0 to the target context − 1).",
-                   lo=0, hi=controls.last_position, step=1)
+N_SPEC = ParamSpec("n", "Position n", "grid", 7,
+                   "The second position n, for the identities R(m)R(n) = R(m+n) and ⟨R(m)q, R(n)k⟩ (0 to the target "
+                   "context − 1); steps as Position m's.",
+                   lo=0, hi=controls.last_position, options=POSITION_GRID)
 WINDOW = ParamSpec("win", "First pair shown", "int", 0,
                    f"R(m) has more than {matrix.WINDOW_PAIRS} pairs here: the heatmap shows the rows and columns of "
                    f"{matrix.WINDOW_PAIRS} pairs starting at this one.",
@@ -41,10 +42,13 @@ table = matrix.identity_table(cfg, m, n, p["content"], p["seed"])
 st.markdown(f"**Identity errors at m = {m}, n = {n}**, measured with R built in float64 and in float32")
 st.dataframe(
     table, hide_index=True, width="stretch",
-    column_config={
-        "float64 error": st.column_config.NumberColumn(format="%.3e", help="R built from float64 angles"),
+    column_config={  # the texts in full beside the sidebar at 1,280 px and up (a cell would cut them)
+        "identity": st.column_config.TextColumn(width=270),
+        "measured as": st.column_config.TextColumn(width=390),
+        "float64 error": st.column_config.NumberColumn(format="%.3e", help="R built from float64 angles", width=110),
         "float32 error": st.column_config.NumberColumn(
-            format="%.3e", help="positions and θ_i cast to float32, multiplied there; entries stored in float32"),
+            format="%.3e", help="positions and θ_i cast to float32, multiplied there; entries stored in float32",
+            width=110),
     },
 )
 st.caption(

@@ -10,7 +10,7 @@ from explorer import hub
 from explorer.frames import planner
 from explorer.frames import extension as ext
 from rope_core.extension import unscaled
-from rope_core.hf_export import ntk_note
+from rope_core.hf_export import hf_rope_theta, ntk_note
 from rope_core.planner import pitfalls
 from rope_core.yarn_reference import mla_softmax_scale, paper_inv_freq
 
@@ -124,9 +124,10 @@ def stretch_view() -> None:
 
 
 # the figures first, each wide enough for its title, so all of them fit at 1,280 px; the long texts after them
+# every column fits beside the sidebar at 1,280 px: the notes are listed in full under the table, and each method's
+# config.json blocks (too long for a cell) are in the Plan view
 OOD_COLUMNS = ("method", "attention factor", "pairs out of distribution", "of pairs", "first OOD pair",
-               "its wavelength (tokens)", "note", "config.json v4 (rope_theta, rope_scaling)",
-               "config.json v5 (rope_parameters)")
+               "its wavelength (tokens)")
 OOD_CONFIG = {
     "method": st.column_config.TextColumn(width=160),
     "attention factor": st.column_config.NumberColumn(format="%.6g", width=110),
@@ -135,7 +136,6 @@ OOD_CONFIG = {
     "of pairs": st.column_config.NumberColumn(width=70),
     "first OOD pair": st.column_config.NumberColumn(width=105),
     "its wavelength (tokens)": st.column_config.NumberColumn(format="%.6g", width=155),
-    "note": st.column_config.TextColumn(width="medium"),
 }
 
 
@@ -155,6 +155,14 @@ def ood_view() -> None:
     charts.show(chart, ood, "extension_ood")
     table = ext.ood_summary(unscaled(p.config), methods, original, target)
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
+    notes = []
+    if "ntk" in by_type:  # rope_core's note, in the app's number style (it writes 1e+08)
+        c = by_type["ntk"].config
+        d = c.rotary_dim
+        notes.append(f"- **{ext.LABELS['ntk']}**: transformers has no static NTK rope_type; the same frequencies are "
+                     f"plain RoPE with rope_theta = θ·α^(d/(d−2)) = {fmt.plain(c.rope_theta)}·{fmt.plain(c.factor)}"
+                     f"^({d}/{d - 2}) = {fmt.plain(hf_rope_theta(c))}.")
+    st.markdown("\n".join(notes + ["- Each method's config.json block, in both transformers forms: the Plan view."]))
 
 
 def longrange_view() -> None:

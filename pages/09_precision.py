@@ -92,11 +92,10 @@ def pair_view() -> None:
                 "in the chosen dtype(s). Raise the target context or the head dim to see rounding.")
     chart = charts.line(
         by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
-        subtitle=["Fast pairs (large angles) lose the most radians. All pairs share one bound on the relative "
-                  "error (about three roundings: position, θ_i, product),",
-                  "but each pair's own error lies anywhere from 0 to it."
-                  + (" float16 overflows at this position (≥ 65,520)." if "float16" in dtypes
-                     and maxpos >= precision.FLOAT16_OVERFLOW else "")],
+        subtitle=["Fast pairs (large angles) lose the most radians. All pairs share one bound on the relative error",
+                  "(about three roundings: position, θ_i, product), but each pair's own error lies anywhere from 0 to it.",
+                  *(["float16 overflows at this position (≥ 65,520): no float16 line."] if "float16" in dtypes
+                    and maxpos >= precision.FLOAT16_OVERFLOW else [])],
         x_title="pair index i", y_title="|angle error| (radians, log scale)", log_y=True, points=True,
         color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
         tooltip=["dtype", "pair", "angle_rad", "angle_error_rad"],

@@ -69,7 +69,9 @@ table_notes(tbl)
 p.controls()  # the spectra's own toggle, above their chart
 spec = models.spectra(pasted_key, bool(p["scaled"]))
 chart = charts.line(
-    spec, "fraction", "wavelength", color="model", color_title="model", dash="scaling", log_y=True, height=560,
+    spec, "fraction", "wavelength", color="model", color_title="model", log_y=True,
+    # one legend row (~21 px) per model, never cut: Streamlit's height holds the title and x axis as well
+    height=max(560, 21 * spec["model"].nunique() + 160),
     highlight=controls.preset_slugs().get(p["preset"]),
     title="Wavelength of every pair, all models overlaid",
     subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
@@ -80,6 +82,10 @@ chart = charts.line(
 )
 if len(spec):
     charts.show(chart, spec, "model_spectra")
+    same = models.coinciding(pasted_key, bool(p["scaled"]))
+    if same:
+        st.caption("One line, several models (identical wavelengths; the one drawn last is on top): "
+                   + "; ".join(" = ".join(group) for group in same) + ".")
 else:
     st.info("No presets are available.", icon=":material/info:")
 

@@ -291,18 +291,21 @@ def test_scales_titles_and_tooltips():
     assert lc["title"]["subtitle"] == ["one", "two"] and lc["height"] == 360
     main, rules = lc["layer"][0], lc["layer"][1:]
     assert main["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "series",
-                                         "sort": ["s1", "s0"], "scale": {"domain": ["s0", "s1", "s2"]},
+                                         "sort": ["s1", "s0"],
+                                         "scale": {"domain": ["s0", "s1", "s2"], "range": list(charts.SERIES_COLOURS)},
                                          "legend": {"labelLimit": 0}}
     assert charts.records(CASES["line_color_rules"].datasets[charts.RULES]) == [  # neighbours: labels point apart
         {"rule": 0, "v": 3.0, "label": "x = 3", "align": "right", "dx": -4},
         {"rule": 1, "v": 5.0, "label": "5", "align": "left", "dx": 4},
-        {"rule": 2, "v": 0.5, "label": "half", "align": "left", "dx": 4}]
+        {"rule": 2, "v": 0.5, "label": "half", "align": "right", "dx": -4}]  # its data fill the left end
     assert [(r["data"]["name"], r["transform"]) for r in rules] == [
         (charts.RULES, [{"filter": {"field": "rule", "equal": i}}]) for i in range(3)]
     assert "x" in rules[1]["layer"][0]["encoding"] and "y" in rules[2]["layer"][0]["encoding"]
-    assert rules[0]["layer"][1]["encoding"]["y"] == {"value": 8}
-    assert rules[1]["layer"][1]["encoding"]["y"] == {"value": 8 + charts.LABEL_STEP}  # stacked, not overprinted
-    assert rules[2]["layer"][1]["encoding"]["x"] == {"value": 4}
+    # vertical rules' labels above the plot, stacked, not overprinted; a horizontal rule's at an end of the plot
+    assert [rules[i]["layer"][k]["encoding"]["y"] for i in (0, 1) for k in (1, 2)] == [
+        {"value": 0}, {"value": 0}, {"value": -charts.LABEL_STEP}, {"value": -charts.LABEL_STEP}]
+    assert rules[2]["layer"][2]["mark"]["x"] == {"expr": "datum.align === 'right' ? width : 0"}
+    assert rules[2]["layer"][1]["mark"]["stroke"] == "white"  # a halo under the text
     assert CASES["line"].spec["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
     dash = CASES["line_log_points_dash"].spec["layer"][0]
     assert dash["mark"] == {"type": "line", "interpolate": "step-after", "point": True}
@@ -383,20 +386,55 @@ def test_a_vertical_rule_in_the_right_part_of_the_plot_has_its_label_on_its_left
     assert (anchors["near left"], anchors["near right"], anchors["level"]) == ("start", "end", "start")
 
 
-def test_many_series_get_distinct_colours_and_the_highlighted_one_is_drawn_on_top():
+def test_many_series_each_get_their_own_colour_and_dash_and_the_highlighted_one_is_drawn_on_top():
+    """25 models on one chart: no two lines may look alike (a 20-colour scheme repeats after 20 and pairs each colour
+    with a paler copy), and the selected one reads first."""
     def frame(n: int) -> pd.DataFrame:
         return pd.DataFrame({"x": np.tile([0.0, 1.0], n), "y": np.arange(2.0 * n),
                              "model": np.repeat([f"m{i}" for i in range(n)], 2)})
 
     few = charts.line(frame(charts.MANY_COLOURS), "x", "y", color="model", **T)
-    many = charts.line(frame(17), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
-    assert "scale" not in few.spec["layer"][0]["encoding"]["color"]  # the theme's palette
-    main, top = many.spec["layer"][:2]
-    assert main["encoding"]["color"]["scale"] == {"scheme": "tableau20"}
+    many = charts.line(frame(25), "x", "y", color="model", highlight="m3", rules_x=[(0.5, "r")], **T)
+    assert few.spec["layer"][0]["encoding"]["color"]["scale"] == {"range": list(charts.SERIES_COLOURS)}
+    assert "strokeDash" not in few.spec["layer"][0]["encoding"]
+    main, casing, top = many.spec["layer"][:3]
+    assert casing["transform"] == top["transform"] and casing["mark"]["strokeWidth"] > top["mark"]["strokeWidth"]
+    colour, dash = main["encoding"]["color"]["scale"], main["encoding"]["strokeDash"]["scale"]
+    names = [f"m{i}" for i in range(25)]
+    assert colour["domain"] == names and dash["domain"] == names  # first-appearance order
+    styles = list(zip(colour["range"], map(tuple, dash["range"])))
+    assert len(set(styles)) == 25  # every series its own (colour, dash)
+    assert all(a[0] != b[0] for a, b in zip(styles, styles[1:]))  # neighbours differ in colour
+    assert len(set(colour["range"])) == 10 and len(set(map(tuple, dash["range"]))) == 3
     assert top["transform"] == [{"filter": {"field": "model", "equal": "m3"}}]  # after the others: drawn over them
     assert top["mark"]["strokeWidth"] > 2 and top["encoding"] == main["encoding"]
+    assert main["mark"].get("strokeOpacity", 1) < 1 and top["mark"].get("strokeOpacity", 1) == 1
     check_chart(many, "highlight")
-    assert charts._export(many, "svg").decode().count('stroke-width="3.5"') >= 1
+    svg = charts._export(many, "svg").decode()
+    assert svg.count('stroke-width="3.5"') >= 1
+    # one legend (colour and dash merged), the highlighted name in bold
+    assert svg.count('aria-roledescription="legend"') == 1
+    assert re.search(r'font-weight="bold"[^>]*>m3<', svg) and not re.search(r'font-weight="bold"[^>]*>m4<', svg)
+
+
+def test_a_highlighted_line_ends_where_its_data_end():
+    """Models at Gemma-4-31B (global layers): its pairs of frequency 0 have no wavelength, so its line stops at
+    i/(d/2) = 0.25; the thick highlight must stop there too, not run on across the plot."""
+    from explorer.frames import models
+
+    spec = models.spectra(None, True)
+    name = "Gemma-4-31B (global layers)"
+    mine = spec[spec["model"] == name]
+    chart = charts.line(spec, "fraction", "wavelength", color="model", log_y=True, highlight=name, **T)
+    svg = charts._export(chart, "svg").decode()
+    paths = re.findall(r'<path[^>]*stroke-width="3.5"[^>]*>', svg)
+    assert len(paths) == 1 and name in paths[0]
+    xs = [float(v) for v in re.findall(r"[ML]([-\d.]+),", re.search(r' d="([^"]*)"', paths[0]).group(1))]
+    every = [float(v) for p in re.findall(r'<path[^>]*aria-roledescription="line mark"[^>]*>', svg)
+             for v in re.findall(r"[ML]([-\d.]+),", re.search(r' d="([^"]*)"', p).group(1))]
+    width = max(every)  # the longest series reaches the last pair, 1 − 1/(d/2), near the right edge
+    assert len(xs) == len(mine)
+    assert max(xs) / width == pytest.approx(mine["fraction"].max() / spec["fraction"].max(), rel=1e-3)
 
 
 def test_a_log_axis_leaves_out_values_at_or_below_zero():
@@ -432,7 +470,7 @@ def test_labels_of_neighbouring_rules_point_apart_unless_at_an_edge():
 ])
 def test_label_side_follows_the_axis_scale(scale, zero, rule, left):
     got = charts._label_sides(pd.Series([1.0, 1e6]), [("x", rule, "r"), ("y", rule, "h")], scale, zero)
-    assert list(got) == [left, False]  # a horizontal rule's label stays at the left edge
+    assert list(got) == [left, False]  # a horizontal rule is no neighbour of a vertical one
 
 
 @pytest.mark.parametrize("zero, left", [(False, False), (True, True)])
@@ -599,6 +637,28 @@ def changed_since(name: str, spec: dict) -> dict:
         colour = node.get("encoding", {}).get("color")
         if mark == "line" and isinstance(colour, dict) and "field" in colour:
             colour["legend"] = {"labelLimit": 0}
+            # series colours of ten distinct hues (the theme's palette pairs each hue with a paler copy)
+            if "scheme" not in colour.get("scale", {}):
+                colour["scale"] = {**colour.get("scale", {}), "range": list(charts.SERIES_COLOURS)}
+        x = node.get("encoding", {}).get("x", {})
+        if mark in ("line", "point") and isinstance(x.get("scale"), dict) and "type" not in x["scale"]:
+            x["scale"]["nice"] = False  # and a linear x axis ends at the data too
+    # rule labels: a vertical rule's above the plot (stacked upwards), a horizontal rule's at an end of the plot,
+    # each over a white halo
+    for node in _nodes_with(spec, "data"):
+        if not (isinstance(node["data"], dict) and node["data"].get("name") == charts.RULES and "layer" in node):
+            continue
+        rule, text = node["layer"]
+        index = node["transform"][0]["filter"]["equal"]
+        if "y" in text["encoding"] and "value" in text["encoding"]["y"]:
+            text["encoding"]["y"] = {"value": -charts.LABEL_STEP * index if index else 0}
+        else:
+            del text["encoding"]["x"]
+            text["mark"]["x"] = {"expr": "datum.align === 'right' ? width : 0"}
+        halo = json.loads(json.dumps(text))
+        del halo["mark"]["color"]
+        halo["mark"].update(stroke="white", strokeWidth=3, strokeOpacity=0.85)
+        node["layer"] = [rule, halo, text]
     return spec
 
 
@@ -764,3 +824,15 @@ def test_a_single_x_value_gets_one_plain_tick_not_a_zero_width_scale_of_ticks():
                       y_title="θ")
     two_axis = two.spec["layer"][0]["encoding"]["x"] if "layer" in two.spec else two.spec["encoding"]["x"]
     assert "values" not in two_axis.get("axis", {})  # Vega's own ticks as soon as the axis has a width
+
+
+def test_a_horizontal_rule_label_goes_to_the_end_of_the_plot_where_no_line_runs_under_it():
+    """Precision: 'π: the pair points anywhere' at the left end sat on the lines when they start high there."""
+    x = np.linspace(1.0, 100.0, 1000)
+    falling = pd.DataFrame({"x": x, "y": 10.0 / x})  # crosses y = 8 at the left end, far below it at the right
+    rising = pd.DataFrame({"x": x, "y": x / 10.0})  # and this one at the right end
+    for df, right in ((falling, True), (rising, False)):
+        chart = charts.line(df, "x", "y", rules_y=[(8.0, "level")], **T)
+        assert charts.records(chart.datasets[charts.RULES])[0]["align"] == ("right" if right else "left")
+        svg = charts._export(chart, "svg").decode()
+        assert re.search(r'text-anchor="%s"[^>]*>level<' % ("end" if right else "start"), svg)

@@ -17,6 +17,7 @@ import pytest
 from explorer import controls
 from explorer.nav import PAGES
 from explorer.params import VIEW
+from explorer.sidebar import VALUES
 from tests.apptest_utils import PAGE_SPECS, exceptions, open_url, record_page_specs
 
 # States to move the controls from: the defaults, and each method with its own parameters (with mscale_all_dim
@@ -59,7 +60,7 @@ def _widgets(at):
     return [w for kind in kinds for w in getattr(at, kind) if getattr(w, "key", None) and not w.disabled]
 
 
-def _moves(w, spec, page_id: str = "") -> list:
+def _moves(w, spec, page_id: str = "", values: dict | None = None) -> list:
     """Values to move a widget to, tried in turn: its low end (or the other choice), then its high end."""
     key = spec.key
     move_to = {**MOVE_TO, **PAGE_MOVE_TO.get(page_id, {})}
@@ -71,7 +72,8 @@ def _moves(w, spec, page_id: str = "") -> list:
         cast = int if spec.kind == "int" else float
         ends = [cast(w.proto.min), cast(w.proto.max)]
     else:
-        options = list(spec.grid_options(w.value)) if spec.kind == "grid" else list(spec.options)
+        # a grid's options within its current bounds, as the slider lists them
+        options = list(spec.grid_options(w.value, values)) if spec.kind == "grid" else list(spec.options)
         ends = [options[0], options[-1]]
     return [v for v in ends if v != w.value]
 
@@ -101,7 +103,7 @@ def test_every_enabled_control_changes_the_view(page_id):
                 if state_id != "defaults" and key not in SCALING_ONLY:
                     continue  # the other controls were moved at the defaults
                 w = next(w for w in _widgets(at) if w.key == wkey)
-                old, moves = w.value, _moves(w, spec, page_id)
+                old, moves = w.value, _moves(w, spec, page_id, at.session_state[VALUES])
                 for new in moves:  # the control is connected if one of its moves changes the view
                     next(w for w in _widgets(at) if w.key == wkey).set_value(new).run()
                     assert not at.exception, exceptions(at)

@@ -229,6 +229,34 @@ def test_men_tiles_write_the_context_as_researchers_do_with_the_exact_count_in_t
     assert not any("32,768" in label for label in labels)
 
 
+def test_a_long_heatmap_window_draws_block_means_of_the_correlation_not_point_samples():
+    """At L = 8192 each drawn cell is the mean correlation over its 32 × 32 block of positions, computed here the
+    naive way (the whole 8192² matrix would be 0.5 GB: each block as a mean over its own 32² positions)."""
+    from explorer import raster
+    from apptest_utils import raster_of, resolved_domain
+
+    L, block, offset = 8192, 32, 1000
+    at = run_page("distance_decay", {"view": "heatmap", "L": str(L), "offset": str(offset)})
+    images, _, scale = raster_of(at, VIEWS["heatmap"])
+    pixels = raster.decode_png_data_url(images["_url"].iloc[0])
+    cmap = raster.ColorMap(tuple(resolved_domain(scale, images)), tuple(scale["range"]))
+    cells = L // block
+    assert pixels.shape == (cells, cells, 4)
+    assert (images["_x"].iloc[0], images["_x2"].iloc[0]) == (float(offset), float(offset + L))
+    cfg = RopeConfig(original_max_position_embeddings=4096, max_position_embeddings=32768)
+    rng = np.random.default_rng(0)
+    for a, b in [(0, 0), (0, 1), (5, 3), (cells - 1, 0), *rng.integers(0, cells, size=(6, 2))]:
+        m = np.arange(a * block, (a + 1) * block)[:, None]
+        n = np.arange(b * block, (b + 1) * block)[None, :]
+        want = rope_core.correlation(cfg, (m - n).ravel(), seq_len=offset + L).mean()
+        assert np.abs(pixels[a, b].astype(int) - cmap.rgba(np.array([want]))[0].astype(int)).max() <= 1, (a, b)
+    # a point sample of a correlation that oscillates faster than the cells would not be constant along diagonals
+    assert (pixels[1:, 1:] == pixels[:-1, :-1]).all()
+    spec, _ = chart_titled(at, VIEWS["heatmap"])
+    assert "the mean over 32 × 32 positions" in " ".join(spec["title"]["subtitle"])
+
+
+
 def test_men_smallest_base_of_a_proportional_model_is_any_base():
     # Gemma 4's global layers (transformers 5.25): 64 of 256 pairs rotate, the other 192 have frequency 0, so
     # B(m) = Σ cos(m θ_i) ≥ 192 − 64 for any base; men_min_theta(512, ·) would answer for plain RoPE on 512 features

@@ -180,7 +180,7 @@ def test_each_view_draws_exactly_its_one_chart(view):
     # page controls that a view does not use are hidden
     sliders = [s.label for s in at.slider]
     assert ("Pair index i" in sliders) == (view in ("plane", "angle"))
-    assert "Position m" in sliders
+    assert "Position m" in [s.label for s in at.select_slider]
     toggles = {t.label: t.disabled for t in at.toggle}
     # the log angle axis shows on every view, disabled (with the reason) where there is no angle axis
     assert toggles == ({"Wrap the angle": False, "Log angle axis": False} if view == "angle"
@@ -239,6 +239,23 @@ def test_angle_axis_is_log_by_default_so_slow_pairs_are_not_flat_at_zero():
     assert linear.query_params["log_angle"] == "0"
     wrapped = open_view("rotation", "angle", {"wrap": "1"})
     assert [t.disabled for t in wrapped.toggle if t.label == "Log angle axis"] == [True]
+
+
+def test_the_position_slider_steps_through_small_m_one_by_one_and_ends_at_the_last_position():
+    """A slider over the whole target context (131,072 positions at Llama-3.1-8B) could not pick m = 5."""
+    at = run_page("rotation", {"preset": "llama-3.1-8b"})
+    m = next(w for w in at.select_slider if w.label == "Position m")
+    assert m.options[:17] == [str(i) for i in range(17)]
+    assert m.options[-1] == "131,071" and len(m.options) < 80
+    m.set_value(5).run()
+    assert at.query_params.get("m") in ("5", ["5"])
+    assert next(x for x in at.metric if x.label == "Angle m·θ_i (rad)").value == f"{5 * 500000.0 ** (-16 / 128):.6g}"  # pair 8 is fast: llama3 leaves it unscaled
+    # an old link's off-grid position is read as it is, and shown on the slider
+    at = run_page("rotation", {"m": "1234"})
+    m = next(w for w in at.select_slider if w.label == "Position m")
+    assert m.value == 1234 and "1,234" in m.options and not warnings_text(at)
+    at = run_page("rotation", {"m": "40000"})  # beyond the default target context's last position, 32,767
+    assert "URL parameter `m` (Position m): out of range `40000`" in warnings_text(at)
 
 
 def test_speeds_caption_writes_large_angles_and_turns_whole_with_separators():

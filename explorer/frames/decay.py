@@ -14,6 +14,7 @@ from explorer.cache import cached
 from explorer import fmt
 from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
+from explorer.frames.relative import block_means
 
 MAX_LINE_POINTS = LINE_POINTS  # distances per curve (log-spaced beyond it)
 COMPARE_THETAS = (1e3, 1e4, 5e5, 1e6)
@@ -38,10 +39,11 @@ def theta_label(theta: float) -> str:
 
 @cached
 def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
-    """(2/d) Σ cos((m−n)θ_i) on the displayed m × n grid (every stride-th position).
+    """(2/d) Σ cos((m−n)θ_i) over the window: the exact values on the displayed m × n grid (every stride-th
+    position: hover and CSV) and the picture drawn, block means over every position (relative.block_means).
 
-    The value depends only on m − n, so rope_core.correlation is evaluated once per distinct
-    difference of the grid and placed on the grid.
+    The value depends only on m − n, so rope_core.correlation is evaluated once per distinct difference of the
+    grid and placed on the grid.
     """
     idx, stride = sample_axis(length)
     n = len(idx)
@@ -53,7 +55,23 @@ def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
     m, k = np.meshgrid(pos, pos, indexing="ij")
     frame = pd.DataFrame({"m": m.ravel(), "n": k.ravel(), "m_minus_n": (m - k).ravel(),
                           "correlation": grid.ravel()})
-    return {"frame": frame, "stride": stride}
+    # the correlation is the score of a q = k with one unit feature per pair (pair cosines, weight 1 each) over the
+    # pairs and the squared attention factor the score carries: block means in O(cells · d) (rope_core.block_means)
+    unit = np.zeros(cfg.head_dim)
+    unit[rope_core.pair_indices(cfg.rotary_dim, cfg.layout)[:, 0]] = 1.0
+    image, block = block_means(unit, unit, cfg, length, offset + length)
+    image = image / (cfg.n_pairs * rope_core.attention_factor(cfg, seq_len=offset + length) ** 2)
+    return {"frame": frame, "stride": stride, "image": image, "block": block}
+
+
+def cell_note(block: int, length: int, stride: int) -> list[str]:
+    """What a drawn cell of the correlation heatmap is, in lines that fit its square plot."""
+    lines = (["Each cell: one query position m and one key position n."] if block == 1 else
+             [f"Each cell: the mean over {block} × {block} positions",
+              f"(all {length:,} count; a point sample would alias)."])
+    if stride > 1:
+        lines.append(f"CSV: 1 position in {stride} of each axis, exact values.")
+    return lines
 
 
 def theta_variants(cfg: RopeConfig) -> list[tuple[str, RopeConfig]]:

@@ -175,3 +175,14 @@ def spectra(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True) -
     if not parts:
         return pd.DataFrame({"model": [], "scaling": [], "pair": [], "fraction": [], "theta": [], "wavelength": []})
     return pd.concat(parts, ignore_index=True)
+
+
+@cached
+def coinciding(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True) -> list[list[str]]:
+    """Groups of models whose spectra (spectra(pasted, scaled)) are the same line (same pairs, wavelengths equal to
+    1e-9 relative), in order of first appearance: one drawn line may hide several models."""
+    groups: dict[tuple, list[str]] = {}
+    for name, part in spectra(pasted, scaled).groupby("model", sort=False):
+        key = (tuple(part["fraction"]), tuple(np.round(np.log(part["wavelength"].to_numpy()), 9)))
+        groups.setdefault(key, []).append(str(name))
+    return [g for g in groups.values() if len(g) > 1]

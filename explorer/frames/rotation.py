@@ -12,6 +12,7 @@ import pandas as pd
 import rope_core
 from rope_core import RopeConfig
 
+from explorer import fmt
 from explorer.cache import cached
 from explorer.charts import LINE_POINTS, sample_axis
 from explorer.frames.common import make_qk
@@ -89,7 +90,7 @@ def pair_plane(cfg: RopeConfig, pair: int, m: int, seq_len: int, content: str, s
         "angle_rad": np.append(angle, angle_m),
         "turns": np.append(angle / (2 * np.pi), angle_m / (2 * np.pi)),
         "series": np.append(series, ""),
-        "text": np.append(np.full(len(pos), "", dtype=object), f"m·θ_{pair} = {angle_m:.4g} rad"),
+        "text": np.append(np.full(len(pos), "", dtype=object), f"m·θ_{pair} = {fmt.plain(angle_m)} rad"),
     })
     return {
         "frame": frame, "a": a, "b": b, "theta": theta, "wavelength": wavelength, "angle": angle_m,
