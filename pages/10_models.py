@@ -1,6 +1,7 @@
 import hashlib
 import json
 
+import numpy as np
 import streamlit as st
 
 import rope_core
@@ -37,7 +38,7 @@ TABLE_CONFIG = {
     "attention factor": st.column_config.NumberColumn("attn. factor", format="%.4g", width=76,
                                                       help="Attention factor at max context"),
     "longest wavelength": st.column_config.NumberColumn(
-        "longest λ", format="%.4g", width=76, help="2π/θ_i of the slowest rotating pair (tokens), scaling applied at max context"),
+        "longest λ", format="localized", width=90, help="2π/θ_i of the slowest rotating pair (tokens), scaling applied at max context"),
     "scaling": st.column_config.TextColumn(width="medium", help="In full in the notes under the table"),
 }
 
@@ -60,8 +61,10 @@ pasted = st.session_state.get(sidebar.PASTED)
 pasted_key = (pasted["name"], pasted["config"]) if pasted else None
 
 tbl = models.table(pasted_key)
-st.dataframe(
-    tbl, hide_index=True, width="stretch", height=35 * (len(tbl) + 1) + 3, column_order=TABLE_COLUMNS,
+longest = tbl["longest wavelength"].to_numpy()
+shown = tbl.assign(**{"longest wavelength": np.where(longest >= 1000, np.round(longest), np.round(longest, 2))})
+st.dataframe(  # wavelengths as fmt.tokens writes them: whole with separators from 1,000 tokens
+    shown, hide_index=True, width="stretch", height=35 * (len(tbl) + 1) + 3, column_order=TABLE_COLUMNS,
     column_config=TABLE_CONFIG,
 )
 table_notes(tbl)
