@@ -15,7 +15,7 @@ import numpy as np
 from .angle_sums import pair_sums
 from .config import RopeConfig
 from .frequencies import attention_factor, inv_freq
-from .rotation import pair_indices
+from .scores import pair_weights
 
 
 def _pair_weights(n, theta: np.ndarray) -> np.ndarray:
@@ -34,16 +34,10 @@ def score_block_means(q, k, config: RopeConfig, edges, seq_len: int | None = Non
     is evaluated once per block distance (angle_sums.pair_sums); a different last block, row and column, directly.
     Args: q, k (head_dim,); edges increasing ints. Returns: (len(edges) − 1, len(edges) − 1) float64.
     """
-    q = np.asarray(q, dtype=np.float64).reshape(-1)
-    k = np.asarray(k, dtype=np.float64).reshape(-1)
     edges = np.asarray(edges, dtype=np.int64).reshape(-1)
-    idx = pair_indices(config.rotary_dim, config.layout)
-    a, b = q[idx[:, 0]], q[idx[:, 1]]
-    c, e = k[idx[:, 0]], k[idx[:, 1]]
-    big_a, big_b = a * c + b * e, a * e - b * c
+    big_a, big_b, passthrough = pair_weights(q, k, config)
     theta = inv_freq(config, seq_len)
     af2 = attention_factor(config, seq_len) ** 2
-    passthrough = q[config.rotary_dim :] @ k[config.rotary_dim :]
     sizes = np.diff(edges)
     centres = (edges[:-1] + edges[1:] - 1) / 2.0
     cells = len(sizes)

@@ -38,17 +38,23 @@ def score_vs_distance(q, k, config: RopeConfig, deltas, seq_len: int | None = No
     Source: RoFormer (arXiv 2104.09864) Eq. 16, R(m)^T R(n) = R(n - m).
     Args: q, k (head_dim,). Returns: (len(deltas),) float64.
     """
+    deltas = np.asarray(deltas, dtype=np.float64).reshape(-1)
+    cos_w, sin_w, passthrough = pair_weights(q, k, config)
+    phi = np.outer(deltas, inv_freq(config, seq_len))
+    af = attention_factor(config, seq_len)
+    return af * af * (np.cos(phi) @ cos_w + np.sin(phi) @ sin_w) + passthrough
+
+
+def pair_weights(q, k, config: RopeConfig) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per pair i with q-pair (a, b), k-pair (c, e): the weights a c + b e of cos(Δθ_i) and a e − b c of sin(Δθ_i)
+    in ⟨RoPE(q, m), RoPE(k, n)⟩, Δ = m − n; and ⟨q, k⟩ over the features that do not rotate.
+    Args: q, k (head_dim,). Returns: (n_pairs,), (n_pairs,) float64 and a float."""
     q = np.asarray(q, dtype=np.float64).reshape(-1)
     k = np.asarray(k, dtype=np.float64).reshape(-1)
-    deltas = np.asarray(deltas, dtype=np.float64).reshape(-1)
     idx = pair_indices(config.rotary_dim, config.layout)
     a, b = q[idx[:, 0]], q[idx[:, 1]]
     c, e = k[idx[:, 0]], k[idx[:, 1]]
-    phi = np.outer(deltas, inv_freq(config, seq_len))
-    af = attention_factor(config, seq_len)
-    rotated = np.cos(phi) @ (a * c + b * e) + np.sin(phi) @ (a * e - b * c)
-    passthrough = q[config.rotary_dim :] @ k[config.rotary_dim :]
-    return af * af * rotated + passthrough
+    return a * c + b * e, a * e - b * c, float(q[config.rotary_dim :] @ k[config.rotary_dim :])
 
 
 def score_on_grid(q, k, config: RopeConfig, start: float, step: float, count: int,
