@@ -143,7 +143,7 @@ def men_min_theta(rotary_dim: int, context_length: int, *, search: bool = False)
     MEN_AUTO_WORK) and `search` is false, or the context is above MEN_LIVE_MAX.
 
     rope_core.men_min_theta: unscaled θᵢ = base^(−2i/d) with d = the rotary dim, exact to 0.1 %. Its table (every
-    rotary dim up to 8k tokens, the presets' dims up to 1M) answers at once; elsewhere its exact sweep grows with
+    rotary dim at power-of-two contexts up to 8k, the presets' dims up to 1M) answers at once; elsewhere its exact sweep grows with
     d × context up to minutes, so beyond MEN_AUTO_WORK the page runs it only when asked and keeps the result for
     every session. It depends on the rotary dim and the context only (not on rope_theta or the scaling method).
     There is none when no base up to 1e15 works, e.g. with one pair B(m) = cos(m) is negative at m = 2 for every base.
