@@ -142,13 +142,13 @@ def men_view() -> None:
     min_label = f"Smallest base, unscaled θᵢ, d = {d}, m < {fmt.context(ctx)}"
     found = decay.men_min_theta(d, ctx)
     if found is None and ctx <= decay.MEN_LIVE_MAX:
-        # off rope_core's table the exact sweep takes seconds to minutes: run it only when asked
+        # off rope_core's table a long exact sweep (large d × context) runs only when asked
         min_theta_slot.metric(min_label, "not searched yet")
         with min_theta_note.container():
             st.caption(f"rope_core's table holds every rotary dim at the power-of-two contexts up to 8k and the "
                        f"presets' dims ({', '.join(map(str, decay.MEN_TABLE_DIMS))}) at every power of two up to 1M; "
                        f"d = {d} at {ctx:,} tokens is not in it. The exact search checks every m and can take from "
-                       "seconds to minutes; its result is kept for everyone on this server.")
+                       "under a second to minutes; its result is kept for everyone on this server.")
             if st.button(f"Search the smallest base for d = {d}, context {fmt.context(ctx)}", key="men_search"):
                 with st.spinner(f"Searching the smallest rope_theta for d = {d}, context {fmt.context(ctx)}: an "
                                 "exact search over every m…"):
