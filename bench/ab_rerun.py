@@ -1,0 +1,156 @@
+"""A/B server-side rerun time of two checkouts of the app, measured in one run (not part of `python -m bench`).
+
+    python -m bench.ab_rerun DIR_A DIR_B [--pages p,q] [--rounds 4] [--reps 3] [--out FILE]
+
+Each checkout is measured by its own bench code (its `bench.apptest_runs.measure`, its own defaults and
+heaviest settings), in a worker process of its own, so the two apps never share imports. The driver
+alternates the workers page by page, A B B A ..., `rounds` times per page and setting with `reps` timed
+reruns each, and each worker interleaves its own one-line-script floor as `python -m bench` does. Both
+checkouts thus see the same machine load, and each figure can be read two ways: as the checkout's own ratio
+to the floor (the figure `bench/results.md` reports) and as B's CPU time over A's for the same view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from statistics import median
+
+_HERE = Path(__file__).resolve()
+
+
+def _worker(tree: Path) -> None:
+    """Serve measurement requests on stdin/stdout with `tree`'s app and bench code."""
+    sys.path[:] = [str(tree)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE.parent]
+    os.chdir(tree)
+    os.environ["BENCH_ROOT"] = str(tree)
+    out = sys.stdout
+    sys.stdout = sys.stderr  # the pages' prints must not corrupt the protocol
+    from bench import apptest_runs, settings
+
+    floor = None
+    heavy: dict = {}
+    targets: dict = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req["cmd"] == "init":
+            floor = apptest_runs.Floor()
+            heavy = apptest_runs.discover_heavy(req["pages"])
+            targets = {t.label: t for t in settings.targets(req["pages"])}
+            reply = {"labels": list(targets)}
+        elif req["cmd"] == "measure":
+            t = targets[req["label"]]
+            base = {} if req["setting"] == "defaults" else heavy[t.page_id]
+            r = apptest_runs.measure(t, req["setting"], t.query(base), req["reps"], floor)
+            reply = {"times": r.times, "cpu": r.cpu, "error": r.error}
+        else:  # floor
+            floor.burst(5)
+            reply = {"times": floor.times, "cpu": floor.cpu}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+class Worker:
+    def __init__(self, tree: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(_HERE), "--worker", str(tree)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, cwd=tree)
+
+    def ask(self, **req) -> dict:
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker exited ({self.proc.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def compare(a_dir: Path, b_dir: Path, pages: list[str], rounds: int, reps: int, log=print) -> list[dict]:
+    a, b = Worker(a_dir), Worker(b_dir)
+    try:
+        labels_a = a.ask(cmd="init", pages=pages)["labels"]
+        labels_b = set(b.ask(cmd="init", pages=pages)["labels"])
+        rows = []
+        for label in [x for x in labels_a if x in labels_b]:
+            for setting in ("defaults", "heaviest"):
+                got = {"A": {"times": [], "cpu": [], "error": ""}, "B": {"times": [], "cpu": [], "error": ""}}
+                for i in range(rounds):
+                    for name, w in ((("A", a), ("B", b)) if i % 2 == 0 else (("B", b), ("A", a))):
+                        r = w.ask(cmd="measure", label=label, setting=setting, reps=reps)
+                        got[name]["times"] += r["times"]
+                        got[name]["cpu"] += r["cpu"]
+                        got[name]["error"] = got[name]["error"] or r["error"]
+                rows.append({"what": f"{label} @ {setting}", **{k: v for k, v in got.items()}})
+                row = rows[-1]
+                if row["A"]["error"] or row["B"]["error"]:
+                    log(f"{row['what']:<45} ERROR A: {row['A']['error']} B: {row['B']['error']}")
+                    continue
+                log(f"{row['what']:<45} CPU A {1e3 * median(row['A']['cpu']):6.1f} ms  "
+                    f"B {1e3 * median(row['B']['cpu']):6.1f} ms  B/A {median(row['B']['cpu']) / median(row['A']['cpu']):.2f}")
+        floors = {"A": a.ask(cmd="floor"), "B": b.ask(cmd="floor")}
+    finally:
+        a.close()
+        b.close()
+    return [{"floor": floors}, *rows]
+
+
+def report(a_dir: Path, b_dir: Path, result: list[dict], rounds: int, reps: int) -> str:
+    floors, rows = result[0]["floor"], result[1:]
+    fa, fb = (median(floors[k]["times"]) for k in "AB")
+    ca, cb = (median(floors[k]["cpu"]) for k in "AB")
+    lines = [
+        f"A = `{a_dir}`, B = `{b_dir}`; {rounds} alternating rounds × {reps} timed reruns per view and setting, "
+        f"each checkout measured by its own bench code and settings.",
+        "",
+        f"Floor (one-line script, interleaved): A {1e3 * fa:.1f} ms (CPU {1e3 * ca:.1f}), "
+        f"B {1e3 * fb:.1f} ms (CPU {1e3 * cb:.1f}).",
+        "",
+        "| view @ setting | A ratio to floor | B ratio to floor | A CPU ms | B CPU ms | B/A CPU |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["A"]["error"] or r["B"]["error"]:
+            lines.append(f"| {r['what']} | ERROR | ERROR | | | |")
+            continue
+        ma, mb = median(r["A"]["times"]), median(r["B"]["times"])
+        qa, qb = median(r["A"]["cpu"]), median(r["B"]["cpu"])
+        lines.append(f"| {r['what']} | {ma / fa:.1f}× | {mb / fb:.1f}× | {1e3 * qa:.1f} | {1e3 * qb:.1f} "
+                     f"| {qb / qa:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        _worker(Path(sys.argv[2]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("a", type=Path)
+    ap.add_argument("b", type=Path)
+    ap.add_argument("--pages", default="", help="comma-separated page url_paths (default: every page)")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    a, b = args.a.resolve(), args.b.resolve()
+    pages = [p for p in args.pages.split(",") if p]
+    if not pages:
+        sys.path.insert(0, str(b))
+        from bench import settings
+
+        pages = [p.url_path for p in settings.pages()]
+    result = compare(a, b, pages, args.rounds, args.reps)
+    text = report(a, b, result, args.rounds, args.reps)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
