@@ -5,7 +5,7 @@ centred at 0 for signed values, width="stretch", data bounded to MAX_ROWS rows (
 downsamples in numpy and says so in the subtitle), and CSV / PNG / SVG downloads.
 
 A builder returns a `Chart`: a Vega-Lite v6 spec whose data are named datasets, and those datasets
-as the pandas DataFrames themselves (Streamlit sends DataFrames found in spec["datasets"] as Arrow).
+as the pandas DataFrames themselves (show() sends them as Arrow, converted once per Chart object).
 The spec is authored in Altair with named data only, so Altair never sees the frames, and compiled
 (to_dict, validated against the schema) once per chart structure: the compiled spec is kept, as JSON
 text cut at its slots, in a bounded process-wide cache keyed by the structure (mark types, flags, number
@@ -27,6 +27,7 @@ import json
 import re
 import textwrap
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
@@ -953,16 +954,12 @@ def _export(chart: Chart, fmt: str) -> bytes:
 def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     """Draw a chart full width with CSV / PNG / SVG downloads. `name` is unique on the page."""
     spec = chart.to_dict()
-    for key, d in spec["datasets"].items():
-        if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
-            spec["datasets"][key] = d.reset_index(drop=True)
-    rows = sum(len(d) for d in spec["datasets"].values())
+    sent = _sent.get(chart)
+    if sent is None:
+        sent = _sent[chart] = _payload(spec["datasets"])
+    datasets, rows = sent
+    spec["datasets"] = dict(datasets)
     if rows > MAX_ROWS:
-        # Builders downsample in numpy and say how; this is only the last line of defence
-        # (the tests assert it never fires), so the browser never gets an unbounded payload.
-        for key, d in spec["datasets"].items():
-            if key != RULES and len(d) > 1:
-                spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
@@ -971,6 +968,30 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)
+
+
+# Each chart's datasets as Streamlit sends them (Arrow IPC bytes, which st.vega_lite_chart passes on as they are),
+# kept while the Chart object lives: a chart that a page keeps across reruns (cached with its data) is converted once.
+_sent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _payload(datasets: dict[str, pd.DataFrame]) -> tuple[dict[str, bytes], int]:
+    """show()'s datasets as Arrow bytes, about MAX_ROWS rows at most in all, and how many rows there were."""
+    from streamlit import dataframe_util
+
+    out = {}
+    for key, d in datasets.items():
+        if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
+            d = d.reset_index(drop=True)
+        out[key] = d
+    rows = sum(len(d) for d in out.values())
+    if rows > MAX_ROWS:
+        # Builders downsample in numpy and say how; this is only the last line of defence
+        # (the tests assert it never fires), so the browser never gets an unbounded payload.
+        for key, d in out.items():
+            if key != RULES and len(d) > 1:
+                out[key] = d.iloc[:: -(-rows // MAX_ROWS)]
+    return {k: dataframe_util.convert_anything_to_arrow_bytes(d) for k, d in out.items()}, rows
 
 
 def download_key(name: str) -> str:

@@ -119,7 +119,9 @@ def model_id_box(key: str) -> None:
 
     # one horizontal block, not st.columns' three: every block is sent and laid out on each rerun
     row = st.container(horizontal=True, vertical_alignment="bottom")
+    # persist_state: what was typed waits while the box is not drawn (the Models page draws it only in its open tab)
     text = row.text_input("Hugging Face model id", key=key, max_chars=300, placeholder="meta-llama/Llama-3.1-8B",
+                           persist_state="page",
                            help="Only the model's config.json is fetched (public models; for a gated one, paste "
                                 "its config.json). The link then carries the config, not the id.")
     clicked = row.button("Load", key=f"{key}_load", icon=":material/download:")

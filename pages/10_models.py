@@ -1,7 +1,6 @@
 import hashlib
 import json
 
-import numpy as np
 import streamlit as st
 
 import rope_core
@@ -15,6 +14,7 @@ PAGE_SPECS = [
     ParamSpec("scaled", "Spectra with scaling", "bool", True,
               "Draw each model's frequencies with its rope_scaling applied at its max context, or the unscaled base."),
 ]
+SOURCE_TAB = "models_source"  # the open tab of "Your model's config.json": Paste, Upload or Hugging Face id
 APPLIED = "_models_applied"  # {"paste" | "upload": digest of the last config.json put into the sidebar}
 
 # the table and chart show every preset's own config: the sidebar's model is what a pasted config.json becomes
@@ -43,13 +43,6 @@ TABLE_CONFIG = {
 }
 
 
-def table_notes(tbl) -> None:
-    """Each row's scaling parameters and note, in full (a table cell would cut them)."""
-    with st.container(height=200, border=True):
-        st.markdown("\n".join(f"- **{model}** — {scaling}. {note}"
-                               for model, scaling, note in zip(tbl["model"], tbl["scaling"], tbl["note"])))
-
-
 p = page.setup("models", PAGE_SPECS, inert=INERT)
 st.title("Models")
 st.markdown(
@@ -60,35 +53,20 @@ st.markdown(
 pasted = st.session_state.get(sidebar.PASTED)
 pasted_key = (pasted["name"], pasted["config"]) if pasted else None
 
-tbl = models.table(pasted_key)
-longest = tbl["longest wavelength"].to_numpy()
-shown = tbl.assign(**{"longest wavelength": np.where(longest >= 1000, np.round(longest), np.round(longest, 2))})
+tbl = models.table_view(pasted_key)  # computed once per pasted config
 st.dataframe(  # wavelengths as fmt.tokens writes them: whole with separators from 1,000 tokens
-    shown, hide_index=True, width="stretch", height=35 * (len(tbl) + 1) + 3, column_order=TABLE_COLUMNS,
-    column_config=TABLE_CONFIG,
+    tbl["rows"], hide_index=True, width="stretch", height=35 * (tbl["rows"].num_rows + 1) + 3,
+    column_order=TABLE_COLUMNS, column_config=TABLE_CONFIG,
 )
-table_notes(tbl)
+with st.container(height=200, border=True):  # each row's scaling parameters and note, in full (a cell would cut them)
+    st.markdown(tbl["notes"])
 
 p.controls()  # the spectra's own toggle, above their chart
-spec = models.spectra(pasted_key, bool(p["scaled"]))
-chart = charts.line(
-    spec, "fraction", "wavelength", color="model", color_title="model", log_y=True,
-    # one legend row (~21 px) per model, never cut: Streamlit's height holds the title and x axis as well
-    height=max(560, 21 * spec["model"].nunique() + 160),
-    highlight=controls.preset_slugs().get(p["preset"]),
-    title="Wavelength of every pair, all models overlaid",
-    subtitle=("Scaling applied at each model's max context." if p["scaled"] else "Base frequencies, no scaling.")
-    + " x is the pair index divided by the number of pairs, so head dims compare."
-    + (" Pairs of frequency 0 (infinite wavelength) are left out." if spec["wavelength"].eq(float("inf")).any() else ""),
-    x_title="pair index i / (rotary dim / 2)", y_title="wavelength 2π/θ_i (tokens, log)",
-    tooltip=["model", "scaling", "pair", "fraction", "theta", "wavelength"],
-)
-if len(spec):
-    charts.show(chart, spec, "model_spectra")
-    same = models.coinciding(pasted_key, bool(p["scaled"]))
-    if same:
-        st.caption("One line, several models (identical wavelengths; the one drawn last is on top): "
-                   + "; ".join(" = ".join(group) for group in same) + ".")
+spectra = models.spectra_chart(pasted_key, bool(p["scaled"]), controls.preset_slugs().get(p["preset"]))
+if len(spectra["data"]):
+    charts.show(spectra["chart"], spectra["data"], "model_spectra")
+    if spectra["same"]:
+        st.caption(spectra["same"])
 else:
     st.info("No presets are available.", icon=":material/info:")
 
@@ -110,7 +88,7 @@ st.subheader("Your model's config.json")
 if pasted:
     st.success(f"In use on every page: **{pasted['name']}** (sidebar preset “pasted: {pasted['name']}”).",
                icon=":material/check_circle:")
-tab_paste, tab_upload, tab_hub = st.tabs(["Paste", "Upload", "Hugging Face id"])
+tab_paste, tab_upload, tab_hub = st.tabs(["Paste", "Upload", "Hugging Face id"], key=SOURCE_TAB, on_change="rerun")
 with tab_paste:
     text = st.text_area(
         "config.json contents", key="models_json", height=220,
@@ -123,7 +101,8 @@ with tab_upload:
     upload = st.file_uploader("config.json file (≤ 1 MB)", type=["json"], key="models_upload", max_upload_size=5,
                               help="A Hugging Face config.json; only its RoPE keys are read.")
 with tab_hub:
-    hub.model_id_box("models_hf")
+    if tab_hub.open:  # lazy: its box is sent only while its tab is open (opening it reruns the page)
+        hub.model_id_box("models_hf")
 
 inputs = {"paste": (tab_paste, text if text and text.strip() else None), "upload": (tab_upload, upload)}
 for source, (box, item) in inputs.items():

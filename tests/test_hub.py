@@ -73,6 +73,10 @@ def hub_down(monkeypatch):
 
 def load(page_id: str, repo_id: str, key: str):
     at = run_page(page_id, {"view": "plan"} if page_id == "context_extension" else None)
+    if page_id == "models":  # its box is drawn only while its tab is open
+        assert key not in [w.key for w in at.text_input]
+        at.session_state["models_source"] = "Hugging Face id"
+        at.run()
     at.text_input(key=key).input(repo_id)
     at.button(key=f"{key}_load").click()
     return at.run()
@@ -170,3 +174,19 @@ def test_a_malformed_id_reaches_no_server(hub_server):
     at = load("models", "../../etc/passwd", "models_hf")
     assert "owner/name" in texts(at.error)
     assert hub_server.paths == []
+
+
+def test_the_models_page_sends_its_box_only_while_its_tab_is_open_and_keeps_what_was_typed():
+    at = run_page("models")
+    assert "models_hf" not in [w.key for w in at.text_input] and "models_hf_load" not in [b.key for b in at.button]
+    at.session_state["models_source"] = "Hugging Face id"
+    at.run()
+    at.text_input(key="models_hf").input("test-org/llama-like").run()
+    at.session_state["models_source"] = "Paste"
+    at.run()
+    at.run()  # a second rerun with the box unsent: Streamlit drops unsent widgets' values after one
+    assert "models_hf" not in [w.key for w in at.text_input]
+    assert at.text_area(key="models_json") is not None  # the Paste tab is drawn as before
+    at.session_state["models_source"] = "Hugging Face id"
+    at.run()
+    assert at.text_input(key="models_hf").value == "test-org/llama-like"

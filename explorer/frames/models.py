@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import rope_core
 from rope_core import RopeConfig
 from rope_core.extension import unscaled
 from rope_core.hf_export import hf_rope_theta, scaling_parameters
 
-from explorer import configjson
+from explorer import charts, configjson
 from explorer.cache import cached
 from explorer import fmt
 
@@ -186,3 +187,43 @@ def coinciding(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True
         key = (tuple(part["fraction"]), tuple(np.round(np.log(part["wavelength"].to_numpy()), 9)))
         groups.setdefault(key, []).append(str(name))
     return [g for g in groups.values() if len(g) > 1]
+
+
+@cached
+def table_view(pasted: tuple[str, RopeConfig] | None = None) -> dict:
+    """The table as the page draws it, once per pasted config: "rows", table(pasted) with each longest wavelength
+    as fmt.tokens writes it (whole from 1,000 tokens, else to 0.01), as a pyarrow Table (st.dataframe sends one as
+    it is; a DataFrame it converts again on every rerun); "notes", every row's scaling and note as a markdown list."""
+    tbl = table(pasted)
+    longest = tbl["longest wavelength"].to_numpy()
+    shown = tbl.assign(**{"longest wavelength": np.where(longest >= 1000, np.round(longest), np.round(longest, 2))})
+    notes = "\n".join(f"- **{model}** — {scaling}. {note}"
+                      for model, scaling, note in zip(tbl["model"], tbl["scaling"], tbl["note"]))
+    return {"rows": pa.Table.from_pandas(shown, preserve_index=False), "notes": notes}
+
+
+@cached
+def spectra_chart(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True,
+                  highlight: str | None = None) -> dict:
+    """The spectra chart of spectra(pasted, scaled) with the `highlight` model's line on top, built once per input
+    (charts.show then converts its data once): "chart", "data" (the frame, for the CSV), and "same", the caption
+    naming the models whose lines coincide ("" when none do)."""
+    spec = spectra(pasted, scaled)
+    # the names as categoricals: Arrow sends each name once, not once per pair (half the chart's bytes)
+    names = spec.astype({"model": "category", "scaling": "category"})
+    chart = charts.line(
+        names, "fraction", "wavelength", color="model", color_title="model", log_y=True,
+        # one legend row (~21 px) per model, never cut: Streamlit's height holds the title and x axis as well
+        height=max(560, 21 * spec["model"].nunique() + 160), highlight=highlight,
+        title="Wavelength of every pair, all models overlaid",
+        subtitle=("Scaling applied at each model's max context." if scaled else "Base frequencies, no scaling.")
+        + " x is the pair index divided by the number of pairs, so head dims compare."
+        + (" Pairs of frequency 0 (infinite wavelength) are left out." if spec["wavelength"].eq(float("inf")).any()
+           else ""),
+        x_title="pair index i / (rotary dim / 2)", y_title="wavelength 2π/θ_i (tokens, log)",
+        tooltip=["model", "scaling", "pair", "fraction", "theta", "wavelength"],
+    )
+    same = coinciding(pasted, scaled)
+    caption = ("One line, several models (identical wavelengths; the one drawn last is on top): "
+               + "; ".join(" = ".join(group) for group in same) + ".") if same else ""
+    return {"chart": chart, "data": spec, "same": caption}
