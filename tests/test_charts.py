@@ -534,6 +534,45 @@ def test_show_thins_an_oversized_chart_and_says_so():
     assert labels == ["CSV", "PNG", "SVG"] * 2
 
 
+def _kept_app():
+    import numpy as np
+    import pandas as pd
+    import streamlit as st
+
+    from explorer import charts
+
+    # one Chart object kept across reruns (as a page keeps a cached one), and one rebuilt each run with new data
+    # under the same structure; a filtered frame (not a RangeIndex) is sent without its index
+    n = st.session_state["n"] = st.session_state.get("n", 0) + 1
+    kept = st.session_state.setdefault("kept", charts.line(
+        pd.DataFrame({"x": np.arange(6.0), "y": np.arange(6.0) ** 2}).iloc[1:], "x", "y", title="Kept",
+        x_title="x", y_title="y"))
+    charts.show(kept, kept.datasets[charts.DATA], "kept")
+    fresh = pd.DataFrame({"x": np.arange(n + 2, dtype=float), "y": float(n)})
+    charts.show(charts.line(fresh, "x", "y", title="Fresh", x_title="x", y_title="y"), fresh, "fresh")
+
+
+def test_show_sends_each_chart_objects_own_data_on_every_rerun():
+    """show() converts a Chart object's frames once and reuses them while that object lives: a kept chart sends the
+    same bytes as a first conversion, and a chart built anew sends its new data, never a previous chart's."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_kept_app, default_timeout=60)
+    sent = []
+    for n in (1, 2, 3):
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        kept, fresh = at.get("vega_lite_chart")
+        frames = {ds.name: pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in kept.proto.datasets}
+        assert list(frames[charts.DATA].columns) == ["x", "y"]  # no index column
+        assert frames[charts.DATA]["x"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+        assert frames[charts.DATA]["y"].tolist() == [1.0, 4.0, 9.0, 16.0, 25.0]
+        sent.append(kept.proto.datasets[0].data.data)
+        shown = pa.ipc.open_stream(fresh.proto.datasets[0].data.data).read_all().to_pandas()
+        assert shown["x"].tolist() == list(np.arange(n + 2, dtype=float)) and set(shown["y"]) == {float(n)}
+    assert sent[0] == sent[1] == sent[2]
+
+
 # --------------------------------------------------------------------------------------------- every page
 
 @pytest.mark.parametrize("page_id", [p.url_path for p in PAGES])

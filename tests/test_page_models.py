@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 import rope_core
-from explorer import sidebar
+from explorer import controls, sidebar
 from explorer.frames import models
 from tests.apptest_utils import assert_columns_fit, chart_titled, charts, dataframe_columns, page_file, run_page
 
@@ -243,3 +244,66 @@ def test_the_scaling_column_shows_what_transformers_loads_not_ntk():
                                  original_max_position_embeddings=8192, max_position_embeddings=131072)
     text = models.table(("l3", llama)).set_index("model").loc["pasted: l3", "scaling"]
     assert text == "llama3: factor 8, low_freq_factor 1, high_freq_factor 4"
+
+
+def _highlighted(spec: dict) -> set[str]:
+    """The models the spectra chart's highlight layers draw on top (their filter on the model)."""
+    text = json.dumps(spec)
+    return {f["equal"] for f in (json.loads(m) for m in re.findall(r'\{"equal": [^{}]*, "field": "model"\}', text))}
+
+
+def _coinciding_groups(df) -> list[set[str]]:
+    """Groups of models whose shipped lines are the same (same fractions, wavelengths equal to 1e-9 relative),
+    worked out from the chart's own data, pair by pair."""
+    lines = {name: g.sort_values("pair") for name, g in df.groupby("model", observed=True)}
+    groups: list[set[str]] = []
+    for name, g in lines.items():
+        for group in groups:
+            other = lines[next(iter(group))]
+            if len(other) == len(g) and np.array_equal(other["fraction"].to_numpy(), g["fraction"].to_numpy()) \
+                    and np.allclose(other["wavelength"].to_numpy(), g["wavelength"].to_numpy(), rtol=1e-9, atol=0):
+                group.add(name)
+                break
+        else:
+            groups.append({name})
+    return [g for g in groups if len(g) > 1]
+
+
+def _caption_groups(at) -> list[set[str]]:
+    captions = [c.value for c in at.caption if c.value.startswith("One line, several models")]
+    assert len(captions) <= 1
+    if not captions:
+        return []
+    body = captions[0].split(": ", 1)[1].rstrip(".")
+    return [set(group.split(" = ")) for group in body.split("; ")]
+
+
+def test_the_highlighted_line_follows_the_sidebar_preset():
+    """The chart is kept per (pasted config, scaling, highlighted preset): each preset in turn gets its own line on
+    top, and coming back to one gives its own again."""
+    for name in ("Llama-3.1-8B", "Gemma-2-9B", "Llama-3.1-8B"):
+        slug = next(s for s, n in controls.preset_slugs().items() if n == name)
+        spec, _ = chart_titled(run_page("models", {"preset": slug}), "Wavelength of every pair")
+        assert _highlighted(spec) == {name}
+
+
+@pytest.mark.parametrize("scaled", ["1", "0", "1"])
+def test_the_caption_names_exactly_the_models_whose_lines_coincide(scaled):
+    at = run_page("models", {"scaled": scaled})
+    _, df = chart_titled(at, "Wavelength of every pair")
+    groups = _coinciding_groups(df)
+    assert sorted(map(sorted, _caption_groups(at))) == sorted(map(sorted, groups))
+    # by hand: the unscaled bases of Llama 3 and 3.1 coincide, their scaled spectra do not
+    llama = {"Llama-3-8B", "Llama-3.1-8B"}
+    assert any(llama <= g for g in groups) == (scaled == "0")
+
+
+def test_a_pasted_copy_of_a_preset_joins_its_line_in_the_caption():
+    at = paste(run_page("models"), json.dumps(dict(LLAMA31, model_type="mycopy")))
+    assert not at.exception and not at.error
+    keep_pasted_preset(at)
+    at.run()
+    _, df = chart_titled(at, "Wavelength of every pair")
+    assert "pasted: mycopy" in set(df["model"])
+    assert {"Llama-3.1-8B", "pasted: mycopy"} in [g & {"Llama-3.1-8B", "pasted: mycopy"} for g in _caption_groups(at)]
+    assert sorted(map(sorted, _caption_groups(at))) == sorted(map(sorted, _coinciding_groups(df)))
