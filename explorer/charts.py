@@ -547,9 +547,7 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     if single_x:
         ticks = [float(df[x].iloc[0])]
     if points and len(df):
-        series = [c for c in (color, dash) if c]
-        longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
-        points = longest <= POINT_MARKS
+        points = _longest_series(df, [c for c in (color, dash) if c]) <= POINT_MARKS
     series = _py(color_sort or color_domain or (pd.unique(df[color]) if color else []))
     many = bool(color) and len(series) > MANY_COLOURS
     datasets = {DATA: df}
@@ -574,6 +572,16 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
               "series": series if many else [], "series_colours": _series_styles(len(series))[0] if many else [],
               "series_dashes": _series_styles(len(series))[1] if many else []}
     return structure, values, datasets
+
+
+def _longest_series(df: pd.DataFrame, series: list[str]) -> int:
+    """Rows in the longest series (one per distinct value of the `series` columns; missing values in none)."""
+    if not series:
+        return len(df)
+    if len(series) == 1 and isinstance(df[series[0]].dtype, pd.CategoricalDtype):  # counted on its codes
+        codes = df[series[0]].cat.codes.to_numpy()
+        return int(np.bincount(codes[codes >= 0]).max(initial=0)) if len(codes) else 0
+    return int(df.groupby(series, sort=False, observed=True).size().max())
 
 
 def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,

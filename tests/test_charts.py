@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -532,6 +534,17 @@ def test_show_thins_an_oversized_chart_and_says_so():
     at.run()
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["CSV", "PNG", "SVG"] * 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(hst.lists(hst.sampled_from(["a", "b", "c", None]), max_size=60))
+def test_longest_series_of_a_categorical_counts_as_groupby_does(values):
+    """The points check counts a categorical colour's series on its codes: the same as pandas' groupby (missing
+    values in no series)."""
+    df = pd.DataFrame({"s": pd.Categorical(values, categories=["c", "b", "a", "unused"]), "t": values})
+    sizes = df.groupby("t", sort=False).size()
+    assert charts._longest_series(df, ["s"]) == (int(sizes.max()) if len(sizes) else 0)
+    assert charts._longest_series(df, []) == len(df)
 
 
 def _kept_app():

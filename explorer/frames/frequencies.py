@@ -43,15 +43,11 @@ def still_pairs(cfg: RopeConfig) -> str | None:
             "(wavelength ∞), so the log axis leaves them off (the CSV keeps them).")
 
 
-def _rows(cfg: RopeConfig, context: int, label: str) -> pd.DataFrame:
+def _columns(cfg: RopeConfig, context: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """θ_i, 2π/θ_i and the turns a pair has swept at position `context`."""
     theta = rope_core.inv_freq(cfg, seq_len=context)
-    wavelength = rope_core.wavelengths(theta)
-    # the angle a pair has swept at position `context`, in turns
     turns = rope_core.angles(cfg, [context], seq_len=context)[0] / (2 * np.pi)
-    return pd.DataFrame({
-        "frequencies": label, "pair": np.arange(theta.size), "theta": theta, "wavelength": wavelength,
-        "turns": turns, "full_turn": turns >= 1.0,
-    })
+    return theta, rope_core.wavelengths(theta), turns
 
 
 @cached
@@ -60,13 +56,21 @@ def spectrum(cfg: RopeConfig, context: int) -> pd.DataFrame:
     The original is extension.unscaled(cfg): plain RoPE, or for "proportional" its own frequencies at factor 1.
 
     θ_i comes from rope_core.inv_freq with seq_len = context (what dynamic NTK and LongRoPE see).
+    The curve names are a categorical in drawing order (original first): each name is stored and sent once.
     """
-    if not is_scaled(cfg):
-        return _rows(cfg, context, original_label(cfg))
-    return pd.concat([_rows(unscaled(cfg), context, original_label(cfg)), _rows(cfg, context, scaled_label(cfg))],
-                     ignore_index=True)
+    curves = [(unscaled(cfg), original_label(cfg)), (cfg, scaled_label(cfg))] if is_scaled(cfg) else \
+        [(cfg, original_label(cfg))]
+    columns = [_columns(c, context) for c, _ in curves]
+    sizes = [theta.size for theta, _, _ in columns]
+    theta, wavelength, turns = (np.concatenate(c) for c in zip(*columns))
+    return pd.DataFrame({
+        "frequencies": pd.Categorical.from_codes(np.repeat(np.arange(len(curves), dtype=np.int8), sizes),
+                                                 [label for _, label in curves]),
+        "pair": np.concatenate([np.arange(n) for n in sizes]), "theta": theta, "wavelength": wavelength,
+        "turns": turns, "full_turn": turns >= 1.0,
+    })
 
 
-@cached
 def summary(cfg: RopeConfig, context: int) -> dict:
+    """rope_core's spectrum summary: a few numpy operations, cheaper than a cache lookup."""
     return spectrum_summary(cfg, context)
