@@ -5,7 +5,7 @@ centred at 0 for signed values, width="stretch", data bounded to MAX_ROWS rows (
 downsamples in numpy and says so in the subtitle), and CSV / PNG / SVG downloads.
 
 A builder returns a `Chart`: a Vega-Lite v6 spec whose data are named datasets, and those datasets
-as the pandas DataFrames themselves (show() sends them as Arrow, converted once per Chart object).
+as the pandas DataFrames themselves (show() sends them as Arrow, each frame object converted once).
 The spec is authored in Altair with named data only, so Altair never sees the frames, and compiled
 (to_dict, validated against the schema) once per chart structure: the compiled spec is kept, as JSON
 text cut at its slots, in a bounded process-wide cache keyed by the structure (mark types, flags, number
@@ -22,6 +22,7 @@ there are; tests/test_raster.py checks the image pixel by pixel against the lege
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -556,9 +557,7 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     if rules:
         right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
                              zero) | _level_label_right(df, x, y, rules, x_scale or ("log" if log_x else None), log_y)
-        datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
-                                        "label": [r[2] for r in rules],
-                                        "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
+        datasets[RULES] = _rules_frame(tuple(rules), tuple(bool(r) for r in right))
     structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
                      symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
                      point_marks=bool(points),
@@ -572,6 +571,14 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
               "series": series if many else [], "series_colours": _series_styles(len(series))[0] if many else [],
               "series_dashes": _series_styles(len(series))[1] if many else []}
     return structure, values, datasets
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_frame(rules: tuple[tuple[str, float, str], ...], right: tuple[bool, ...]) -> pd.DataFrame:
+    """line()'s RULES dataset: built once per set of rules and label sides (rules seldom move with a slider), so
+    show() sends the same frame object, converted once."""
+    return pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules], "label": [r[2] for r in rules],
+                         "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
 
 
 def _longest_series(df: pd.DataFrame, series: list[str]) -> int:
@@ -962,11 +969,15 @@ def _export(chart: Chart, fmt: str) -> bytes:
 def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     """Draw a chart full width with CSV / PNG / SVG downloads. `name` is unique on the page."""
     spec = chart.to_dict()
-    sent = _sent.get(chart)
-    if sent is None:
-        sent = _sent[chart] = _payload(spec["datasets"])
-    datasets, rows = sent
-    spec["datasets"] = dict(datasets)
+    rows = sum(len(d) for d in spec["datasets"].values())
+    for key, d in spec["datasets"].items():
+        if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
+            d = d.reset_index(drop=True)
+        if rows > MAX_ROWS and key != RULES and len(d) > 1:
+            # Builders downsample in numpy and say how; this is only the last line of defence
+            # (the tests assert it never fires), so the browser never gets an unbounded payload.
+            d = d.iloc[:: -(-rows // MAX_ROWS)]
+        spec["datasets"][key] = _arrow(d)
     if rows > MAX_ROWS:
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
@@ -978,28 +989,24 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             _download_buttons(chart, data, name)
 
 
-# Each chart's datasets as Streamlit sends them (Arrow IPC bytes, which st.vega_lite_chart passes on as they are),
-# kept while the Chart object lives: a chart that a page keeps across reruns (cached with its data) is converted once.
-_sent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Each frame show() has sent, as Arrow IPC bytes (st.vega_lite_chart passes bytes on as they are), while the frame
+# lives: a frame drawn again (a chart kept across reruns, an unchanged rules frame) is converted once. Keyed by id,
+# with a weak reference both to check the frame is the same and to drop the entry when it goes; a chart's frames are
+# never changed once built.
+_sent: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
-def _payload(datasets: dict[str, pd.DataFrame]) -> tuple[dict[str, bytes], int]:
-    """show()'s datasets as Arrow bytes, about MAX_ROWS rows at most in all, and how many rows there were."""
+def _arrow(d: pd.DataFrame) -> bytes:
+    """`d` as Streamlit sends a DataFrame (its dataframe_util conversion), converted once per frame object."""
+    key = id(d)
+    hit = _sent.get(key)
+    if hit is not None and hit[0]() is d:
+        return hit[1]
     from streamlit import dataframe_util
 
-    out = {}
-    for key, d in datasets.items():
-        if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
-            d = d.reset_index(drop=True)
-        out[key] = d
-    rows = sum(len(d) for d in out.values())
-    if rows > MAX_ROWS:
-        # Builders downsample in numpy and say how; this is only the last line of defence
-        # (the tests assert it never fires), so the browser never gets an unbounded payload.
-        for key, d in out.items():
-            if key != RULES and len(d) > 1:
-                out[key] = d.iloc[:: -(-rows // MAX_ROWS)]
-    return {k: dataframe_util.convert_anything_to_arrow_bytes(d) for k, d in out.items()}, rows
+    data = dataframe_util.convert_anything_to_arrow_bytes(d)
+    _sent[key] = (weakref.ref(d, lambda _, key=key: _sent.pop(key, None)), data)
+    return data
 
 
 def download_key(name: str) -> str:

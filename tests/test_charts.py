@@ -563,11 +563,17 @@ def _kept_app():
     charts.show(kept, kept.datasets[charts.DATA], "kept")
     fresh = pd.DataFrame({"x": np.arange(n + 2, dtype=float), "y": float(n)})
     charts.show(charts.line(fresh, "x", "y", title="Fresh", x_title="x", y_title="y"), fresh, "fresh")
+    # rules: the same each run (one frame, kept), and one moving with n
+    charts.show(charts.line(fresh, "x", "y", title="Rules", x_title="x", y_title="y",
+                            rules_y=[(0.5, "half"), (float(n), f"at {n}")]), fresh, "moving")
+    charts.show(charts.line(fresh, "x", "y", title="Rule", x_title="x", y_title="y", rules_y=[(0.5, "half")]),
+                fresh, "still")
 
 
 def test_show_sends_each_chart_objects_own_data_on_every_rerun():
-    """show() converts a Chart object's frames once and reuses them while that object lives: a kept chart sends the
-    same bytes as a first conversion, and a chart built anew sends its new data, never a previous chart's."""
+    """show() converts each frame object once and reuses the bytes while it lives: a kept chart (or an unchanged
+    rules frame) sends the same bytes as a first conversion, and a chart built anew sends its new data and rules,
+    never a previous chart's."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_function(_kept_app, default_timeout=60)
@@ -575,7 +581,10 @@ def test_show_sends_each_chart_objects_own_data_on_every_rerun():
     for n in (1, 2, 3):
         at.run()
         assert not at.exception, [e.message for e in at.exception]
-        kept, fresh = at.get("vega_lite_chart")
+        kept, fresh, moving, still = at.get("vega_lite_chart")
+        for el, want in ((moving, [(0.5, "half"), (float(n), f"at {n}")]), (still, [(0.5, "half")])):
+            rules = {ds.name: pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in el.proto.datasets}
+            assert list(zip(rules[charts.RULES]["v"], rules[charts.RULES]["label"])) == want
         frames = {ds.name: pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in kept.proto.datasets}
         assert list(frames[charts.DATA].columns) == ["x", "y"]  # no index column
         assert frames[charts.DATA]["x"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
