@@ -586,7 +586,7 @@ def _longest_series(df: pd.DataFrame, series: list[str]) -> int:
     if not series:
         return len(df)
     if len(series) == 1 and isinstance(df[series[0]].dtype, pd.CategoricalDtype):  # counted on its codes
-        codes = df[series[0]].cat.codes.to_numpy()
+        codes = df[series[0]].array.codes
         return int(np.bincount(codes[codes >= 0]).max(initial=0)) if len(codes) else 0
     return int(df.groupby(series, sort=False, observed=True).size().max())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -50,6 +52,12 @@ def _columns(cfg: RopeConfig, context: int) -> tuple[np.ndarray, np.ndarray, np.
     return theta, rope_core.wavelengths(theta), turns
 
 
+@functools.lru_cache(maxsize=64)
+def _names(labels: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The curve names as a categorical dtype, in drawing order: built (and validated) once per set of names."""
+    return pd.CategoricalDtype(list(labels))
+
+
 @cached
 def spectrum(cfg: RopeConfig, context: int) -> pd.DataFrame:
     """One row per pair (and per original/scaled when a method is on): θ_i, 2π/θ_i, turns in the context.
@@ -65,7 +73,7 @@ def spectrum(cfg: RopeConfig, context: int) -> pd.DataFrame:
     theta, wavelength, turns = (np.concatenate(c) for c in zip(*columns))
     return pd.DataFrame({
         "frequencies": pd.Categorical.from_codes(np.repeat(np.arange(len(curves), dtype=np.int8), sizes),
-                                                 [label for _, label in curves]),
+                                                 dtype=_names(tuple(label for _, label in curves))),
         "pair": np.concatenate([np.arange(n) for n in sizes]), "theta": theta, "wavelength": wavelength,
         "turns": turns, "full_turn": turns >= 1.0,
     })
