@@ -63,8 +63,9 @@ with st.container(height=200, border=True):  # each row's scaling parameters and
 
 p.controls()  # the spectra's own toggle, above their chart
 spectra = models.spectra_chart(pasted_key, bool(p["scaled"]), controls.preset_slugs().get(p["preset"]))
-if len(spectra["data"]):
-    charts.show(spectra["chart"], spectra["data"], "model_spectra")
+data = spectra["chart"].datasets[charts.DATA]
+if len(data):
+    charts.show(spectra["chart"], data, "model_spectra")
     if spectra["same"]:
         st.caption(spectra["same"])
 else:

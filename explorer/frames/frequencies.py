@@ -12,7 +12,6 @@ from rope_core import RopeConfig
 from rope_core.extension import unscaled
 from rope_core.spectrum import spectrum_summary
 
-from explorer.cache import cached
 from explorer.fmt import ROPE_TYPE_LABELS
 
 ORIGINAL = ROPE_TYPE_LABELS["default"]
@@ -58,13 +57,14 @@ def _names(labels: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(labels))
 
 
-@cached
 def spectrum(cfg: RopeConfig, context: int) -> pd.DataFrame:
     """One row per pair (and per original/scaled when a method is on): θ_i, 2π/θ_i, turns in the context.
     The original is extension.unscaled(cfg): plain RoPE, or for "proportional" its own frequencies at factor 1.
 
     θ_i comes from rope_core.inv_freq with seq_len = context (what dynamic NTK and LongRoPE see).
     The curve names are a categorical in drawing order (original first): each name is stored and sent once.
+    Not cached: a few numpy operations on at most 2 × 256 pairs cost less than a cache lookup, and every slider
+    of the model changes the config (a cache would miss on each move).
     """
     curves = [(unscaled(cfg), original_label(cfg)), (cfg, scaled_label(cfg))] if is_scaled(cfg) else \
         [(cfg, original_label(cfg))]

@@ -206,8 +206,9 @@ def table_view(pasted: tuple[str, RopeConfig] | None = None) -> dict:
 def spectra_chart(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = True,
                   highlight: str | None = None) -> dict:
     """The spectra chart of spectra(pasted, scaled) with the `highlight` model's line on top, built once per input
-    (charts.show then converts its data once): "chart", "data" (the frame, for the CSV), and "same", the caption
-    naming the models whose lines coincide ("" when none do)."""
+    (charts.show then converts its data once): "chart" (its data, chart.datasets[charts.DATA], are the spectra with
+    the names as categoricals: the same CSV), and "same", the caption naming the models whose lines coincide ("" when
+    none do). The chart and its frames are shared, never changed."""
     spec = spectra(pasted, scaled)
     # the names as categoricals: Arrow sends each name once, not once per pair (half the chart's bytes)
     names = spec.astype({"model": "category", "scaling": "category"})
@@ -226,4 +227,4 @@ def spectra_chart(pasted: tuple[str, RopeConfig] | None = None, scaled: bool = T
     same = coinciding(pasted, scaled)
     caption = ("One line, several models (identical wavelengths; the one drawn last is on top): "
                + "; ".join(" = ".join(group) for group in same) + ".") if same else ""
-    return {"chart": chart, "data": spec, "same": caption}
+    return {"chart": chart, "same": caption}
