@@ -688,6 +688,8 @@ def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: 
         return v
 
     vx = np.array([v for axis, v, _ in rules if axis == "x"], dtype=float)
+    if not vx.size:  # only horizontal rules: their labels' sides are _level_label_right's
+        return np.zeros(len(rules), dtype=bool)
     at = pos(np.concatenate([xs.to_numpy(dtype=float), vx, [0.0] if zero and scale is None else []]))
     at = at[np.isfinite(at)]
     lo, hi = (float(at.min()), float(at.max())) if len(at) else (0.0, 1.0)

@@ -33,7 +33,7 @@ view = p.view()
 
 spec = frequencies.spectrum(cfg, ctx)
 scaled = frequencies.is_scaled(cfg)
-order = list(spec["frequencies"].cat.categories)  # original first
+order = frequencies.curve_names(cfg)  # original first
 common = dict(color="frequencies", color_title="frequencies", color_sort=order, points=True, log_y=True,
               x_title="pair index i", tooltip=["frequencies", "pair", "theta", "wavelength", "turns"])
 

@@ -51,6 +51,11 @@ def _columns(cfg: RopeConfig, context: int) -> tuple[np.ndarray, np.ndarray, np.
     return theta, rope_core.wavelengths(theta), turns
 
 
+def curve_names(cfg: RopeConfig) -> list[str]:
+    """spectrum()'s curves in drawing order: the original, then the scaled frequencies when a method is on."""
+    return [original_label(cfg), scaled_label(cfg)] if is_scaled(cfg) else [original_label(cfg)]
+
+
 @functools.lru_cache(maxsize=64)
 def _names(labels: tuple[str, ...]) -> pd.CategoricalDtype:
     """The curve names as a categorical dtype, in drawing order: built (and validated) once per set of names."""
@@ -66,8 +71,7 @@ def spectrum(cfg: RopeConfig, context: int) -> pd.DataFrame:
     Not cached: a few numpy operations on at most 2 × 256 pairs cost less than a cache lookup, and every slider
     of the model changes the config (a cache would miss on each move).
     """
-    curves = [(unscaled(cfg), original_label(cfg)), (cfg, scaled_label(cfg))] if is_scaled(cfg) else \
-        [(cfg, original_label(cfg))]
+    curves = list(zip([unscaled(cfg), cfg] if is_scaled(cfg) else [cfg], curve_names(cfg)))
     columns = [_columns(c, context) for c, _ in curves]
     sizes = [theta.size for theta, _, _ in columns]
     theta, wavelength, turns = (np.concatenate(c) for c in zip(*columns))
