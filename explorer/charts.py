@@ -36,6 +36,7 @@ from typing import Any, Callable, Hashable, Sequence
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from explorer import raster
@@ -999,16 +1000,39 @@ _sent: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
 def _arrow(d: pd.DataFrame) -> bytes:
-    """`d` as Streamlit sends a DataFrame (its dataframe_util conversion), converted once per frame object."""
+    """`d` as Arrow IPC bytes, converted once per frame object: the columns Streamlit's own conversion
+    (pyarrow.Table.from_pandas) would send, built column by column where every column is numeric, boolean, text or
+    categorical text (a frame's pandas metadata, which from_pandas spends most of its time on, is left out: the
+    charts read fields by name); any other frame through Streamlit's conversion."""
     key = id(d)
     hit = _sent.get(key)
     if hit is not None and hit[0]() is d:
         return hit[1]
     from streamlit import dataframe_util
 
-    data = dataframe_util.convert_anything_to_arrow_bytes(d)
+    columns = [_arrow_column(c) for _, c in d.items()]
+    if all(c is not None for c in columns):
+        table = pa.Table.from_arrays(columns, names=[str(k) for k in d.columns])
+        data = dataframe_util.convert_arrow_table_to_arrow_bytes(table)
+    else:
+        data = dataframe_util.convert_anything_to_arrow_bytes(d)
     _sent[key] = (weakref.ref(d, lambda _, key=key: _sent.pop(key, None)), data)
     return data
+
+
+def _arrow_column(c: pd.Series) -> pa.Array | None:
+    """One column as pyarrow.Table.from_pandas makes it (NaN as null, text as large_string), or None for a kind of
+    column left to it."""
+    dtype = c.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        return pa.array(c.to_numpy(), from_pandas=True)
+    if isinstance(dtype, pd.StringDtype):
+        return pa.array(c.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if isinstance(dtype, pd.CategoricalDtype) and isinstance(dtype.categories.dtype, pd.StringDtype):
+        codes = c.array.codes
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),  # code -1: a missing value
+                                              pa.array(dtype.categories.to_numpy(dtype=object), type=pa.large_string()))
+    return None
 
 
 def download_key(name: str) -> str:

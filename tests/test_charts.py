@@ -547,6 +547,31 @@ def test_longest_series_of_a_categorical_counts_as_groupby_does(values):
     assert charts._longest_series(df, []) == len(df)
 
 
+def _streamlits(d: pd.DataFrame) -> pa.Table:
+    """`d` as Streamlit's own conversion sends it, without its pandas metadata."""
+    from streamlit import dataframe_util
+
+    table = pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(d)).read_all()
+    return table.replace_schema_metadata(None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hst.lists(hst.tuples(hst.floats(allow_nan=True, allow_infinity=True), hst.integers(-2**40, 2**40),
+                            hst.booleans(), hst.sampled_from(["a", "b", "ü c", None])), max_size=40))
+def test_show_sends_the_columns_streamlits_own_conversion_does(rows):
+    """show()'s column-by-column Arrow conversion against Streamlit's (pyarrow.Table.from_pandas): the same schema
+    and values, NaN and missing text as null, categoricals as dictionaries; other frames through Streamlit's."""
+    f, i, b, t = (list(c) for c in zip(*rows)) if rows else ([], [], [], [])
+    d = pd.DataFrame({"f": np.array(f, dtype=float), "i": np.array(i, dtype=np.int64), "small": np.array(i, dtype=float)
+                      .astype(np.float32), "b": np.array(b, dtype=bool), "t": pd.array(t, dtype="str"),
+                      "c": pd.Categorical(t, categories=["b", "a", "ü c", "unused"])})
+    fast = pa.ipc.open_stream(charts._arrow(d)).read_all()
+    assert fast.schema.metadata is None  # built column by column
+    assert fast.equals(_streamlits(d)), (fast, _streamlits(d))
+    mixed = pd.DataFrame({"o": pd.array([1, "x", None][: len(rows) % 3], dtype=object)})  # left to Streamlit's
+    assert pa.ipc.open_stream(charts._arrow(mixed)).read_all().equals(_streamlits(mixed))
+
+
 def _kept_app():
     import numpy as np
     import pandas as pd
