@@ -15,7 +15,6 @@ view at a time), and that chart ships at most charts.MAX_ROWS rows. What a page'
 
 from __future__ import annotations
 
-import dataclasses
 
 import json
 import math
