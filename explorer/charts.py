@@ -964,6 +964,8 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
+    for key, d in spec["datasets"].items():
+        spec["datasets"][key] = arrow_ipc(d)
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
@@ -971,6 +973,22 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)
+
+
+def arrow_ipc(frame: pd.DataFrame) -> bytes:
+    """A dataset as the Arrow IPC bytes st.vega_lite_chart passes on as they are: built column by column, the
+    same columns and types as Streamlit's pandas conversion, without its pandas metadata and per-column
+    inference (the index is a RangeIndex, which no chart reads)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_arrays([pa.array(frame[c]) for c in frame.columns], names=[str(c) for c in frame.columns])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        table = None  # e.g. an object column of mixed types: Streamlit's own conversion fixes those
+    from streamlit import dataframe_util
+
+    return (dataframe_util.convert_anything_to_arrow_bytes(frame) if table is None
+            else dataframe_util.convert_arrow_table_to_arrow_bytes(table))
 
 
 def download_key(name: str) -> str:

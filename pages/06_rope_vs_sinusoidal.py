@@ -1,9 +1,7 @@
-import numpy as np
 import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import sinusoidal
-from explorer.frames.common import stack_frames
 
 PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws four of them, two to a row
 
@@ -31,10 +29,12 @@ st.markdown(
 )
 view = p.view()
 
-# only the frame this view draws: "rope"/"additive" (a score), "spread" or "terms"
-res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS,
-                            frames={"spread": "spreads"}.get(view, view))
-stride = res["stride"]
+# only the frame this view draws: "rope"/"additive" (a score) or "spread"; the terms view's chart is built whole
+# (sinusoidal.terms_chart)
+if view != "terms":
+    res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS,
+                                frames={"spread": "spreads"}.get(view, view))
+    stride = res["stride"]
 
 
 def heatmap_note() -> str | None:
@@ -97,21 +97,7 @@ def terms_view() -> None:
         "rotation. The identity does; random W_Q, W_K do not, and the term then varies along the diagonals (see "
         "its panel). The sum is the score of the *Sinusoidal scores* view."
     )
-    note = heatmap_note()
-    panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
-    parts = [res["terms"][key] for key in sinusoidal.TERMS]
-    # the panel name as a categorical: no per-row strings to build and serialise
-    terms = stack_frames(parts, "panel", panels)
-    terms["relative"] = terms["term"] / np.repeat([res["scale"][key] or 1.0 for key in sinusoidal.TERMS],
-                                                  [len(f) for f in parts])
-    chart = charts.heatmap(
-        terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
-        domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
-        subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
-        + ([note] if note else []),
-        x_title="key position n", y_title="query position m", z_title="term / max |term|",
-        tooltip=["panel", "m", "n", "m_minus_n", "term"],
-    )
+    chart, terms = sinusoidal.terms_chart(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
     charts.show(chart, terms, "terms")
 
 

@@ -72,7 +72,7 @@ def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray
                          "n_last": np.tile(np.broadcast_to(last, m.shape).ravel(), heads),
                          "attention": mean.reshape(-1),
                          "keys": np.tile(keys.ravel(), heads),
-                         "mass": mass.reshape(-1)})
+                         "mass": mass.reshape(-1)}, copy=False)  # fresh arrays: not copied into one block
 
 
 def attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, heads: int,

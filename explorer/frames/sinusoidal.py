@@ -9,9 +9,10 @@ import rope_core
 from rope_core import RopeConfig
 from rope_core.diagonals import diagonal_spreads
 
+from explorer import charts
 from explorer.cache import cached
 from explorer.charts import sample_axis
-from explorer.frames.common import make_qk
+from explorer.frames.common import make_qk, stack_frames
 
 SCORES = {"additive": "additive sinusoidal PE", "rope": "RoPE"}
 TERMS = {
@@ -96,3 +97,29 @@ def _spread_frame(cfg: RopeConfig, length: int, offset: int, content: str, seed:
     return pd.concat([pd.DataFrame({"method": label, "m_minus_n": core["spreads"][key][0] * core["stride"],
                                     "spread": core["spreads"][key][1]})
                       for key, label in SCORES.items()], ignore_index=True)
+
+
+@cached
+def terms_chart(cfg: RopeConfig, length: int, offset: int, content: str, seed: int,
+                per_axis: int) -> tuple[charts.Chart, pd.DataFrame]:
+    """The four terms as small multiples, each over its own largest |value|, and their frame (for the CSV).
+
+    Built once per input: no RoPE control moves this view (they are drawn disabled), so its reruns (another
+    control, the Download popover) reuse the chart instead of re-stacking and re-colouring four grids."""
+    res = comparison(cfg, length, offset, content, seed, per_axis, frames="terms")
+    scale, stride = res["scale"], res["stride"]
+    panels = [f"{label} (max |term| = {scale[key]:.4g})" for key, label in TERMS.items()]
+    parts = [res["terms"][key] for key in TERMS]
+    # the panel name as a categorical: no per-row strings to build and serialise
+    terms = stack_frames(parts, "panel", panels)
+    terms["relative"] = terms["term"] / np.repeat([scale[key] or 1.0 for key in TERMS], [len(f) for f in parts])
+    note = charts.downsample_note(stride, length)
+    chart = charts.heatmap(
+        terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
+        domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
+        subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
+        + ([note] if note else []),
+        x_title="key position n", y_title="query position m", z_title="term / max |term|",
+        tooltip=["panel", "m", "n", "m_minus_n", "term"],
+    )
+    return chart, terms
