@@ -2,7 +2,6 @@ import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import attention
-from explorer.frames.common import stack_frames
 from explorer.params import ParamSpec
 
 PANELS = ("with RoPE", "without RoPE")  # the two panels of the head-1 view, left to right
@@ -40,11 +39,11 @@ def binning_note(stride: int) -> list[str]:
 
 
 def head1_view() -> None:
-    with_rope = attention.attention_view(*args, charts.MAX_AXIS, True, 1, True)
-    without = attention.attention_view(*args, charts.MAX_AXIS, False, 1)
+    with_rope = attention.attention_view(*args, charts.MAX_AXIS, True, 1, True, frame=False)
+    without = attention.attention_view(*args, charts.MAX_AXIS, False, 1, frame=False)
     stride = with_rope["stride"]
     # one frame, one faceted chart: the rope column names the panel each row is drawn in
-    frame = stack_frames([with_rope["frame"], without["frame"]], "rope", PANELS)
+    frame = attention.panels_frame([with_rope, without], "rope", PANELS, causal)
     # two 340 px panels: 820–850 px wide with axes and legend, inside the main column of a 1,400 px window
     chart = charts.heatmap(
         frame, "n", "m", "attention", step=stride, diverging=False, facet="rope", facet_sort=PANELS,

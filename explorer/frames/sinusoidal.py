@@ -37,7 +37,9 @@ def _inputs(cfg: RopeConfig, content: str, seed: int):
 
 
 def _grid_frame(grid: dict, values: np.ndarray, name: str) -> pd.DataFrame:
-    return pd.DataFrame({**grid, name: values.ravel()})
+    """m, n, m − n and the values, without copies: the grid arrays are shared by the frames of one call and, like
+    the cached values, read-only."""
+    return pd.DataFrame({**grid, name: values.ravel()}, copy=False)
 
 
 @cached
@@ -72,31 +74,29 @@ def comparison(cfg: RopeConfig, length: int, offset: int, content: str, seed: in
     """
     core = _scores(cfg, length, offset, content, seed, per_axis)
     out = {k: core[k] for k in ("max_spread", "shift_change", "scale", "stride")}
-    out["scores"] = {key: _frame(cfg, length, offset, content, seed, per_axis, key)
-                     for key in SCORES if frames in ("all", key)}
-    out["terms"] = {key: _frame(cfg, length, offset, content, seed, per_axis, key)
-                    for key in TERMS if frames in ("all", "terms")}
+    # the frames straight from the cached arrays: building one costs less than a second cached call
+    keys = [key for key in SCORES if frames in ("all", key)] + [key for key in TERMS if frames in ("all", "terms")]
+    if keys:
+        m, n = np.meshgrid(core["pos"], core["pos"], indexing="ij")
+        grid = {"m": m.ravel(), "n": n.ravel(), "m_minus_n": (m - n).ravel()}
+        for column in grid.values():
+            column.flags.writeable = False  # shared by the frames built here: a write raises, never leaks
+        built = {key: _grid_frame(grid, core["arrays"][key], "score" if key in SCORES else "term") for key in keys}
+    out["scores"] = {key: built[key] for key in SCORES if key in keys}
+    out["terms"] = {key: built[key] for key in TERMS if key in keys}
     if frames in ("all", "spreads"):
-        out["spreads"] = _spread_frame(cfg, length, offset, content, seed, per_axis)
+        out["spreads"] = _spread_frame(core)
     return out
 
 
-@cached
-def _frame(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int,
-           key: str) -> pd.DataFrame:
-    """One score or term on the displayed grid: m, n, m − n and its value ("score" or "term")."""
-    core = _scores(cfg, length, offset, content, seed, per_axis)
-    m, n = np.meshgrid(core["pos"], core["pos"], indexing="ij")
-    grid = {"m": m.ravel(), "n": n.ravel(), "m_minus_n": (m - n).ravel()}
-    return _grid_frame(grid, core["arrays"][key], "score" if key in SCORES else "term")
-
-
-@cached
-def _spread_frame(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int) -> pd.DataFrame:
-    core = _scores(cfg, length, offset, content, seed, per_axis)
-    return pd.concat([pd.DataFrame({"method": label, "m_minus_n": core["spreads"][key][0] * core["stride"],
-                                    "spread": core["spreads"][key][1]})
-                      for key, label in SCORES.items()], ignore_index=True)
+def _spread_frame(core: dict) -> pd.DataFrame:
+    """Both methods' spreads against m − n, one frame."""
+    parts = [core["spreads"][key] for key in SCORES]
+    # one frame from the arrays, the method a categorical (no per-row strings, no concat)
+    method = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(d) for d, _ in parts]),
+                                       list(SCORES.values()))
+    return pd.DataFrame({"method": method, "m_minus_n": np.concatenate([d for d, _ in parts]) * core["stride"],
+                         "spread": np.concatenate([s for _, s in parts])}, copy=False)
 
 
 @cached
