@@ -29,27 +29,34 @@ st.markdown(
 )
 view = p.view()
 
-# only the frame this view draws: "rope"/"additive" (a score) or "spread"; the terms view's chart is built whole
-# (sinusoidal.terms_chart)
-if view != "terms":
-    res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS,
-                                frames={"spread": "spreads"}.get(view, view))
-    stride = res["stride"]
+inputs = (cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
 
 
-def heatmap_note() -> str | None:
+def heatmap_note(stride: int) -> str | None:
     return charts.downsample_note(stride, p.window) or None
 
 
+def view_chart(build):
+    """This view's chart and figures from `build(res)`, res holding only the frame it draws; built once per input
+    (charts.kept)."""
+    frames = {"spread": "spreads"}.get(view, view)
+    return charts.kept(("rope_vs_sinusoidal", view, *inputs),
+                       lambda: build(sinusoidal.comparison(*inputs, frames=frames)))
+
+
 def score_view(key: str) -> None:
-    both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
-    frame = res["scores"][key]
-    chart = charts.heatmap(
-        frame, "n", "m", "score", step=stride, zmax=both, height=380, square=True,
-        title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(),
-        x_title="key position n", y_title="query position m", z_title="score",
-        tooltip=["m", "n", "m_minus_n", "score"],
-    )
+    def build(res):
+        both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
+        frame = res["scores"][key]
+        chart = charts.heatmap(
+            frame, "n", "m", "score", step=res["stride"], zmax=both, height=380, square=True,
+            title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(res["stride"]),
+            x_title="key position n", y_title="query position m", z_title="score",
+            tooltip=["m", "n", "m_minus_n", "score"],
+        )
+        return chart, frame, res
+
+    chart, frame, res = view_chart(build)
     charts.show(chart, frame, f"scores_{key}")
     st.caption("The sinusoidal and the RoPE scores share one colour scale (± the larger of their largest |score|): "
                "switch between the two views above to compare them cell by cell.")
@@ -68,15 +75,18 @@ def score_view(key: str) -> None:
 
 
 def spread_view() -> None:
-    spreads = res["spreads"]
-    chart = charts.line(
-        spreads, "m_minus_n", "spread", color="method", color_title="encoding",
-        color_sort=list(sinusoidal.SCORES.values()),
-        title="Spread of the scores along each diagonal",
-        subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
-                  "Zero means the score depends only on m − n."],
-        x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
-    )
+    def build(res):
+        chart = charts.line(
+            res["spreads"], "m_minus_n", "spread", color="method", color_title="encoding",
+            color_sort=list(sinusoidal.SCORES.values()),
+            title="Spread of the scores along each diagonal",
+            subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
+                      "Zero means the score depends only on m − n."],
+            x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
+        )
+        return chart, res["spreads"], res
+
+    chart, spreads, res = view_chart(build)
     charts.show(chart, spreads, "diagonal_spread")
     # figures that move with the sliders stay out of the chart's spec (a changed spec is rebuilt, not updated)
     st.caption(f"RoPE's line lies on 0: its largest spread is {res['max_spread']['rope']:.2e}, rounding only; "
@@ -97,7 +107,7 @@ def terms_view() -> None:
         "rotation. The identity does; random W_Q, W_K do not, and the term then varies along the diagonals (see "
         "its panel). The sum is the score of the *Sinusoidal scores* view."
     )
-    chart, terms = sinusoidal.terms_chart(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
+    chart, terms = sinusoidal.terms_chart(*inputs)
     charts.show(chart, terms, "terms")
 
 
