@@ -859,3 +859,22 @@ def test_arrow_ipc_sends_what_streamlits_own_conversion_sends():
     mixed = pd.DataFrame({"m": pd.Series([1, "a", 2.5], dtype=object)})
     got = pa.ipc.open_stream(charts.arrow_ipc(mixed)).read_all()
     assert got.equals(pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(mixed)).read_all())
+
+
+def test_kept_builds_once_per_key():
+    """charts.kept: the same key reuses what was built (not rebuilt), another key builds again; the builder is
+    not part of the key."""
+    calls = []
+
+    def build(v):
+        calls.append(v)
+        return charts.line(pd.DataFrame({"x": [0.0, 1.0], "y": [v, v + 1.0]}), "x", "y", title="t", x_title="x",
+                           y_title="y")
+
+    key = ("test_kept", 1.0, "a")
+    first = charts.kept(key, lambda: build(1.0))
+    again = charts.kept(key, lambda: build(99.0))  # another builder, same key: the kept chart
+    other = charts.kept(("test_kept", 2.0, "a"), lambda: build(2.0))
+    assert calls == [1.0, 2.0]
+    assert again is first and list(first.datasets[charts.DATA]["y"]) == [1.0, 2.0]
+    assert list(other.datasets[charts.DATA]["y"]) == [2.0, 3.0]
