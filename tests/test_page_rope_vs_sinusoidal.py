@@ -152,8 +152,7 @@ def test_the_kept_terms_chart_is_the_chart_built_afresh_from_the_terms(length, o
     fresh, fresh_frame = sinusoidal.terms_chart.__wrapped__(*args)
     assert again.spec == fresh.spec == first.spec
     for key, data in fresh.datasets.items():
-        pd_equal = again.datasets[key].equals(data)
-        assert pd_equal, key
+        assert again.datasets[key].equals(data), key
     res = sinusoidal.comparison(*args, frames="terms")
     for key, label in sinusoidal.TERMS.items():
         part = frame[frame["panel"].str.startswith(label + " (")].reset_index(drop=True)
