@@ -37,6 +37,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import raster
+from explorer.cache import cached
 
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
@@ -57,6 +58,8 @@ class Chart:
 
     spec: dict[str, Any]
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # each dataset's Arrow IPC bytes once show() has sent it: a kept chart (kept()) is serialised once
+    ipc: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         """The spec with its DataFrames in "datasets" (what st.vega_lite_chart takes)."""
@@ -210,7 +213,8 @@ def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         return df
     # and finite: one infinite wavelength (a pair of frequency 0) would stretch a log axis over every decade
     keep = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in (df[c].to_numpy(dtype=float) for c in columns)])
-    return df if keep.all() else df[keep]
+    # a fresh RangeIndex: show() then sends this frame as it is (and keeps its Arrow bytes with the chart)
+    return df if keep.all() else df[keep].reset_index(drop=True)
 
 
 def _tips(df: pd.DataFrame, fields: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -964,6 +968,13 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
+    for key, d in spec["datasets"].items():
+        if d is chart.datasets.get(key):  # the chart's own frame, whole: its bytes are kept with the chart
+            if key not in chart.ipc:
+                chart.ipc[key] = arrow_ipc(d)
+            spec["datasets"][key] = chart.ipc[key]
+        else:
+            spec["datasets"][key] = arrow_ipc(d)
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
@@ -971,6 +982,31 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)
+
+
+@cached
+def kept(key: tuple, _build: Callable[[], Any]) -> Any:
+    """What `_build()` returns (a chart, or a tuple holding one), built once per `key` and then shared: a rerun that
+    changes nothing the chart shows (another control, the Download popover) reuses the chart, its data and, through
+    show(), their Arrow bytes. `key` must name everything `_build` reads (the page, the view, the RopeConfig, every
+    value); `_build` itself is not hashed."""
+    return _build()
+
+
+def arrow_ipc(frame: pd.DataFrame) -> bytes:
+    """A dataset as the Arrow IPC bytes st.vega_lite_chart passes on as they are: built column by column, the
+    same columns and types as Streamlit's pandas conversion, without its pandas metadata and per-column
+    inference (the index is a RangeIndex, which no chart reads)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_arrays([pa.array(frame[c]) for c in frame.columns], names=[str(c) for c in frame.columns])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        table = None  # e.g. an object column of mixed types: Streamlit's own conversion fixes those
+    from streamlit import dataframe_util
+
+    return (dataframe_util.convert_anything_to_arrow_bytes(frame) if table is None
+            else dataframe_util.convert_arrow_table_to_arrow_bytes(table))
 
 
 def download_key(name: str) -> str:
