@@ -5,7 +5,7 @@ centred at 0 for signed values, width="stretch", data bounded to MAX_ROWS rows (
 downsamples in numpy and says so in the subtitle), and CSV / PNG / SVG downloads.
 
 A builder returns a `Chart`: a Vega-Lite v6 spec whose data are named datasets, and those datasets
-as the pandas DataFrames themselves (show() sends them as Arrow, each frame object converted once).
+as the pandas DataFrames themselves (Streamlit sends DataFrames found in spec["datasets"] as Arrow).
 The spec is authored in Altair with named data only, so Altair never sees the frames, and compiled
 (to_dict, validated against the schema) once per chart structure: the compiled spec is kept, as JSON
 text cut at its slots, in a bounded process-wide cache keyed by the structure (mark types, flags, number
@@ -36,10 +36,10 @@ from typing import Any, Callable, Hashable, Sequence
 import altair as alt
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from explorer import raster
+from explorer.cache import cached
 
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
@@ -60,6 +60,8 @@ class Chart:
 
     spec: dict[str, Any]
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # each dataset's Arrow IPC bytes once show() has sent it: a kept chart (kept()) is serialised once
+    ipc: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         """The spec with its DataFrames in "datasets" (what st.vega_lite_chart takes)."""
@@ -213,7 +215,8 @@ def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         return df
     # and finite: one infinite wavelength (a pair of frequency 0) would stretch a log axis over every decade
     keep = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in (df[c].to_numpy(dtype=float) for c in columns)])
-    return df if keep.all() else df[keep]
+    # a fresh RangeIndex: show() then sends this frame as it is (and keeps its Arrow bytes with the chart)
+    return df if keep.all() else df[keep].reset_index(drop=True)
 
 
 def _tips(df: pd.DataFrame, fields: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -972,17 +975,24 @@ def _export(chart: Chart, fmt: str) -> bytes:
 def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     """Draw a chart full width with CSV / PNG / SVG downloads. `name` is unique on the page."""
     spec = chart.to_dict()
-    rows = sum(len(d) for d in spec["datasets"].values())
     for key, d in spec["datasets"].items():
         if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
-            d = d.reset_index(drop=True)
-        if rows > MAX_ROWS and key != RULES and len(d) > 1:
-            # Builders downsample in numpy and say how; this is only the last line of defence
-            # (the tests assert it never fires), so the browser never gets an unbounded payload.
-            d = d.iloc[:: -(-rows // MAX_ROWS)]
-        spec["datasets"][key] = _arrow(d)
+            spec["datasets"][key] = d.reset_index(drop=True)
+    rows = sum(len(d) for d in spec["datasets"].values())
     if rows > MAX_ROWS:
+        # Builders downsample in numpy and say how; this is only the last line of defence
+        # (the tests assert it never fires), so the browser never gets an unbounded payload.
+        for key, d in spec["datasets"].items():
+            if key != RULES and len(d) > 1:
+                spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
+    for key, d in spec["datasets"].items():
+        if d is chart.datasets.get(key):  # the chart's own frame, whole: its bytes are kept with the chart
+            if key not in chart.ipc:
+                chart.ipc[key] = _frame_ipc(d)
+            spec["datasets"][key] = chart.ipc[key]
+        else:
+            spec["datasets"][key] = arrow_ipc(d)
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
@@ -992,47 +1002,47 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             _download_buttons(chart, data, name)
 
 
-# Each frame show() has sent, as Arrow IPC bytes (st.vega_lite_chart passes bytes on as they are), while the frame
-# lives: a frame drawn again (a chart kept across reruns, an unchanged rules frame) is converted once. Keyed by id,
-# with a weak reference both to check the frame is the same and to drop the entry when it goes; a chart's frames are
-# never changed once built.
+@cached
+def kept(key: tuple, _build: Callable[[], Any]) -> Any:
+    """What `_build()` returns (a chart, or a tuple holding one), built once per `key` and then shared: a rerun that
+    changes nothing the chart shows (another control, the Download popover) reuses the chart, its data and, through
+    show(), their Arrow bytes. `key` must name everything `_build` reads (the page, the view, the RopeConfig, every
+    value); `_build` itself is not hashed."""
+    return _build()
+
+
+def arrow_ipc(frame: pd.DataFrame) -> bytes:
+    """A dataset as the Arrow IPC bytes st.vega_lite_chart passes on as they are: built column by column, the
+    same columns and types as Streamlit's pandas conversion, without its pandas metadata and per-column
+    inference (the index is a RangeIndex, which no chart reads)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_arrays([pa.array(frame[c]) for c in frame.columns], names=[str(c) for c in frame.columns])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        table = None  # e.g. an object column of mixed types: Streamlit's own conversion fixes those
+    from streamlit import dataframe_util
+
+    return (dataframe_util.convert_anything_to_arrow_bytes(frame) if table is None
+            else dataframe_util.convert_arrow_table_to_arrow_bytes(table))
+
+
+# A chart's own frames' bytes by frame object, while the frame lives: a frame shared by several charts (line()'s
+# rules frame, built once per set of rules) is converted once, not once per chart. Keyed by id, with a weak
+# reference both to check the frame is the same and to drop the entry when it goes; frames are never changed once
+# a chart holds them.
 _sent: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
-def _arrow(d: pd.DataFrame) -> bytes:
-    """`d` as Arrow IPC bytes, converted once per frame object: the columns Streamlit's own conversion
-    (pyarrow.Table.from_pandas) would send, built column by column where every column is numeric, boolean, text or
-    categorical text (a frame's pandas metadata, which from_pandas spends most of its time on, is left out: the
-    charts read fields by name); any other frame through Streamlit's conversion."""
+def _frame_ipc(d: pd.DataFrame) -> bytes:
+    """arrow_ipc(d), converted once per frame object."""
     key = id(d)
     hit = _sent.get(key)
     if hit is not None and hit[0]() is d:
         return hit[1]
-    from streamlit import dataframe_util
-
-    columns = [_arrow_column(c) for _, c in d.items()]
-    if all(c is not None for c in columns):
-        table = pa.Table.from_arrays(columns, names=[str(k) for k in d.columns])
-        data = dataframe_util.convert_arrow_table_to_arrow_bytes(table)
-    else:
-        data = dataframe_util.convert_anything_to_arrow_bytes(d)
+    data = arrow_ipc(d)
     _sent[key] = (weakref.ref(d, lambda _, key=key: _sent.pop(key, None)), data)
     return data
-
-
-def _arrow_column(c: pd.Series) -> pa.Array | None:
-    """One column as pyarrow.Table.from_pandas makes it (NaN as null, text as large_string), or None for a kind of
-    column left to it."""
-    dtype = c.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        return pa.array(c.to_numpy(), from_pandas=True)
-    if isinstance(dtype, pd.StringDtype):
-        return pa.array(c.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-    if isinstance(dtype, pd.CategoricalDtype) and isinstance(dtype.categories.dtype, pd.StringDtype):
-        codes = c.array.codes
-        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),  # code -1: a missing value
-                                              pa.array(dtype.categories.to_numpy(dtype=object), type=pa.large_string()))
-    return None
 
 
 def download_key(name: str) -> str:

@@ -558,18 +558,18 @@ def _streamlits(d: pd.DataFrame) -> pa.Table:
 @settings(max_examples=150, deadline=None)
 @given(hst.lists(hst.tuples(hst.floats(allow_nan=True, allow_infinity=True), hst.integers(-2**40, 2**40),
                             hst.booleans(), hst.sampled_from(["a", "b", "ü c", None])), max_size=40))
-def test_show_sends_the_columns_streamlits_own_conversion_does(rows):
-    """show()'s column-by-column Arrow conversion against Streamlit's (pyarrow.Table.from_pandas): the same schema
-    and values, NaN and missing text as null, categoricals as dictionaries; other frames through Streamlit's."""
+def test_arrow_ipc_sends_the_columns_streamlits_own_conversion_does_for_any_values(rows):
+    """arrow_ipc against Streamlit's conversion (pyarrow.Table.from_pandas) on random values: the same schema and
+    values, NaN and missing text as null, categoricals as dictionaries; a mixed object column through Streamlit's."""
     f, i, b, t = (list(c) for c in zip(*rows)) if rows else ([], [], [], [])
     d = pd.DataFrame({"f": np.array(f, dtype=float), "i": np.array(i, dtype=np.int64), "small": np.array(i, dtype=float)
                       .astype(np.float32), "b": np.array(b, dtype=bool), "t": pd.array(t, dtype="str"),
                       "c": pd.Categorical(t, categories=["b", "a", "ü c", "unused"])})
-    fast = pa.ipc.open_stream(charts._arrow(d)).read_all()
+    fast = pa.ipc.open_stream(charts.arrow_ipc(d)).read_all()
     assert fast.schema.metadata is None  # built column by column
     assert fast.equals(_streamlits(d)), (fast, _streamlits(d))
     mixed = pd.DataFrame({"o": pd.array([1, "x", None][: len(rows) % 3], dtype=object)})  # left to Streamlit's
-    assert pa.ipc.open_stream(charts._arrow(mixed)).read_all().equals(_streamlits(mixed))
+    assert pa.ipc.open_stream(charts.arrow_ipc(mixed)).read_all().equals(_streamlits(mixed))
 
 
 def _kept_app():
@@ -922,3 +922,45 @@ def test_a_horizontal_rule_label_goes_to_the_end_of_the_plot_where_no_line_runs_
         assert charts.records(chart.datasets[charts.RULES])[0]["align"] == ("right" if right else "left")
         svg = charts._export(chart, "svg").decode()
         assert re.search(r'text-anchor="%s"[^>]*>level<' % ("end" if right else "start"), svg)
+
+
+def test_arrow_ipc_sends_what_streamlits_own_conversion_sends():
+    """charts.show's dataset bytes (built column by column) decode to Streamlit's conversion of the same frame:
+    the same columns, types and values; only the pandas metadata is left out. A column Arrow cannot take as it
+    is (mixed types) goes through Streamlit's conversion, which fixes it."""
+    from streamlit import dataframe_util
+
+    df = pd.DataFrame({
+        "panel": pd.Categorical.from_codes([0, 1, 1, 0], ["a", "b"]),
+        "label": ["x", "", "y", "z"],
+        "text": pd.Series(["p", None, "q", "r"], dtype=object),
+        "v": [1.5, np.nan, np.inf, -0.0],
+        "i": np.arange(4),
+        "flag": [True, False, True, True],
+    })
+    got = pa.ipc.open_stream(charts.arrow_ipc(df)).read_all()
+    want = pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(df)).read_all()
+    assert got.schema == want.schema.remove_metadata()
+    assert got.equals(want.replace_schema_metadata(None))
+    mixed = pd.DataFrame({"m": pd.Series([1, "a", 2.5], dtype=object)})
+    got = pa.ipc.open_stream(charts.arrow_ipc(mixed)).read_all()
+    assert got.equals(pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(mixed)).read_all())
+
+
+def test_kept_builds_once_per_key():
+    """charts.kept: the same key reuses what was built (not rebuilt), another key builds again; the builder is
+    not part of the key."""
+    calls = []
+
+    def build(v):
+        calls.append(v)
+        return charts.line(pd.DataFrame({"x": [0.0, 1.0], "y": [v, v + 1.0]}), "x", "y", title="t", x_title="x",
+                           y_title="y")
+
+    key = ("test_kept", 1.0, "a")
+    first = charts.kept(key, lambda: build(1.0))
+    again = charts.kept(key, lambda: build(99.0))  # another builder, same key: the kept chart
+    other = charts.kept(("test_kept", 2.0, "a"), lambda: build(2.0))
+    assert calls == [1.0, 2.0]
+    assert again is first and list(first.datasets[charts.DATA]["y"]) == [1.0, 2.0]
+    assert list(other.datasets[charts.DATA]["y"]) == [2.0, 3.0]
