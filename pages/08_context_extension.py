@@ -141,7 +141,8 @@ OOD_CONFIG = {
 
 def ood_view() -> None:
     st.subheader("What goes out of distribution")
-    ood = ext.ood_frame(unscaled(p.config), methods, original, target)
+    frames = ext.ood_frames(unscaled(p.config), methods, original, target)
+    ood, table = frames["frame"], frames["table"]
     chart = charts.line_marked(
         ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
         color_sort=[*order, ext.TRAINING], dash="positions", points=True, log_x=True, log_y=True,
@@ -153,7 +154,6 @@ def ood_view() -> None:
         tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
     )
     charts.show(chart, ood, "extension_ood")
-    table = ext.ood_summary(unscaled(p.config), methods, original, target)
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
     notes = []
     if "ntk" in by_type:  # rope_core's note, in the app's number style (it writes 1e+08)

@@ -3,6 +3,7 @@ import streamlit as st
 from explorer import charts, controls, fmt, page
 from explorer.frames import precision
 from explorer.params import ParamSpec, human
+from rope_core.phase_error import unit_roundoff
 
 DTYPE = ParamSpec("dtype", "Angle dtype", "choice", "all",
                   "The dtype m·θ_i is computed in (position and θ_i cast to it, multiplied in it); all overlays them.",
@@ -32,8 +33,6 @@ st.markdown(
     "compute the angles (and cos/sin) in float32 or better, even when the model runs in bfloat16."
 )
 view = p.view()
-
-facts = precision.dtype_facts(dtypes)
 
 
 def all_exact_note(curves: dict) -> None:
@@ -69,7 +68,7 @@ def cossin_view() -> None:
     curves = precision.error_by_position(cfg, maxpos, dtypes)
     all_exact_note(curves)
     bf = "bfloat16" if "bfloat16" in dtypes else dtypes[0]
-    floor = float(facts.loc[facts["dtype"] == bf, "rounding of a stored cos/sin (unit roundoff)"].iloc[0])
+    floor = unit_roundoff(bf)  # the dtype table's figure
     chart = charts.line(
         curves["rotation"], "position", "rotation_error", title="Resulting error of cos/sin: the rotated pair",
         subtitle=["Distance between the pair rotated with the rounded angle and with the exact one, per unit length: "
@@ -105,7 +104,7 @@ def pair_view() -> None:
 
 {"angleerr": angle_view, "cossin": cossin_view, "perpair": pair_view}[view]()
 
-st.dataframe(facts, hide_index=True, column_config={
+st.dataframe(precision.dtype_facts_table(dtypes), hide_index=True, column_config={
     "integer positions stored exactly up to": st.column_config.NumberColumn(format="%d"),
     "rounding of a stored cos/sin (unit roundoff)": st.column_config.NumberColumn(format="%.3e"),
 })

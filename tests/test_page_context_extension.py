@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -175,16 +176,55 @@ def test_ood_flags_match_rope_core():
         "Llama 3": (RopeConfig(**base, rope_type="llama3", factor=8.0, original_max_position_embeddings=4096,
                                max_position_embeddings=32768), None),
     }
+    table = default_page("ood").dataframe[0].value.set_index("method")
     for label, (cfg, seq_len) in expected.items():
         res = rope_core.ood_angles(cfg, 4096, 32768, seq_len=seq_len)
         got = by_method(df, label)
         np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
         np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
+        # the table's figures, from the same flags
+        flagged = np.flatnonzero(res["ood"])
+        row = table.loc[label]
+        assert (row["pairs out of distribution"], row["of pairs"]) == (flagged.size, 64), label
+        if flagged.size:
+            assert row["first OOD pair"] == flagged[0], label
+            # the base model's wavelength of that pair, as on the chart's x axis
+            wavelength = 2 * np.pi / rope_core.inv_freq(RopeConfig(**base))[flagged[0]]
+            assert row["its wavelength (tokens)"] == pytest.approx(wavelength, rel=1e-12), label
+        else:
+            assert np.isnan(row["first OOD pair"]) and np.isnan(row["its wavelength (tokens)"]), label
+        assert row["attention factor"] == pytest.approx(rope_core.attention_factor(cfg, seq_len=seq_len), rel=1e-12)
     # without scaling, 8× the training length pushes the slow pairs out; linear interpolation fixes all of them
     assert by_method(df, "default (no scaling)")["ood"].sum() > 0
     assert by_method(df, "linear / PI")["ood"].sum() == 0
     train = by_method(df, "training (original RoPE)")
     np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
+
+
+def test_yarn_attention_frame_is_cached_on_what_it_reads_only():
+    """The frame is shared by configs that differ elsewhere (rope_theta: every slider move) and recomputed when
+    attention_factor, mscale or mscale_all_dim change: each call equals rope_core's curves for its own config."""
+    from explorer.frames import extension as ext
+
+    yarn = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                      max_position_embeddings=32768)
+    configs = [yarn, dataclasses.replace(yarn, rope_theta=5e5), dataclasses.replace(yarn, factor=32.0),
+               dataclasses.replace(yarn, mscale=1.0, mscale_all_dim=1.0),
+               dataclasses.replace(yarn, mscale=0.707, mscale_all_dim=1.0),
+               dataclasses.replace(yarn, mscale=1.0, mscale_all_dim=0.8), dataclasses.replace(yarn, attention_factor=1.3),
+               yarn]
+    for cfg in configs:
+        df = ext.yarn_attention_frame(cfg)
+        af = rope_core.yarn_attention_factors(cfg, ext.FACTORS)
+        want = {"attention factor (× cos, sin)": af, "logit scale = attention factor²": af ** 2}
+        if cfg.mscale_all_dim:
+            mla = np.array([(0.1 * cfg.mscale_all_dim * np.log(s) + 1) ** 2 for s in ext.FACTORS])
+            want |= {ext.MLA_SCALE: mla, ext.MLA_TOTAL: af ** 2 * mla}
+        assert set(df["quantity"]) == set(want), cfg
+        for quantity, values in want.items():
+            rows = df[df["quantity"] == quantity]
+            np.testing.assert_array_equal(rows["factor"], ext.FACTORS)
+            np.testing.assert_allclose(rows["value"], values, rtol=1e-12, err_msg=f"{quantity} {cfg}")
 
 
 def test_decay_is_correlation_of_each_method():
