@@ -34,6 +34,7 @@ from typing import Any, Callable, Hashable, Sequence
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from explorer import raster
@@ -953,9 +954,6 @@ def _export(chart: Chart, fmt: str) -> bytes:
 def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     """Draw a chart full width with CSV / PNG / SVG downloads. `name` is unique on the page."""
     spec = chart.to_dict()
-    for key, d in spec["datasets"].items():
-        if not isinstance(d.index, pd.RangeIndex):  # a filtered frame: Arrow would ship its index as a column
-            spec["datasets"][key] = d.reset_index(drop=True)
     rows = sum(len(d) for d in spec["datasets"].values())
     if rows > MAX_ROWS:
         # Builders downsample in numpy and say how; this is only the last line of defence
@@ -964,6 +962,7 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
+    spec["datasets"] = {key: arrow_table(d) for key, d in spec["datasets"].items()}
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
@@ -971,6 +970,14 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)
+
+
+def arrow_table(df: pd.DataFrame) -> pa.Table:
+    """The frame's columns as the Arrow table Streamlit sends (its index left out: a filtered frame's would be
+    shipped as a column nobody draws). Column by column, with pandas' own conversion of each (NaN as null), as
+    pa.Table.from_pandas gives them, without the pandas metadata it writes and reads back: a few times faster, and
+    paid on every rerun of every chart."""
+    return pa.table({str(name): pa.array(df[name], from_pandas=True) for name in df.columns})
 
 
 def download_key(name: str) -> str:

@@ -836,3 +836,24 @@ def test_a_horizontal_rule_label_goes_to_the_end_of_the_plot_where_no_line_runs_
         assert charts.records(chart.datasets[charts.RULES])[0]["align"] == ("right" if right else "left")
         svg = charts._export(chart, "svg").decode()
         assert re.search(r'text-anchor="%s"[^>]*>level<' % ("end" if right else "start"), svg)
+
+
+def test_arrow_table_is_pandas_conversion_of_every_column_without_the_index():
+    """show() sends charts.arrow_table(frame): the same columns, types and values as pyarrow's own conversion of the
+    frame (NaN as null, inf kept, None as null, categoricals as dictionaries), and no index column even when the
+    frame is a filtered one."""
+    n = 12
+    frame = pd.DataFrame({
+        "x": np.linspace(0.0, 1.0, n), "nan_inf": np.r_[np.nan, np.inf, -np.inf, np.arange(n - 3.0)],
+        "i": np.arange(n, dtype=np.int64), "flag": np.arange(n) % 3 == 0, "label": [f"s{k % 4}" for k in range(n)],
+        "maybe": pd.Series([None, "a"] * (n // 2), dtype=object),
+        "cat": pd.Categorical.from_codes(np.arange(n) % 2, categories=["image", "cell"]),
+    })
+    for df in (frame, frame[frame["i"] % 2 == 0]):  # the second keeps a gapped index (0, 2, …)
+        got = charts.arrow_table(df)
+        want = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+        assert got.column_names == list(df.columns)
+        assert got.schema.remove_metadata() == want.schema.remove_metadata()
+        assert got.equals(want.replace_schema_metadata(None))
+        for name in ("nan_inf", "maybe"):  # NaN and None become nulls, as Vega-Lite expects of missing values
+            assert got.column(name).null_count == df[name].isna().sum() > 0
