@@ -558,9 +558,10 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     if rules:
         right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
                              zero) | _level_label_right(df, x, y, rules, x_scale or ("log" if log_x else None), log_y)
-        datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
-                                        "label": [r[2] for r in rules],
-                                        "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
+        datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": np.array([r[1] for r in rules]),
+                                        "label": np.array([r[2] for r in rules], dtype=object),
+                                        "align": np.where(right, "right", "left").astype(object),
+                                        "dx": np.where(right, -4, 4)}, copy=False)
     structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
                      symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
                      point_marks=bool(points),
@@ -755,7 +756,7 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
     distribution"); the title sits on the top-level layer. Other arguments as for line()."""
     if not df[mark].astype(bool).any():
         return line(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
-    args = inspect.signature(line).bind(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
+    args = _LINE_SIGNATURE.bind(df, x, y, title=title, subtitle=subtitle, **line_kwargs)
     args.apply_defaults()  # line()'s own defaults
     structure, values, datasets = _line_parts(**args.arguments)
     color, tooltip = line_kwargs.get("color"), line_kwargs.get("tooltip")
@@ -778,6 +779,9 @@ def line_marked(df: pd.DataFrame, x: str, y: str, mark: str, *, mark_title: str,
         return alt.LayerChart(layer=[_line_layers(**s), pts], height=s["height"], title=_slot("title"), usermeta=CANVAS)
 
     return Chart(_compiled_spec(_key("line_marked", **structure, **marks), author, values), datasets)
+
+
+_LINE_SIGNATURE = inspect.signature(line)  # line_marked's arguments with line()'s defaults, read once
 
 
 def points(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: str,
@@ -977,7 +981,8 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
     shipped as a column nobody draws). Column by column, with pandas' own conversion of each (NaN as null), as
     pa.Table.from_pandas gives them, without the pandas metadata it writes and reads back: a few times faster, and
     paid on every rerun of every chart."""
-    return pa.table({str(name): pa.array(df[name], from_pandas=True) for name in df.columns})
+    return pa.table({str(name): pa.array(col.to_numpy() if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf"
+                                         else col, from_pandas=True) for name, col in df.items()})
 
 
 def download_key(name: str) -> str:

@@ -172,7 +172,7 @@ def longrange_view() -> None:
         decay, "distance", "correlation", color="method", color_title="method", color_sort=order, log_x=True,
         rules_x=rules_ctx, rules_y=[(0.0, "0")],
         title="Correlation of RoPE-encoded vectors against distance, per method",
-        subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {decay['distance'].nunique()} log-spaced distances from 1 to "
+        subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {len(decay) // len(methods)} log-spaced distances from 1 to "
                  f"{target - 1:,} (exact values at those distances, not averages).",
         x_title="distance Δ = m − n (tokens, log)", y_title="correlation",
         tooltip=["method", "distance", "correlation"],
