@@ -58,6 +58,13 @@ class Chart:
 
     spec: dict[str, Any]
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _arrow: dict[str, pa.Table] = field(default_factory=dict, repr=False)  # arrow_tables(), once per chart
+
+    def arrow_tables(self) -> dict[str, pa.Table]:
+        """Each dataset as arrow_table(): converted once, so a chart kept by remembered() is not converted again."""
+        if len(self._arrow) != len(self.datasets):
+            self._arrow.update({k: arrow_table(d) for k, d in self.datasets.items()})
+        return self._arrow
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         """The spec with its DataFrames in "datasets" (what st.vega_lite_chart takes)."""
@@ -137,6 +144,29 @@ def _compiled_spec(key: Hashable, author: Callable[[], alt.TopLevelMixin], value
     whole = {k: json.dumps(v) for k, v in values.items()}
     inner = {k: json.dumps(str(v))[1:-1] for k, v in values.items() if isinstance(v, str)}
     return json.loads("".join(p if isinstance(p, str) else (inner if p[1] else whole)[p[0]] for p in pieces))
+
+
+REMEMBERED_MAX = 32  # charts kept by remembered(): a few per page view and setting in use
+_remembered: OrderedDict[Hashable, Any] = OrderedDict()
+_remember_lock = threading.Lock()
+
+
+def remembered(key: Hashable, build: Callable[[], Any]) -> Any:
+    """build()'s result (a chart, with the frame its CSV is made of), built once per `key` and shared by every
+    session; the least recently used are dropped beyond REMEMBERED_MAX. `key` must determine the result: the
+    configs, lengths and options it is drawn from, with their own types (an int length, not a float). A rerun
+    that moves nothing the chart depends on (a control it does not read, or a setting drawn before) then neither
+    rebuilds the chart nor converts its data again (Chart.arrow_tables). Nothing may change the result."""
+    with _remember_lock:
+        if key in _remembered:
+            _remembered.move_to_end(key)
+            return _remembered[key]
+    value = build()  # outside the lock: two sessions may both build one key, and keep the same
+    with _remember_lock:
+        _remembered[key] = value
+        if len(_remembered) > REMEMBERED_MAX:
+            _remembered.popitem(last=False)
+    return value
 
 
 def _key(builder: str, **structure: Any) -> tuple:
@@ -966,7 +996,9 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
-    spec["datasets"] = {key: arrow_table(d) for key, d in spec["datasets"].items()}
+        spec["datasets"] = {key: arrow_table(d) for key, d in spec["datasets"].items()}
+    else:
+        spec["datasets"] = dict(chart.arrow_tables())
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move

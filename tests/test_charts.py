@@ -857,3 +857,24 @@ def test_arrow_table_is_pandas_conversion_of_every_column_without_the_index():
         assert got.equals(want.replace_schema_metadata(None))
         for name in ("nan_inf", "maybe"):  # NaN and None become nulls, as Vega-Lite expects of missing values
             assert got.column(name).null_count == df[name].isna().sum() > 0
+
+
+def test_remembered_builds_once_per_key_and_drops_the_least_recently_used():
+    built = []
+
+    def build(tag):
+        return lambda: built.append(tag) or charts.line(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, float(tag)]}), "x",
+                                                        "y", title=f"t{tag}", x_title="x", y_title="y")
+
+    scope = object()  # keys no other test uses
+    first = charts.remembered((scope, 0), build(0))
+    assert charts.remembered((scope, 0), build(0)) is first and built == [0]  # a hit: not built again
+    assert charts.remembered((scope, 1), build(1)) is not first and built == [0, 1]
+    assert first.arrow_tables() is first.arrow_tables()  # converted once per chart
+    assert first.arrow_tables()[charts.DATA].column("y").to_pylist() == [3.0, 0.0]
+    for k in range(2, charts.REMEMBERED_MAX + 2):  # (scope, 1) ages out; (scope, 0) stays in use
+        charts.remembered((scope, 0), build(0))
+        charts.remembered((scope, k), build(k))
+    assert charts.remembered((scope, 0), build(0)) is first
+    charts.remembered((scope, 1), build(1))
+    assert built.count(1) == 2 and built.count(0) == 1

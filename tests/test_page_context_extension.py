@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import rope_core
@@ -449,3 +450,22 @@ def test_a_proportional_models_ood_and_plan_views_count_its_pairs():
     assert list(plan["method"]) == [PROP] and plan["factor"].iloc[0] == 8.0
     assert plan["pairs out of distribution"].iloc[0] == "0 of 256 (64 rotate)"
     assert plan["θ change up to L0 (max |θ'/θ − 1|)"].iloc[0] == pytest.approx(0.875, rel=1e-12)  # 1 − 1/8
+
+
+@pytest.mark.parametrize("view", ["stretch", "ood", "longrange"])
+def test_each_chart_follows_rope_theta_when_the_slider_moves(view):
+    """The views keep each chart per input (charts.remembered): moving rope_theta draws the new model's numbers, and
+    moving back draws the first chart again."""
+    at = run_page("context_extension", {"view": view})
+    first = chart(at, VIEWS[view])[1]
+    for theta in (500000.0, 10000.0):
+        at.select_slider(key="w_rope_theta").set_value(theta).run()
+        _, df = chart(at, VIEWS[view])
+        base = RopeConfig(rope_theta=theta)
+        got = df[df["method"] == "default (no scaling)"] if view == "longrange" else by_method(df, "default (no scaling)")
+        if view == "longrange":
+            want, col = rope_core.correlation(base, got["distance"].to_numpy()), "correlation"
+        else:
+            want, col = 2 * np.pi / rope_core.inv_freq(base), "wavelength"
+        np.testing.assert_allclose(got[col], want, rtol=1e-12, err_msg=f"{view} at rope_theta {theta}")
+    pd.testing.assert_frame_equal(df, first)

@@ -159,3 +159,23 @@ def test_position_frame_is_the_naive_worst_pair_per_position(cfg):
     drawn = frame[np.isfinite(frame["rotation_error"]) & (frame["rotation_error"] > 0)]
     np.testing.assert_array_equal(curves["rotation"].to_numpy(), drawn.to_numpy())
     assert curves["exact"] == []
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_each_chart_follows_rope_theta_when_the_slider_moves(view):
+    """Each view's chart is kept per input (charts.remembered): moving rope_theta draws the new θ_i's errors."""
+    at = _opened(view)
+    for theta in (500000.0, 10000.0):
+        at.select_slider(key="w_rope_theta").set_value(theta).run()
+        _, df = chart_titled(at, VIEWS[view])
+        cfg = RopeConfig(rope_theta=theta)
+        rows = df[df["dtype"] == "float32"]
+        if view == "perpair":
+            want = rope_core.angle_error(cfg, [32768.0], "float32")[0]
+            np.testing.assert_array_equal(rows.sort_values("pair")["angle_error_rad"], want[want > 0])
+        else:
+            err = rope_core.angle_error(cfg, rows["position"].to_numpy(), "float32")
+            got = rows["angle_error_rad"] if view == "angleerr" else rows["rotation_error"]
+            want = err.max(axis=1) if view == "angleerr" else rotation_error(cfg, rows["position"].to_numpy(),
+                                                                             "float32").max(axis=1)
+            np.testing.assert_array_equal(got, want, err_msg=f"{view} at rope_theta {theta}")

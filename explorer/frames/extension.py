@@ -199,8 +199,12 @@ def yarn_attention_frame(yarn_cfg: RopeConfig) -> pd.DataFrame:
     mscale_all_dim set, also what transformers' MLA attention (DeepSeek) multiplies its softmax scale by, and the
     product of both on the rotated logits."""
     # keyed on the only fields the curves read: a change of rope_theta, the lengths or the factor reuses them
-    return _yarn_attention_frame((yarn_cfg.rope_type, yarn_cfg.attention_factor, yarn_cfg.mscale,
-                                  yarn_cfg.mscale_all_dim), yarn_cfg)
+    return _yarn_attention_frame(yarn_attention_fields(yarn_cfg), yarn_cfg)
+
+
+def yarn_attention_fields(yarn_cfg: RopeConfig) -> tuple:
+    """The fields yarn_attention_frame reads (rope_core.yarn_attention_factors, mla_softmax_scales)."""
+    return yarn_cfg.rope_type, yarn_cfg.attention_factor, yarn_cfg.mscale, yarn_cfg.mscale_all_dim
 
 
 @cached
