@@ -578,7 +578,7 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
         ticks = [float(df[x].iloc[0])]
     if points and len(df):
         series = [c for c in (color, dash) if c]
-        longest = int(df.groupby(series, sort=False, observed=True).size().max()) if series else len(df)
+        longest = longest_series(df, series)
         points = longest <= POINT_MARKS
     series = _py(color_sort or color_domain or (pd.unique(df[color]) if color else []))
     many = bool(color) and len(series) > MANY_COLOURS
@@ -690,6 +690,20 @@ LABEL_STEP = 14  # px between the labels of successive vertical rules
 LABEL_LEFT_FROM = 0.6  # a vertical rule further right than this share of the x axis has its label on its left
 LABEL_NEAR = 0.25  # vertical rules closer than this share of the x axis are neighbours (labels point apart)
 LABEL_EDGE = 0.15  # within this share of an axis end, a label points inwards whatever its neighbours
+
+
+def longest_series(df: pd.DataFrame, columns: Sequence[str]) -> int:
+    """Rows in the largest group of equal values of `columns` (rows with a missing value in none), as
+    df.groupby(columns, observed=True).size().max(), by counting factorized codes: a groupby costs far more."""
+    if not columns:
+        return len(df)
+    codes = np.zeros(len(df), dtype=np.int64)
+    kept = np.ones(len(df), dtype=bool)
+    for name in columns:
+        k, uniques = pd.factorize(df[name])
+        kept &= k >= 0
+        codes = codes * len(uniques) + k
+    return int(np.unique(codes[kept], return_counts=True)[1].max()) if kept.any() else 0
 
 
 def _label_sides(xs: pd.Series, rules: Sequence[tuple[str, float, str]], scale: str | None, zero: bool) -> np.ndarray:

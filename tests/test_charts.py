@@ -878,3 +878,14 @@ def test_remembered_builds_once_per_key_and_drops_the_least_recently_used():
     assert charts.remembered((scope, 0), build(0)) is first
     charts.remembered((scope, 1), build(1))
     assert built.count(1) == 2 and built.count(0) == 1
+
+
+def test_longest_series_counts_like_a_groupby():
+    rng = np.random.default_rng(7)
+    n = 300
+    df = pd.DataFrame({"a": rng.choice(["x", "y", "z"], n), "b": rng.integers(0, 4, n).astype(float),
+                       "c": pd.Categorical.from_codes(rng.integers(0, 2, n), categories=["p", "q", "unused"])})
+    df.loc[rng.choice(n, 20, replace=False), "b"] = np.nan
+    for columns in (["a"], ["b"], ["c"], ["a", "b"], ["a", "c"], ["b", "c", "a"], []):
+        want = int(df.groupby(columns, observed=True).size().max()) if columns else len(df)
+        assert charts.longest_series(df, columns) == want, columns
