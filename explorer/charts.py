@@ -34,10 +34,10 @@ from typing import Any, Callable, Hashable, Sequence
 import altair as alt
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from explorer import raster
+from explorer.cache import cached
 
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
@@ -58,13 +58,8 @@ class Chart:
 
     spec: dict[str, Any]
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
-    _arrow: dict[str, pa.Table] = field(default_factory=dict, repr=False)  # arrow_tables(), once per chart
-
-    def arrow_tables(self) -> dict[str, pa.Table]:
-        """Each dataset as arrow_table(): converted once, so a chart kept by remembered() is not converted again."""
-        if len(self._arrow) != len(self.datasets):
-            self._arrow.update({k: arrow_table(d) for k, d in self.datasets.items()})
-        return self._arrow
+    # each dataset's Arrow IPC bytes once show() has sent it: a kept chart (kept()) is serialised once
+    ipc: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         """The spec with its DataFrames in "datasets" (what st.vega_lite_chart takes)."""
@@ -146,29 +141,6 @@ def _compiled_spec(key: Hashable, author: Callable[[], alt.TopLevelMixin], value
     return json.loads("".join(p if isinstance(p, str) else (inner if p[1] else whole)[p[0]] for p in pieces))
 
 
-REMEMBERED_MAX = 32  # charts kept by remembered(): a few per page view and setting in use
-_remembered: OrderedDict[Hashable, Any] = OrderedDict()
-_remember_lock = threading.Lock()
-
-
-def remembered(key: Hashable, build: Callable[[], Any]) -> Any:
-    """build()'s result (a chart, with the frame its CSV is made of), built once per `key` and shared by every
-    session; the least recently used are dropped beyond REMEMBERED_MAX. `key` must determine the result: the
-    configs, lengths and options it is drawn from, with their own types (an int length, not a float). A rerun
-    that moves nothing the chart depends on (a control it does not read, or a setting drawn before) then neither
-    rebuilds the chart nor converts its data again (Chart.arrow_tables). Nothing may change the result."""
-    with _remember_lock:
-        if key in _remembered:
-            _remembered.move_to_end(key)
-            return _remembered[key]
-    value = build()  # outside the lock: two sessions may both build one key, and keep the same
-    with _remember_lock:
-        _remembered[key] = value
-        if len(_remembered) > REMEMBERED_MAX:
-            _remembered.popitem(last=False)
-    return value
-
-
 def _key(builder: str, **structure: Any) -> tuple:
     """A structure key: the builder and its named structure, sorted (tests compare keys by name)."""
     return (builder, tuple(sorted(structure.items())))
@@ -241,7 +213,8 @@ def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         return df
     # and finite: one infinite wavelength (a pair of frequency 0) would stretch a log axis over every decade
     keep = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in (df[c].to_numpy(dtype=float) for c in columns)])
-    return df if keep.all() else df[keep]
+    # a fresh RangeIndex: show() then sends this frame as it is (and keeps its Arrow bytes with the chart)
+    return df if keep.all() else df[keep].reset_index(drop=True)
 
 
 def _tips(df: pd.DataFrame, fields: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -1010,9 +983,13 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
-        spec["datasets"] = {key: arrow_table(d) for key, d in spec["datasets"].items()}
-    else:
-        spec["datasets"] = dict(chart.arrow_tables())
+    for key, d in spec["datasets"].items():
+        if d is chart.datasets.get(key):  # the chart's own frame, whole: its bytes are kept with the chart
+            if key not in chart.ipc:
+                chart.ipc[key] = arrow_ipc(d)
+            spec["datasets"][key] = chart.ipc[key]
+        else:
+            spec["datasets"][key] = arrow_ipc(d)
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
@@ -1022,13 +999,40 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             _download_buttons(chart, data, name)
 
 
-def arrow_table(df: pd.DataFrame) -> pa.Table:
-    """The frame's columns as the Arrow table Streamlit sends (its index left out: a filtered frame's would be
-    shipped as a column nobody draws). Column by column, with pandas' own conversion of each (NaN as null), as
-    pa.Table.from_pandas gives them, without the pandas metadata it writes and reads back: a few times faster, and
-    paid on every rerun of every chart."""
-    return pa.table({str(name): pa.array(col.to_numpy() if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf"
-                                         else col, from_pandas=True) for name, col in df.items()})
+@cached
+def kept(key: tuple, _build: Callable[[], Any]) -> Any:
+    """What `_build()` returns (a chart, or a tuple holding one), built once per `key` and then shared: a rerun that
+    changes nothing the chart shows (another control, the Download popover) reuses the chart, its data and, through
+    show(), their Arrow bytes. `key` must name everything `_build` reads (the page, the view, the RopeConfig, every
+    value); `_build` itself is not hashed."""
+    return _build()
+
+
+def arrow_ipc(frame: pd.DataFrame) -> bytes:
+    """A dataset as the Arrow IPC bytes st.vega_lite_chart passes on as they are: built column by column, the
+    same columns and types as Streamlit's pandas conversion, without its pandas metadata and per-column
+    inference (the index is a RangeIndex, which no chart reads)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_arrays([_arrow_column(frame[c]) for c in frame.columns],
+                                     names=[str(c) for c in frame.columns])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        table = None  # e.g. an object column of mixed types: Streamlit's own conversion fixes those
+    from streamlit import dataframe_util
+
+    return (dataframe_util.convert_anything_to_arrow_bytes(frame) if table is None
+            else dataframe_util.convert_arrow_table_to_arrow_bytes(table))
+
+
+def _arrow_column(col: pd.Series):
+    """One column for arrow_ipc: a numeric one from its numpy array (NaN as null, as pandas' conversion does), any
+    other through pyarrow's pandas conversion."""
+    import pyarrow as pa
+
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        return pa.array(col.to_numpy(), from_pandas=True)
+    return pa.array(col)
 
 
 def download_key(name: str) -> str:

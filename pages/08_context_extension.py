@@ -112,7 +112,7 @@ def stretch_view() -> None:
             tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
         ), ratio
 
-    charts.show(*charts.remembered(("extension_ratio", base, methods, original, target), stretch_chart),
+    charts.show(*charts.kept(("extension_ratio", base, methods, original, target), stretch_chart),
                 "extension_ratio")
     if "yarn" in by_type:
         ycfg = by_type["yarn"].config
@@ -163,7 +163,7 @@ def ood_view() -> None:
             tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
         ), ood, frames["table"]
 
-    chart, ood, table = charts.remembered(("extension_ood", base, methods, original, target), ood_chart)
+    chart, ood, table = charts.kept(("extension_ood", base, methods, original, target), ood_chart)
     charts.show(chart, ood, "extension_ood")
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
     notes = []
@@ -191,7 +191,7 @@ def longrange_view() -> None:
             tooltip=["method", "distance", "correlation"],
         ), decay
 
-    charts.show(*charts.remembered(("extension_decay", methods, original, target), decay_chart), "extension_decay")
+    charts.show(*charts.kept(("extension_decay", methods, original, target), decay_chart), "extension_decay")
 
 
 def yarnattn_view() -> None:
@@ -225,7 +225,7 @@ def yarnattn_view() -> None:
             x_title="factor s", y_title="multiplier", tooltip=["quantity", "factor", "value"],
         ), af
 
-    charts.show(*charts.remembered(("yarn_attention_factor", ext.yarn_attention_fields(ycfg), factor),
+    charts.show(*charts.kept(("yarn_attention_factor", ext.yarn_attention_fields(ycfg), factor),
                                    attention_chart), "yarn_attention_factor")
 
 

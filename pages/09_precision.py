@@ -102,10 +102,10 @@ def pair_chart():
     return chart, by_pair["frame"], note
 
 
-# each view's chart, its CSV frame and its note when nothing is drawn, kept per input (charts.remembered)
+# each view's chart, its CSV frame and its note when nothing is drawn, kept per input (charts.kept)
 build, name = {"angleerr": (angle_chart, "angle_error_vs_position"),
                "cossin": (cossin_chart, "rotation_error_vs_position"), "perpair": (pair_chart, "angle_error_per_pair")}[view]
-chart, data, note = charts.remembered((name, cfg, maxpos, dtypes, p.original), build)
+chart, data, note = charts.kept((name, cfg, maxpos, dtypes, p.original), build)
 if note:
     st.info(note)
 charts.show(chart, data, name)

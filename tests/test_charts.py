@@ -838,46 +838,46 @@ def test_a_horizontal_rule_label_goes_to_the_end_of_the_plot_where_no_line_runs_
         assert re.search(r'text-anchor="%s"[^>]*>level<' % ("end" if right else "start"), svg)
 
 
-def test_arrow_table_is_pandas_conversion_of_every_column_without_the_index():
-    """show() sends charts.arrow_table(frame): the same columns, types and values as pyarrow's own conversion of the
-    frame (NaN as null, inf kept, None as null, categoricals as dictionaries), and no index column even when the
-    frame is a filtered one."""
-    n = 12
-    frame = pd.DataFrame({
-        "x": np.linspace(0.0, 1.0, n), "nan_inf": np.r_[np.nan, np.inf, -np.inf, np.arange(n - 3.0)],
-        "i": np.arange(n, dtype=np.int64), "flag": np.arange(n) % 3 == 0, "label": [f"s{k % 4}" for k in range(n)],
-        "maybe": pd.Series([None, "a"] * (n // 2), dtype=object),
-        "cat": pd.Categorical.from_codes(np.arange(n) % 2, categories=["image", "cell"]),
+def test_arrow_ipc_sends_what_streamlits_own_conversion_sends():
+    """charts.show's dataset bytes (built column by column) decode to Streamlit's conversion of the same frame:
+    the same columns, types and values; only the pandas metadata is left out. A column Arrow cannot take as it
+    is (mixed types) goes through Streamlit's conversion, which fixes it."""
+    from streamlit import dataframe_util
+
+    df = pd.DataFrame({
+        "panel": pd.Categorical.from_codes([0, 1, 1, 0], ["a", "b"]),
+        "label": ["x", "", "y", "z"],
+        "text": pd.Series(["p", None, "q", "r"], dtype=object),
+        "v": [1.5, np.nan, np.inf, -0.0],
+        "i": np.arange(4),
+        "flag": [True, False, True, True],
     })
-    for df in (frame, frame[frame["i"] % 2 == 0]):  # the second keeps a gapped index (0, 2, …)
-        got = charts.arrow_table(df)
-        want = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
-        assert got.column_names == list(df.columns)
-        assert got.schema.remove_metadata() == want.schema.remove_metadata()
-        assert got.equals(want.replace_schema_metadata(None))
-        for name in ("nan_inf", "maybe"):  # NaN and None become nulls, as Vega-Lite expects of missing values
-            assert got.column(name).null_count == df[name].isna().sum() > 0
+    got = pa.ipc.open_stream(charts.arrow_ipc(df)).read_all()
+    want = pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(df)).read_all()
+    assert got.schema == want.schema.remove_metadata()
+    assert got.equals(want.replace_schema_metadata(None))
+    mixed = pd.DataFrame({"m": pd.Series([1, "a", 2.5], dtype=object)})
+    got = pa.ipc.open_stream(charts.arrow_ipc(mixed)).read_all()
+    assert got.equals(pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(mixed)).read_all())
 
 
-def test_remembered_builds_once_per_key_and_drops_the_least_recently_used():
-    built = []
+def test_kept_builds_once_per_key():
+    """charts.kept: the same key reuses what was built (not rebuilt), another key builds again; the builder is
+    not part of the key."""
+    calls = []
 
-    def build(tag):
-        return lambda: built.append(tag) or charts.line(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, float(tag)]}), "x",
-                                                        "y", title=f"t{tag}", x_title="x", y_title="y")
+    def build(v):
+        calls.append(v)
+        return charts.line(pd.DataFrame({"x": [0.0, 1.0], "y": [v, v + 1.0]}), "x", "y", title="t", x_title="x",
+                           y_title="y")
 
-    scope = object()  # keys no other test uses
-    first = charts.remembered((scope, 0), build(0))
-    assert charts.remembered((scope, 0), build(0)) is first and built == [0]  # a hit: not built again
-    assert charts.remembered((scope, 1), build(1)) is not first and built == [0, 1]
-    assert first.arrow_tables() is first.arrow_tables()  # converted once per chart
-    assert first.arrow_tables()[charts.DATA].column("y").to_pylist() == [3.0, 0.0]
-    for k in range(2, charts.REMEMBERED_MAX + 2):  # (scope, 1) ages out; (scope, 0) stays in use
-        charts.remembered((scope, 0), build(0))
-        charts.remembered((scope, k), build(k))
-    assert charts.remembered((scope, 0), build(0)) is first
-    charts.remembered((scope, 1), build(1))
-    assert built.count(1) == 2 and built.count(0) == 1
+    key = ("test_kept", 1.0, "a")
+    first = charts.kept(key, lambda: build(1.0))
+    again = charts.kept(key, lambda: build(99.0))  # another builder, same key: the kept chart
+    other = charts.kept(("test_kept", 2.0, "a"), lambda: build(2.0))
+    assert calls == [1.0, 2.0]
+    assert again is first and list(first.datasets[charts.DATA]["y"]) == [1.0, 2.0]
+    assert list(other.datasets[charts.DATA]["y"]) == [2.0, 3.0]
 
 
 def test_longest_series_counts_like_a_groupby():

@@ -454,7 +454,7 @@ def test_a_proportional_models_ood_and_plan_views_count_its_pairs():
 
 @pytest.mark.parametrize("view", ["stretch", "ood", "longrange"])
 def test_each_chart_follows_rope_theta_when_the_slider_moves(view):
-    """The views keep each chart per input (charts.remembered): moving rope_theta draws the new model's numbers, and
+    """The views keep each chart per input (charts.kept): moving rope_theta draws the new model's numbers, and
     moving back draws the first chart again."""
     at = run_page("context_extension", {"view": view})
     first = chart(at, VIEWS[view])[1]

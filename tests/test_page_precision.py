@@ -163,7 +163,7 @@ def test_position_frame_is_the_naive_worst_pair_per_position(cfg):
 
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_each_chart_follows_rope_theta_when_the_slider_moves(view):
-    """Each view's chart is kept per input (charts.remembered): moving rope_theta draws the new θ_i's errors."""
+    """Each view's chart is kept per input (charts.kept): moving rope_theta draws the new θ_i's errors."""
     at = _opened(view)
     for theta in (500000.0, 10000.0):
         at.select_slider(key="w_rope_theta").set_value(theta).run()
