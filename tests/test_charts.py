@@ -539,12 +539,12 @@ def test_show_thins_an_oversized_chart_and_says_so():
 @settings(max_examples=200, deadline=None)
 @given(hst.lists(hst.sampled_from(["a", "b", "c", None]), max_size=60))
 def test_longest_series_of_a_categorical_counts_as_groupby_does(values):
-    """The points check counts a categorical colour's series on its codes: the same as pandas' groupby (missing
-    values in no series)."""
+    """longest_series on a categorical colour (unused categories, missing values in no series) counts as pandas'
+    groupby does."""
     df = pd.DataFrame({"s": pd.Categorical(values, categories=["c", "b", "a", "unused"]), "t": values})
     sizes = df.groupby("t", sort=False).size()
-    assert charts._longest_series(df, ["s"]) == (int(sizes.max()) if len(sizes) else 0)
-    assert charts._longest_series(df, []) == len(df)
+    assert charts.longest_series(df, ["s"]) == (int(sizes.max()) if len(sizes) else 0)
+    assert charts.longest_series(df, []) == len(df)
 
 
 def _streamlits(d: pd.DataFrame) -> pa.Table:
@@ -964,3 +964,14 @@ def test_kept_builds_once_per_key():
     assert calls == [1.0, 2.0]
     assert again is first and list(first.datasets[charts.DATA]["y"]) == [1.0, 2.0]
     assert list(other.datasets[charts.DATA]["y"]) == [2.0, 3.0]
+
+
+def test_longest_series_counts_like_a_groupby():
+    rng = np.random.default_rng(7)
+    n = 300
+    df = pd.DataFrame({"a": rng.choice(["x", "y", "z"], n), "b": rng.integers(0, 4, n).astype(float),
+                       "c": pd.Categorical.from_codes(rng.integers(0, 2, n), categories=["p", "q", "unused"])})
+    df.loc[rng.choice(n, 20, replace=False), "b"] = np.nan
+    for columns in (["a"], ["b"], ["c"], ["a", "b"], ["a", "c"], ["b", "c", "a"], []):
+        want = int(df.groupby(columns, observed=True).size().max()) if columns else len(df)
+        assert charts.longest_series(df, columns) == want, columns
