@@ -26,7 +26,9 @@ def score_grid(cfg: RopeConfig, length: int, offset: int, content: str, seed: in
     pos = (offset + idx).astype(np.float64)
     ctx = offset + length
     s = rope_core.scores_absolute(q, k, cfg, pos, pos, seq_len=ctx)
-    s0 = rope_core.scores_absolute(q, k, cfg, idx.astype(np.float64), idx.astype(np.float64), seq_len=ctx)
+    # at offset 0 the unshifted grid is this grid: the same computation would give the same numbers
+    s0 = s if offset == 0 else rope_core.scores_absolute(q, k, cfg, idx.astype(np.float64), idx.astype(np.float64),
+                                                        seq_len=ctx)
     m, n = np.meshgrid(pos, pos, indexing="ij")
     frame = pd.DataFrame({"m": m.ravel(), "n": n.ravel(), "score": s.ravel(), "m_minus_n": (m - n).ravel()})
     image, block = block_means(q, k, cfg, length, ctx)
