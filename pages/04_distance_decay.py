@@ -217,7 +217,8 @@ def random_view() -> None:
 
 page.how_computed(
     "- Correlation: `rope_core.correlation(cfg, deltas)` = (2/d)·Σᵢ cos(Δθᵢ), d = rotary dim, with the "
-    "scaling method's θᵢ. The heatmap evaluates it once per distinct m − n of the displayed grid.\n"
+    "scaling method's θᵢ. The heatmap evaluates it once per distinct m − n of the displayed grid "
+    "(`rope_core.correlation_on_grid`: evenly spaced, summed by angle addition).\n"
     "- Bound: `rope_core.roformer_bound(cfg, deltas)` = (1/(d/2))·Σⱼ |Sⱼ|, Sⱼ = sum of exp(iΔθₖ) over k < j "
     "(RoFormer, arXiv 2104.09864, §3.4.3).\n"
     "- B(m): `rope_core.men_b(cfg, m)` = Σᵢ cos(mθᵢ); first crossing `rope_core.men_first_negative(cfg, max_len)`, "
