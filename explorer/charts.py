@@ -22,6 +22,7 @@ there are; tests/test_raster.py checks the image pixel by pixel against the lege
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -557,9 +558,7 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     if rules:
         right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
                              zero) | _level_label_right(df, x, y, rules, x_scale or ("log" if log_x else None), log_y)
-        datasets[RULES] = pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules],
-                                        "label": [r[2] for r in rules],
-                                        "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
+        datasets[RULES] = _rules_frame(tuple(rules), tuple(bool(r) for r in right)).copy(deep=False)
     structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
                      symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
                      point_marks=bool(points),
@@ -573,6 +572,15 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
               "series": series if many else [], "series_colours": _series_styles(len(series))[0] if many else [],
               "series_dashes": _series_styles(len(series))[1] if many else []}
     return structure, values, datasets
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_frame(rules: tuple[tuple[str, float, str], ...], right: tuple[bool, ...]) -> pd.DataFrame:
+    """line()'s RULES dataset. Kept per (rules, label sides): most pages draw the same few rules at every rerun, and
+    a small DataFrame costs more to build than the rest of the chart's data; callers get a shallow copy (with
+    copy-on-write, writing to it never reaches the kept one)."""
+    return pd.DataFrame({"rule": np.arange(len(rules)), "v": [r[1] for r in rules], "label": [r[2] for r in rules],
+                         "align": np.where(right, "right", "left"), "dx": np.where(right, -4, 4)})
 
 
 def _line_layers(x: str, y: str, color: str | None, dash: str | None, log_x: bool, log_y: bool, x_scale: str | None,
