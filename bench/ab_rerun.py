@@ -23,13 +23,25 @@ from statistics import median
 _HERE = Path(__file__).resolve()
 
 
-def _worker(tree: Path) -> None:
+def _share_script_cache() -> None:
+    """One ScriptCache for every AppTest run, as a server has (bench.common.share_script_cache, which older
+    checkouts' bench code lacks): reruns do not recompile the page file."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
+
+
+def _worker(tree: Path, fresh_cache: bool) -> None:
     """Serve measurement requests on stdin/stdout with `tree`'s app and bench code."""
     sys.path[:] = [str(tree)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE.parent]
     os.chdir(tree)
     os.environ["BENCH_ROOT"] = str(tree)
     out = sys.stdout
     sys.stdout = sys.stderr  # the pages' prints must not corrupt the protocol
+    if not fresh_cache:
+        _share_script_cache()
     from bench import apptest_runs, settings
 
     floor = None
@@ -55,8 +67,8 @@ def _worker(tree: Path) -> None:
 
 
 class Worker:
-    def __init__(self, tree: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(_HERE), "--worker", str(tree)], stdin=subprocess.PIPE,
+    def __init__(self, tree: Path, fresh_cache: bool) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(_HERE), "--worker", str(tree), str(int(fresh_cache))], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, cwd=tree)
 
     def ask(self, **req) -> dict:
@@ -72,8 +84,9 @@ class Worker:
         self.proc.wait(timeout=60)
 
 
-def compare(a_dir: Path, b_dir: Path, pages: list[str], rounds: int, reps: int, log=print) -> list[dict]:
-    a, b = Worker(a_dir), Worker(b_dir)
+def compare(a_dir: Path, b_dir: Path, pages: list[str], rounds: int, reps: int, fresh_cache: bool = False,
+            log=print) -> list[dict]:
+    a, b = Worker(a_dir, fresh_cache), Worker(b_dir, fresh_cache)
     try:
         labels_a = a.ask(cmd="init", pages=pages)["labels"]
         labels_b = set(b.ask(cmd="init", pages=pages)["labels"])
@@ -101,13 +114,15 @@ def compare(a_dir: Path, b_dir: Path, pages: list[str], rounds: int, reps: int, 
     return [{"floor": floors}, *rows]
 
 
-def report(a_dir: Path, b_dir: Path, result: list[dict], rounds: int, reps: int) -> str:
+def report(a_dir: Path, b_dir: Path, result: list[dict], rounds: int, reps: int, fresh_cache: bool) -> str:
     floors, rows = result[0]["floor"], result[1:]
     fa, fb = (median(floors[k]["times"]) for k in "AB")
     ca, cb = (median(floors[k]["cpu"]) for k in "AB")
     lines = [
         f"A = `{a_dir}`, B = `{b_dir}`; {rounds} alternating rounds × {reps} timed reruns per view and setting, "
-        f"each checkout measured by its own bench code and settings.",
+        f"each checkout measured by its own bench code and settings; "
+        + ("a new ScriptCache per rerun (AppTest's own: the page file is recompiled every rerun)." if fresh_cache
+           else "one ScriptCache for all reruns, as a server has."),
         "",
         f"Floor (one-line script, interleaved): A {1e3 * fa:.1f} ms (CPU {1e3 * ca:.1f}), "
         f"B {1e3 * fb:.1f} ms (CPU {1e3 * cb:.1f}).",
@@ -127,8 +142,8 @@ def report(a_dir: Path, b_dir: Path, result: list[dict], rounds: int, reps: int)
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        _worker(Path(sys.argv[2]))
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        _worker(Path(sys.argv[2]), sys.argv[3] == "1")
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("a", type=Path)
@@ -137,6 +152,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--fresh-script-cache", action="store_true",
+                    help="recompile the page file every rerun, as AppTest alone does (older bench protocol)")
     args = ap.parse_args()
     a, b = args.a.resolve(), args.b.resolve()
     pages = [p for p in args.pages.split(",") if p]
@@ -145,8 +162,8 @@ def main() -> None:
         from bench import settings
 
         pages = [p.url_path for p in settings.pages()]
-    result = compare(a, b, pages, args.rounds, args.reps)
-    text = report(a, b, result, args.rounds, args.reps)
+    result = compare(a, b, pages, args.rounds, args.reps, args.fresh_script_cache)
+    text = report(a, b, result, args.rounds, args.reps, args.fresh_script_cache)
     print(text)
     if args.out:
         args.out.write_text(text)

@@ -379,8 +379,8 @@ def repaint(page_ids: list[str], heavy: dict[str, dict[str, str]], reps: int, he
                 f"least half of the repaint time on {len(cpu_bound)} of them"
                 + (f" ({', '.join(cpu_bound)})" if cpu_bound else "")
                 + "; on the others the browser's main thread is the bottleneck. Note: the last WebSocket message "
-                f"arrives late there too, because Chromium stops reading a WebSocket while its page is busy "
-                f"(flow control), so queued messages wait behind a large chart being decoded and painted. ")
+                "arrives late there too, because Chromium stops reading a WebSocket while its page is busy "
+                "(flow control), so queued messages wait behind a large chart being decoded and painted. ")
         if len(sweep_rows) >= 2:
             base_ms = sweep_rows[0][1]["repaint"]
             text += ("The marks sweep on the trivial page isolates painting: "

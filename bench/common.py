@@ -173,6 +173,24 @@ def free_port(taken: set[int] = frozenset()) -> int:
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
+def share_script_cache() -> None:
+    """Give every AppTest run one ScriptCache, as a server's Runtime does (AppTest makes a new one per run).
+
+    Without it each timed rerun also recompiles the entrypoint and the page file (1-7 ms per page here), a
+    cost a running server pays once per file, not per slider change. Idempotent."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    if getattr(app_test.ScriptCache, "shared", None) is None:
+        shared = ScriptCache()
+
+        def one() -> ScriptCache:
+            return shared
+
+        one.shared = shared
+        app_test.ScriptCache = local_script_runner.ScriptCache = one
+
+
 def open_page(page_id: str, query: dict[str, str]):
     """AppTest of `page_id` opened as a link with `query` does, with exception messages in full."""
     from streamlit import config
@@ -180,6 +198,7 @@ def open_page(page_id: str, query: dict[str, str]):
     from tests.apptest_utils import run_page
 
     config.set_option("client.showErrorDetails", "full")  # the app's config.toml redacts exception messages
+    share_script_cache()
     return run_page(page_id, query)
 
 

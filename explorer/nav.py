@@ -59,12 +59,24 @@ PAGE_BY_ID = {p.url_path: p for p in PAGES}
 _FLAG = "_rope_entry_active"
 
 
+_SESSION_PAGES = "_nav_pages"
+
+
+def _pages(first) -> list:
+    """The st.Page objects, built once per session (each resolves its file on disk). Never shared between
+    sessions: st.navigation marks the page it returns as callable, and page.run() clears the mark."""
+    state = st.session_state
+    cached = state.get(_SESSION_PAGES)
+    if cached is None or cached[0] != (first is None):
+        home_default = first is None
+        cached = state[_SESSION_PAGES] = (home_default, [
+            st.Page(str(ROOT / p.file), title=p.title, icon=p.icon, url_path=p.url_path,
+                    default=(i == 0 and home_default)) for i, p in enumerate(PAGES)])
+    return cached[1] if first is None else [first, *cached[1]]
+
+
 def _navigation(first=None):
-    pages = [
-        st.Page(str(ROOT / p.file), title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0 and not first))
-        for i, p in enumerate(PAGES)
-    ]
-    return st.navigation([first, *pages] if first else pages)
+    return st.navigation(_pages(first))
 
 
 def entry(first=None) -> None:

@@ -137,7 +137,7 @@ def test_grid_controls_at_both_ends(query, size, lowest):
     expected = naive_scores(rows, cols, qrow, qcol, 1e6, 128, QWEN25_AXES)
     assert len(expected) == size
     assert_grid_shows(at, expected)
-    assert f"Lowest score" in metrics(at) and float(metrics(at)["Lowest score"]) == pytest.approx(
+    assert "Lowest score" in metrics(at) and float(metrics(at)["Lowest score"]) == pytest.approx(
         expected["score"].min(), abs=1e-3 * 128)
 
 

@@ -15,7 +15,6 @@ view at a time), and that chart ships at most charts.MAX_ROWS rows. What a page'
 
 from __future__ import annotations
 
-import dataclasses
 
 import json
 import math
@@ -376,6 +375,19 @@ def test_value_set_on_one_page_persists_on_every_other():
         assert at.sidebar.select_slider(key="w_rope_theta").value == 500000.0, info.url_path
         # the model travels; the previous page's own parameters do not
         assert dict(at.query_params) == {"head_dim": "64", "rope_theta": "500000"}, dict(at.query_params)
+
+
+def test_navigation_pages_are_built_once_per_session_and_each_switch_runs_the_page_asked_for():
+    at = run_page("home")
+    built = at.session_state["_nav_pages"][1]
+    assert [p.title for p in built] == [info.title for info in PAGES]
+    own_title = {info.url_path: run_page(info.url_path).title[0].value for info in PAGES}  # each in its own session
+    assert len(set(own_title.values())) == len(PAGES)
+    for info in [*PAGES[::-1], *PAGES]:  # every page twice, from both directions, through the same objects
+        at.switch_page(page_file(info.url_path)).run()
+        check(at, info.url_path, "after switching page")
+        assert at.title[0].value == own_title[info.url_path], info.url_path
+    assert at.session_state["_nav_pages"][1] is built
 
 
 def test_a_page_switch_drops_the_previous_pages_own_parameters():
