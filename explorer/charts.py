@@ -29,7 +29,7 @@ import re
 import textwrap
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from typing import Any, Callable, Hashable, Sequence
 
 import altair as alt
@@ -66,6 +66,49 @@ class Chart:
     def with_values(self) -> dict[str, Any]:
         """The spec with every dataset inlined as JSON records (for vl_convert and schema checks)."""
         return {**self.spec, "datasets": {k: records(d) for k, d in self.datasets.items()}}
+
+
+# ------------------------------------------------------------------------------------- built charts kept
+
+KEPT_MAX = 64  # built charts kept (kept()): a few per page view, each a spec and its already reduced datasets
+_kept: OrderedDict[Hashable, Chart] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _frozen(value: Any) -> Hashable:
+    """`value` as part of a key: containers as tuples, a dataclass (a RopeConfig) by its repr, DataFrames and arrays
+    by their type only (kept()'s data_key identifies them)."""
+    if isinstance(value, (pd.DataFrame, pd.Series, np.ndarray)):
+        return type(value).__name__
+    if is_dataclass(value) and not isinstance(value, type):
+        return type(value).__name__, repr(value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def kept(data_key: Any, build: Callable[..., Chart], *args: Any, **kwargs: Any) -> Chart:
+    """build(*args, **kwargs), built once per (data_key, the other arguments) and handed out as a copy.
+
+    For the chart of a cached frame: a rerun with the same inputs (an expander or the download popover opened, a
+    view or a slider value visited again) skips the colouring, PNG encoding and data reduction of the build.
+    data_key must identify every DataFrame and array among the arguments (e.g. the arguments of the cached function
+    that made them); the other arguments count as they are. The copy: the spec re-read from JSON (Streamlit patches
+    nested fields in place), each dataset a shallow copy (copy-on-write: writing to it never reaches the kept one)."""
+    key = (build.__name__, _frozen(data_key), _frozen(args), _frozen(kwargs))
+    with _kept_lock:
+        chart = _kept.get(key)
+        if chart is not None:
+            _kept.move_to_end(key)
+    if chart is None:
+        chart = build(*args, **kwargs)
+        with _kept_lock:
+            _kept[key] = chart
+            while len(_kept) > KEPT_MAX:
+                _kept.popitem(last=False)
+    return Chart(json.loads(json.dumps(chart.spec)), {k: d.copy(deep=False) for k, d in chart.datasets.items()})
 
 
 # ------------------------------------------------------------------------------------- compiled templates

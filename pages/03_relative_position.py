@@ -23,8 +23,12 @@ st.markdown(
 view = p.view()
 
 
+# what the frames of both views are computed from: the key of their kept charts (charts.kept)
+inputs = (cfg, p.window, p["offset"], p["content"], p["seed"])
+
+
 def matrix_view() -> None:
-    grid = relative.score_grid(cfg, p.window, p["offset"], p["content"], p["seed"])
+    grid = relative.score_grid(*inputs)
     row = page.metric_row()
     row.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
                help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
@@ -34,7 +38,8 @@ def matrix_view() -> None:
 
     frame = grid["frame"]
     start, end = float(p["offset"]), float(p.window_end)
-    chart = charts.heatmap(
+    chart = charts.kept(
+        ("score_grid", inputs), charts.heatmap,
         frame, "n", "m", "score", step=grid["stride"], square=True, image=(grid["image"], (start, end, start, end)),
         title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=relative.cell_note(grid["block"], p.window, grid["stride"]),
         x_title="key position n", y_title="query position m", z_title="score",
@@ -44,8 +49,9 @@ def matrix_view() -> None:
 
 
 def delta_view() -> None:
-    dist, dstride = relative.score_by_distance(cfg, p.window, p["offset"], p["content"], p["seed"])
-    chart = charts.line(
+    dist, dstride = relative.score_by_distance(*inputs)
+    chart = charts.kept(
+        ("score_by_distance", inputs), charts.line,
         dist, "m_minus_n", "score", title="Score against m − n",
         subtitle=charts.downsample_note(dstride, 2 * p.window - 1, "distances") or None,
         x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],

@@ -50,7 +50,8 @@ def heatmap_view() -> None:
     grid = decay.correlation_grid(cfg, p.window, p["offset"])
     frame = grid["frame"]
     start, end = float(p["offset"]), float(p.window_end)
-    chart = charts.heatmap(
+    chart = charts.kept(
+        ("correlation_grid", cfg, p.window, p["offset"]), charts.heatmap,
         frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1), square=True,
         image=(grid["image"], (start, end, start, end)),
         title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
@@ -78,7 +79,8 @@ def theta_view() -> None:
     st.subheader(f"Correlation against distance (current rope_theta: {human(cfg.rope_theta)})")
     corr, exact = decay.correlation_by_theta(cfg, max_dist, p.target)
     labels = [label for label, _ in decay.theta_variants(cfg)]
-    chart = charts.line(
+    chart = charts.kept(
+        ("correlation_by_theta", cfg, max_dist, p.target), charts.line,
         corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
         highlight=decay.CURRENT,
         title="Correlation against distance, for several rope_theta",
@@ -94,7 +96,8 @@ def theta_view() -> None:
 def bound_view() -> None:
     st.subheader("RoFormer's long-term decay bound")
     bound, exact = decay.roformer_bound(cfg, max_dist, p.target)
-    chart = charts.line(
+    chart = charts.kept(
+        ("roformer_bound", cfg, max_dist, p.target), charts.line,
         bound, "distance", "bound", title="RoFormer relative upper bound (1/(d/2))·Σⱼ |Sⱼ|",
         subtitle=[sampling_note(exact), "Sⱼ = sum of exp(i(m−n)θₖ) over k < j; the score is at most max|hᵢ₊₁ − hᵢ| · (d/2) · this."],
         x_title="relative distance m − n (tokens)", y_title="relative upper bound", x_scale=x_scale(exact), zero=True,
@@ -110,7 +113,8 @@ def men_view() -> None:
     men = decay.men_curve(cfg, max_dist)
     first = men["first_negative"]
     rules_x = [(float(first), f"first B < 0: m = {first:,}")] if first is not None else []
-    chart = charts.line(
+    chart = charts.kept(
+        ("men_curve", cfg, max_dist), charts.line,
         men["frame"], "m", "B", title="B(m) = Σᵢ cos(m·θᵢ)",
         subtitle=[sampling_note(men["exact"]),
                   "First zero crossing: found exactly at every integer m, not from the samples."],
@@ -204,7 +208,8 @@ def random_view() -> None:
         icon=":material/info:",
     )
     score, exact = decay.random_score(cfg, max_dist, p.target, p["content"], p["seed"])
-    chart = charts.line(
+    chart = charts.kept(
+        ("random_score", cfg, max_dist, p.target, p["content"], p["seed"]), charts.line,
         score, "distance", "score", title=f"Score of the sidebar's q and k ({p['content']}) against distance",
         subtitle=[sampling_note(exact), "One sample, not an expectation: switch 'Content of q and k' to compare."],
         x_title="relative distance m − n (tokens)", y_title="⟨RoPE(q, m), RoPE(k, n)⟩", x_scale=x_scale(exact),

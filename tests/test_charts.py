@@ -866,3 +866,43 @@ def test_rule_frames_kept_between_calls_are_the_rules_asked_for():
     assert again["label"].tolist() == ["late", "zero"]
     other = charts.line(df, "x", "y", rules_y=[(0.5, "half")], **kw).datasets[charts.RULES]
     assert other["v"].tolist() == [0.5] and other["label"].tolist() == ["half"]
+
+
+def test_kept_builds_once_per_key_and_hands_out_copies():
+    """charts.kept: the same data key and arguments reuse the first build; another data key, another argument or
+    another config builds again; each caller gets the built chart's spec and data, and changing them (as Streamlit
+    patches a spec in place) does not reach the next caller."""
+    from rope_core import RopeConfig
+
+    builds = []
+
+    def build(df, x, y, **kw):
+        builds.append((x, y, kw))
+        return charts.line(df, x, y, **kw)
+
+    df = pd.DataFrame({"x": np.arange(5.0), "y": np.arange(5.0) ** 2})
+    kw = dict(title="squares", x_title="x", y_title="y", rules_y=[(1.0, "one")])
+    want = build(df, "x", "y", **kw)
+    builds.clear()
+    key = ("test_kept", RopeConfig(head_dim=8), 5)
+    first = charts.kept(key, build, df, "x", "y", **kw)
+    assert len(builds) == 1
+    assert first.spec == want.spec and first.datasets.keys() == want.datasets.keys()
+    assert all(first.datasets[k].equals(want.datasets[k]) for k in want.datasets)
+    first.spec["layer"][0]["encoding"]["x"]["title"] = "patched"
+    first.datasets[charts.DATA].loc[0, "y"] = -1.0
+    second = charts.kept(key, build, df, "x", "y", **kw)
+    assert len(builds) == 1  # reused
+    assert second.spec == want.spec and second.datasets[charts.DATA].equals(want.datasets[charts.DATA])
+    charts.kept(key, build, df, "x", "y", **{**kw, "title": "other"})
+    charts.kept(("test_kept", RopeConfig(head_dim=8, rope_theta=500.0), 5), build, df, "x", "y", **kw)
+    charts.kept(key, build, df, "x", "y", **{**kw, "rules_y": [(2.0, "two")]})
+    assert [b[2]["title"] for b in builds] == ["squares", "other", "squares", "squares"]
+    assert len(builds) == 4
+
+
+def test_kept_holds_at_most_kept_max_charts():
+    df = pd.DataFrame({"x": [0.0, 1.0], "y": [1.0, 2.0]})
+    for i in range(charts.KEPT_MAX + 5):
+        charts.kept(("test_kept_bound", i), charts.line, df, "x", "y", title="t", x_title="x", y_title="y")
+    assert len(charts._kept) == charts.KEPT_MAX  # noqa: SLF001
