@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.browser import INIT_JS, VIEWPORT, _open, _press
+from bench.browser import INIT_JS, SLIDER, VIEWPORT, _open, _press
 from bench.common import BENCH_DIR, Server, browser, median
 
 
-def compare(a_dir: Path, b_dir: Path, pages: list[str], reps: int = 12, query: str = "", log=print) -> list[dict]:
+def compare(a_dir: Path, b_dir: Path, pages: list[str], reps: int = 12, query: str = "", log=print,
+            a_slider: str = SLIDER) -> list[dict]:
+    """a_slider: A's rope_theta slider, when A is a checkout from before the config.json names (`w_theta`)."""
     a = Server(a_dir / "streamlit_app.py", "ab_a", cwd=a_dir)
     b = Server(b_dir / "streamlit_app.py", "ab_b", cwd=b_dir, taken={a.port})
     triv = Server(BENCH_DIR / "trivial_app.py", "ab_trivial", taken={a.port, b.port})
@@ -34,20 +36,20 @@ def compare(a_dir: Path, b_dir: Path, pages: list[str], reps: int = 12, query: s
             ctx = br.new_context(viewport=VIEWPORT)
             ctx.add_init_script(INIT_JS)
             _open(ctx, server.url + "/").close()  # the entrypoint's first run, as a cold link gets it
-            contexts[name] = (ctx, server)
+            contexts[name] = (ctx, server, a_slider if name == "A" else SLIDER)
         for page in pages:
             open_pages = {}
-            for name, (ctx, server) in contexts.items():
+            for name, (ctx, server, sel) in contexts.items():
                 pg, frames = _open(ctx, f"{server.url}/{'' if page == 'home' else page}{query}", with_frames=True)
-                _press(pg, server.pid, frames)  # warm-up, untimed, both ways
-                _press(pg, server.pid, frames, key="ArrowLeft")
-                open_pages[name] = (pg, frames, server.pid)
+                _press(pg, server.pid, frames, selector=sel)  # warm-up, untimed, both ways
+                _press(pg, server.pid, frames, key="ArrowLeft", selector=sel)
+                open_pages[name] = (pg, frames, server.pid, sel)
             times: dict[str, list[float]] = {"A": [], "B": [], "floor": []}
             for i in range(reps):
                 key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
                 for name in (("A", "B") if i % 2 == 0 else ("B", "A")):
-                    pg, frames, pid = open_pages[name]
-                    times[name].append(_press(pg, pid, frames, key=key)["repaint"])
+                    pg, frames, pid, sel = open_pages[name]
+                    times[name].append(_press(pg, pid, frames, key=key, selector=sel)["repaint"])
                 times["floor"].append(_press(tpg, triv.pid, tframes, key=key)["repaint"])
             diff = median([tb - ta for ta, tb in zip(times["A"], times["B"])])
             f = median(times["floor"])
@@ -57,7 +59,7 @@ def compare(a_dir: Path, b_dir: Path, pages: list[str], reps: int = 12, query: s
             log(f"{page:20s} A {row['a_ms']:6.0f} ms ({row['a_ms'] / f:.1f}×)  B {row['b_ms']:6.0f} ms "
                 f"({row['b_ms'] / f:.1f}×)  median(B − A) {diff:+6.0f} ms  (n={reps}; trivial page {f:.0f} ms, "
                 "interleaved)")
-            for pg, _, _ in open_pages.values():
+            for pg, *_ in open_pages.values():
                 pg.close()
     return out
 
@@ -69,8 +71,11 @@ def main() -> None:
     ap.add_argument("pages", help="comma-separated url paths (home for the home page)")
     ap.add_argument("--reps", type=int, default=12)
     ap.add_argument("--query", default="", help="appended to each page's URL, e.g. '?d=512'")
+    ap.add_argument("--a-slider", default=SLIDER,
+                    help="CSS selector of A's rope_theta slider (before the config.json names: "
+                         "'.st-key-w_theta input[type=range]')")
     args = ap.parse_args()
-    compare(args.a.resolve(), args.b.resolve(), args.pages.split(","), args.reps, args.query)
+    compare(args.a.resolve(), args.b.resolve(), args.pages.split(","), args.reps, args.query, a_slider=args.a_slider)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 Each checkout is measured by its own bench code (its `bench.apptest_runs.measure`, its own defaults and
 heaviest settings), in a worker process of its own, so the two apps never share imports. The driver
 alternates the workers page by page, A B B A ..., `rounds` times per page and setting with `reps` timed
-reruns each, and each worker interleaves its own one-line-script floor as `python -m bench` does. Both
+reruns each (every round on rope_theta values that view has not had, so no rerun is served from a cache), and each worker interleaves its own one-line-script floor as `python -m bench` does. Both
 checkouts thus see the same machine load, and each figure can be read two ways: as the checkout's own ratio
 to the floor (the figure `bench/results.md` reports) and as B's CPU time over A's for the same view.
 """
@@ -44,11 +44,25 @@ def _worker(tree: Path, fresh_cache: bool) -> None:
         _share_script_cache()
     from bench import apptest_runs, settings
 
+    # every round walks rope_theta values this view and setting has not had: a value seen in an earlier round
+    # would be served from the app's caches, and `python -m bench` times only new inputs
+    seen: dict[tuple[str, str], set[float]] = {}
+    current: list[tuple[str, str]] = [("", "")]
+    walk = settings.theta_walk
+
+    def fresh_walk(start: float, count: int) -> list[float]:
+        used = seen.setdefault(current[0], set())
+        out = [v for v in walk(start, count + len(used)) if v not in used][:count]
+        used.update(out)
+        return out
+
+    settings.theta_walk = fresh_walk
     floor = None
     heavy: dict = {}
     targets: dict = {}
     for line in sys.stdin:
         req = json.loads(line)
+        current[0] = (req.get("label", ""), req.get("setting", ""))
         if req["cmd"] == "init":
             floor = apptest_runs.Floor()
             heavy = apptest_runs.discover_heavy(req["pages"])

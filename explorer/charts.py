@@ -29,7 +29,7 @@ import re
 import textwrap
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
 import altair as alt
@@ -38,6 +38,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import raster
+from explorer.cache import cached
 
 MAX_ROWS = 20_000
 THINNED = "Chart data thinned"
@@ -58,6 +59,8 @@ class Chart:
 
     spec: dict[str, Any]
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # each dataset's Arrow IPC bytes once show() has sent it: a kept chart (kept()) is serialised once
+    ipc: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         """The spec with its DataFrames in "datasets" (what st.vega_lite_chart takes)."""
@@ -66,49 +69,6 @@ class Chart:
     def with_values(self) -> dict[str, Any]:
         """The spec with every dataset inlined as JSON records (for vl_convert and schema checks)."""
         return {**self.spec, "datasets": {k: records(d) for k, d in self.datasets.items()}}
-
-
-# ------------------------------------------------------------------------------------- built charts kept
-
-KEPT_MAX = 64  # built charts kept (kept()): a few per page view, each a spec and its already reduced datasets
-_kept: OrderedDict[Hashable, Chart] = OrderedDict()
-_kept_lock = threading.Lock()
-
-
-def _frozen(value: Any) -> Hashable:
-    """`value` as part of a key: containers as tuples, a dataclass (a RopeConfig) by its repr, DataFrames and arrays
-    by their type only (kept()'s data_key identifies them)."""
-    if isinstance(value, (pd.DataFrame, pd.Series, np.ndarray)):
-        return type(value).__name__
-    if is_dataclass(value) and not isinstance(value, type):
-        return type(value).__name__, repr(value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return value
-
-
-def kept(data_key: Any, build: Callable[..., Chart], *args: Any, **kwargs: Any) -> Chart:
-    """build(*args, **kwargs), built once per (data_key, the other arguments) and handed out as a copy.
-
-    For the chart of a cached frame: a rerun with the same inputs (an expander or the download popover opened, a
-    view or a slider value visited again) skips the colouring, PNG encoding and data reduction of the build.
-    data_key must identify every DataFrame and array among the arguments (e.g. the arguments of the cached function
-    that made them); the other arguments count as they are. The copy: the spec re-read from JSON (Streamlit patches
-    nested fields in place), each dataset a shallow copy (copy-on-write: writing to it never reaches the kept one)."""
-    key = (build.__name__, _frozen(data_key), _frozen(args), _frozen(kwargs))
-    with _kept_lock:
-        chart = _kept.get(key)
-        if chart is not None:
-            _kept.move_to_end(key)
-    if chart is None:
-        chart = build(*args, **kwargs)
-        with _kept_lock:
-            _kept[key] = chart
-            while len(_kept) > KEPT_MAX:
-                _kept.popitem(last=False)
-    return Chart(json.loads(json.dumps(chart.spec)), {k: d.copy(deep=False) for k, d in chart.datasets.items()})
 
 
 # ------------------------------------------------------------------------------------- compiled templates
@@ -254,7 +214,8 @@ def _positive(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         return df
     # and finite: one infinite wavelength (a pair of frequency 0) would stretch a log axis over every decade
     keep = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in (df[c].to_numpy(dtype=float) for c in columns)])
-    return df if keep.all() else df[keep]
+    # a fresh RangeIndex: show() then sends this frame as it is (and keeps its Arrow bytes with the chart)
+    return df if keep.all() else df[keep].reset_index(drop=True)
 
 
 def _tips(df: pd.DataFrame, fields: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -1015,6 +976,13 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
             if key != RULES and len(d) > 1:
                 spec["datasets"][key] = d.iloc[:: -(-rows // MAX_ROWS)]
         st.caption(f"{THINNED}: {rows:,} rows thinned to at most {MAX_ROWS:,} for the browser.")
+    for key, d in spec["datasets"].items():
+        if d is chart.datasets.get(key):  # the chart's own frame, whole: its bytes are kept with the chart
+            if key not in chart.ipc:
+                chart.ipc[key] = arrow_ipc(d)
+            spec["datasets"][key] = chart.ipc[key]
+        else:
+            spec["datasets"][key] = arrow_ipc(d)
     # a spec with a fixed width (matrix: square cells) is drawn at that width, any other one fills the column
     st.vega_lite_chart(spec=spec, width="content" if isinstance(spec.get("width"), int) else "stretch")
     # the buttons are sent only while the popover is open (lazy: opening it reruns the page), so a slider move
@@ -1022,6 +990,31 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     with st.popover("Download", icon=":material/download:", key=download_key(name), on_change="rerun") as box:
         if box.open:
             _download_buttons(chart, data, name)
+
+
+@cached
+def kept(key: tuple, _build: Callable[[], Any]) -> Any:
+    """What `_build()` returns (a chart, or a tuple holding one), built once per `key` and then shared: a rerun that
+    changes nothing the chart shows (another control, the Download popover) reuses the chart, its data and, through
+    show(), their Arrow bytes. `key` must name everything `_build` reads (the page, the view, the RopeConfig, every
+    value); `_build` itself is not hashed."""
+    return _build()
+
+
+def arrow_ipc(frame: pd.DataFrame) -> bytes:
+    """A dataset as the Arrow IPC bytes st.vega_lite_chart passes on as they are: built column by column, the
+    same columns and types as Streamlit's pandas conversion, without its pandas metadata and per-column
+    inference (the index is a RangeIndex, which no chart reads)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_arrays([pa.array(frame[c]) for c in frame.columns], names=[str(c) for c in frame.columns])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        table = None  # e.g. an object column of mixed types: Streamlit's own conversion fixes those
+    from streamlit import dataframe_util
+
+    return (dataframe_util.convert_anything_to_arrow_bytes(frame) if table is None
+            else dataframe_util.convert_arrow_table_to_arrow_bytes(table))
 
 
 def download_key(name: str) -> str:

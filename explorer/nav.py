@@ -104,4 +104,7 @@ def boot() -> None:
 
 def page_link(page_id: str, label: str | None = None) -> None:
     p = PAGE_BY_ID[page_id]
-    st.page_link(str(ROOT / p.file), label=label or p.title, icon=p.icon)
+    cached = st.session_state.get(_SESSION_PAGES)
+    # the session's st.Page (nothing to resolve on disk); a path only before navigation has run
+    target = cached[1][PAGES.index(p)] if cached else str(ROOT / p.file)
+    st.page_link(target, label=label or p.title, icon=p.icon)

@@ -43,17 +43,8 @@ def chosen_pair() -> int:
     return min(int(p["pair"]), cfg.n_pairs - 1)
 
 
-def plane_view() -> None:
-    pair = chosen_pair()
+def plane_chart(pair: int):
     main = rotation.pair_plane(cfg, pair, m, ctx, p["content"], p["seed"], f"pair {pair}")
-    row = page.metric_row()
-    row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
-    row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
-    row.metric("Angle m·θ_i (rad)", fmt.plain(main['angle'], 6), help="rope_core.angles at position m")
-    row.metric("Turns m·θ_i / 2π", fmt.plain(main['turns'], 6))
-    row.metric("Length of the hand", f"{main['radius']:.6g}",
-               help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
-
     layout = "half: (i, i + d/2)" if cfg.layout == "half" else "interleaved: (2i, 2i + 1)"
     af_note = (f"Radius = attention factor {main['attention_factor']:.6g} × ‖(q_a, q_b)‖ = {main['q_norm']:.6g}."
                if main["attention_factor"] != 1.0 else f"Radius ‖(q_a, q_b)‖ = {main['radius']:.6g} at every position.")
@@ -68,11 +59,25 @@ def plane_view() -> None:
                   f"Dashed: the circle every position lands on. Orange: the arc swept from 0 to m. {dots}"],
         color_title="arrow", tooltip=["position", "angle_rad", "turns", "x", "y"],
     )
+    return main, chart
+
+
+def plane_view() -> None:
+    pair = chosen_pair()
+    # built once per input (charts.kept): everything plane_chart reads is in the key
+    main, chart = charts.kept(("rotation", "plane", cfg, pair, m, ctx, p["content"], p["seed"]),
+                              lambda: plane_chart(pair))
+    row = page.metric_row()
+    row.metric("θ_i (rad/token)", f"{main['theta']:.6g}", help="rope_core.inv_freq (after the scaling method)")
+    row.metric("Wavelength 2π/θ_i (tokens)", f"{main['wavelength']:.6g}", help="positions per full turn")
+    row.metric("Angle m·θ_i (rad)", fmt.plain(main['angle'], 6), help="rope_core.angles at position m")
+    row.metric("Turns m·θ_i / 2π", fmt.plain(main['turns'], 6))
+    row.metric("Length of the hand", f"{main['radius']:.6g}",
+               help="‖(q_a, q_b)‖ times the scaling method's attention factor; the same at every position")
     charts.show(chart, main["frame"], "rotation_plane")
 
 
-def speeds_view() -> None:
-    st.subheader("A fast, a middle and a slow pair at the same m")
+def speeds_chart():
     frame, planes = rotation.small_multiples(cfg, m, ctx, p["content"], p["seed"])
     chart = charts.plane(
         frame, [(pl["panel"], f"feature {pl['a']}", f"feature {pl['b']}", 1.45 * max(pl["radius"], 1e-12))
@@ -80,6 +85,12 @@ def speeds_view() -> None:
         size=220, title=f"Pairs {', '.join(str(pl['pair']) for pl in planes)} at positions 0..{m}",
         color_title="arrow", tooltip=["pair", "position", "angle_rad", "turns", "x", "y"],
     )
+    return frame, planes, chart
+
+
+def speeds_view() -> None:
+    st.subheader("A fast, a middle and a slow pair at the same m")
+    frame, planes, chart = charts.kept(("rotation", "speeds", cfg, m, ctx, p["content"], p["seed"]), speeds_chart)
     # the angles move with every slider: outside the chart's spec, which is then updated rather than rebuilt
     st.caption(" · ".join(f"pair {pl['pair']}: m·θ = {fmt.plain(pl['angle'])} rad ({fmt.plain(pl['turns'])} turns)"
                           for pl in planes))
@@ -93,12 +104,11 @@ def _angle_subtitle(log: bool) -> str:
             "down by its θ_i; position 0 (angle 0) is left out.")
 
 
-def angle_view() -> None:
-    pairs = rotation.curve_pairs(cfg.n_pairs, chosen_pair())
+def angle_chart(pairs, wrap: bool, log: bool):
     curves, stride = rotation.angle_curves(cfg, pairs, ctx, ctx, p["content"], p["seed"])
     note = charts.downsample_note(stride, ctx)
     tips = ["pair", "position", "angle_rad", "wrapped_rad", "turns"]
-    if p["wrap"]:
+    if wrap:
         # points, not lines: a line would draw a false vertical stroke at every wrap from π to −π
         chart = charts.points(
             curves, "position", "wrapped_rad", title="Wrapped angle against position",
@@ -109,11 +119,19 @@ def angle_view() -> None:
     else:
         chart = charts.line(
             curves, "position", "angle_rad", title="Angle m·θ_i against position",
-            subtitle=[s for s in (_angle_subtitle(p["log_angle"]), note) if s], log_y=p["log_angle"],
-            x_title="position m (tokens)", y_title="angle m·θ_i (rad)" + (", log scale" if p["log_angle"] else ""),
+            subtitle=[s for s in (_angle_subtitle(log), note) if s], log_y=log,
+            x_title="position m (tokens)", y_title="angle m·θ_i (rad)" + (", log scale" if log else ""),
             color="pair", color_title="pair",
             color_sort=[f"pair {i} ({s})" for i, s in pairs], rules_x=[(float(m), f"m = {m}")], tooltip=tips,
         )
+    return curves, chart
+
+
+def angle_view() -> None:
+    pairs = rotation.curve_pairs(cfg.n_pairs, chosen_pair())
+    wrap, log = bool(p["wrap"]), bool(p["log_angle"])
+    curves, chart = charts.kept(("rotation", "angle", cfg, pairs, ctx, p["content"], p["seed"], m, wrap, log),
+                                lambda: angle_chart(pairs, wrap, log))
     charts.show(chart, curves, "angle_vs_position")
 
 

@@ -39,23 +39,23 @@ def matrix_view() -> None:
     frame = grid["frame"]
     start, end = float(p["offset"]), float(p.window_end)
     chart = charts.kept(
-        ("score_grid", inputs), charts.heatmap,
+        ("relative_position", "matrix", *inputs), lambda: charts.heatmap(
         frame, "n", "m", "score", step=grid["stride"], square=True, image=(grid["image"], (start, end, start, end)),
         title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=relative.cell_note(grid["block"], p.window, grid["stride"]),
         x_title="key position n", y_title="query position m", z_title="score",
         tooltip=["m", "n", "m_minus_n", "score"],
-    )
+    ))
     charts.show(chart, frame, "relative_scores")
 
 
 def delta_view() -> None:
     dist, dstride = relative.score_by_distance(*inputs)
     chart = charts.kept(
-        ("score_by_distance", inputs), charts.line,
+        ("relative_position", "delta", *inputs), lambda: charts.line(
         dist, "m_minus_n", "score", title="Score against m − n",
         subtitle=charts.downsample_note(dstride, 2 * p.window - 1, "distances") or None,
         x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],
-    )
+    ))
     charts.show(chart, dist, "score_vs_distance")
 
 

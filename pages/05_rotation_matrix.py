@@ -27,17 +27,6 @@ st.markdown(
 )
 
 p.controls()
-win = matrix.matrix_window(cfg, m, int(p["win"]), p.target)
-d = cfg.rotary_dim
-if cfg.layout == "half":
-    shape = "pairs (i, i + d/2): the cos diagonal plus ∓sin bands d/2 off it (block-diagonal after reordering)"
-else:
-    shape = "pairs (2i, 2i + 1): 2×2 blocks on the diagonal"
-subtitle = [f"Layout {cfg.layout}: {shape}."]
-if win["windowed"]:
-    subtitle.append(f"Window: rows and columns of pairs {win['first']}–{win['last']} of {cfg.n_pairs} "
-                    f"({len(win['frame']['row'].unique())} of {d} features); exact entries, not averaged.")
-
 table = matrix.identity_table(cfg, m, n, p["content"], p["seed"])
 st.markdown(f"**Identity errors at m = {m}, n = {n}**, measured with R built in float64 and in float32")
 st.dataframe(
@@ -57,11 +46,28 @@ st.caption(
     "(see the Precision page)."
 )
 
-chart = charts.matrix(
-    win["frame"], "row", "col", "value", title=f"R(m) at m = {m} ({d}×{d})", subtitle=subtitle,
-    row_title="row (feature index)", col_title="column (feature index)", z_title="entry",
-    domain=(-1.0, 1.0), tooltip=["row", "col", "value", "row_pair", "col_pair"], size=560,
-)
+
+def matrix_chart(first: int):
+    win = matrix.matrix_window(cfg, m, first, p.target)
+    d = cfg.rotary_dim
+    if cfg.layout == "half":
+        shape = "pairs (i, i + d/2): the cos diagonal plus ∓sin bands d/2 off it (block-diagonal after reordering)"
+    else:
+        shape = "pairs (2i, 2i + 1): 2×2 blocks on the diagonal"
+    subtitle = [f"Layout {cfg.layout}: {shape}."]
+    if win["windowed"]:
+        subtitle.append(f"Window: rows and columns of pairs {win['first']}–{win['last']} of {cfg.n_pairs} "
+                        f"({len(win['frame']['row'].unique())} of {d} features); exact entries, not averaged.")
+    chart = charts.matrix(
+        win["frame"], "row", "col", "value", title=f"R(m) at m = {m} ({d}×{d})", subtitle=subtitle,
+        row_title="row (feature index)", col_title="column (feature index)", z_title="entry",
+        domain=(-1.0, 1.0), tooltip=["row", "col", "value", "row_pair", "col_pair"], size=560,
+    )
+    return win, chart
+
+
+# built once per input (charts.kept): everything matrix_chart reads is in the key
+win, chart = charts.kept(("rotation_matrix", cfg, m, int(p["win"]), p.target), lambda: matrix_chart(int(p["win"])))
 charts.show(chart, win["frame"], "rotation_matrix")
 
 page.how_computed(

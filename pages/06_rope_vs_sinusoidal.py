@@ -1,9 +1,7 @@
-import numpy as np
 import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import sinusoidal
-from explorer.frames.common import stack_frames
 
 PER_AXIS = 100  # cells per axis of every heatmap: the four-term chart draws four of them, two to a row
 
@@ -31,25 +29,34 @@ st.markdown(
 )
 view = p.view()
 
-# only the frame this view draws: "rope"/"additive" (a score), "spread" or "terms"
-res = sinusoidal.comparison(cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS,
-                            frames={"spread": "spreads"}.get(view, view))
-stride = res["stride"]
+inputs = (cfg, p.window, p["offset"], p["content"], p["seed"], PER_AXIS)
 
 
-def heatmap_note() -> str | None:
+def heatmap_note(stride: int) -> str | None:
     return charts.downsample_note(stride, p.window) or None
 
 
+def view_chart(build):
+    """This view's chart and figures from `build(res)`, res holding only the frame it draws; built once per input
+    (charts.kept)."""
+    frames = {"spread": "spreads"}.get(view, view)
+    return charts.kept(("rope_vs_sinusoidal", view, *inputs),
+                       lambda: build(sinusoidal.comparison(*inputs, frames=frames)))
+
+
 def score_view(key: str) -> None:
-    both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
-    frame = res["scores"][key]
-    chart = charts.heatmap(
-        frame, "n", "m", "score", step=stride, zmax=both, height=380, square=True,
-        title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(),
-        x_title="key position n", y_title="query position m", z_title="score",
-        tooltip=["m", "n", "m_minus_n", "score"],
-    )
+    def build(res):
+        both = max(res["scale"]["additive"], res["scale"]["rope"]) or 1.0
+        frame = res["scores"][key]
+        chart = charts.heatmap(
+            frame, "n", "m", "score", step=res["stride"], zmax=both, height=380, square=True,
+            title=f"Score with {sinusoidal.SCORES[key]}", subtitle=heatmap_note(res["stride"]),
+            x_title="key position n", y_title="query position m", z_title="score",
+            tooltip=["m", "n", "m_minus_n", "score"],
+        )
+        return chart, frame, res
+
+    chart, frame, res = view_chart(build)
     charts.show(chart, frame, f"scores_{key}")
     st.caption("The sinusoidal and the RoPE scores share one colour scale (± the larger of their largest |score|): "
                "switch between the two views above to compare them cell by cell.")
@@ -68,15 +75,18 @@ def score_view(key: str) -> None:
 
 
 def spread_view() -> None:
-    spreads = res["spreads"]
-    chart = charts.line(
-        spreads, "m_minus_n", "spread", color="method", color_title="encoding",
-        color_sort=list(sinusoidal.SCORES.values()),
-        title="Spread of the scores along each diagonal",
-        subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
-                  "Zero means the score depends only on m − n."],
-        x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
-    )
+    def build(res):
+        chart = charts.line(
+            res["spreads"], "m_minus_n", "spread", color="method", color_title="encoding",
+            color_sort=list(sinusoidal.SCORES.values()),
+            title="Spread of the scores along each diagonal",
+            subtitle=["(max − min) of the scores with the same m − n, on the displayed grid.",
+                      "Zero means the score depends only on m − n."],
+            x_title="relative position m − n (tokens)", y_title="spread (max − min of score)", rules_y=[(0.0, "0")],
+        )
+        return chart, res["spreads"], res
+
+    chart, spreads, res = view_chart(build)
     charts.show(chart, spreads, "diagonal_spread")
     # figures that move with the sliders stay out of the chart's spec (a changed spec is rebuilt, not updated)
     st.caption(f"RoPE's line lies on 0: its largest spread is {res['max_spread']['rope']:.2e}, rounding only; "
@@ -97,21 +107,7 @@ def terms_view() -> None:
         "rotation. The identity does; random W_Q, W_K do not, and the term then varies along the diagonals (see "
         "its panel). The sum is the score of the *Sinusoidal scores* view."
     )
-    note = heatmap_note()
-    panels = [f"{label} (max |term| = {res['scale'][key]:.4g})" for key, label in sinusoidal.TERMS.items()]
-    parts = [res["terms"][key] for key in sinusoidal.TERMS]
-    # the panel name as a categorical: no per-row strings to build and serialise
-    terms = stack_frames(parts, "panel", panels)
-    terms["relative"] = terms["term"] / np.repeat([res["scale"][key] or 1.0 for key in sinusoidal.TERMS],
-                                                  [len(f) for f in parts])
-    chart = charts.heatmap(
-        terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
-        domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
-        subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
-        + ([note] if note else []),
-        x_title="key position n", y_title="query position m", z_title="term / max |term|",
-        tooltip=["panel", "m", "n", "m_minus_n", "term"],
-    )
+    chart, terms = sinusoidal.terms_chart(*inputs)
     charts.show(chart, terms, "terms")
 
 

@@ -2,7 +2,6 @@ import streamlit as st
 
 from explorer import charts, controls, page
 from explorer.frames import attention
-from explorer.frames.common import stack_frames
 from explorer.params import ParamSpec
 
 PANELS = ("with RoPE", "without RoPE")  # the two panels of the head-1 view, left to right
@@ -40,20 +39,24 @@ def binning_note(stride: int) -> list[str]:
 
 
 def head1_view() -> None:
-    with_rope = attention.attention_view(*args, charts.MAX_AXIS, True, 1, True)
-    without = attention.attention_view(*args, charts.MAX_AXIS, False, 1)
-    stride = with_rope["stride"]
-    # one frame, one faceted chart: the rope column names the panel each row is drawn in
-    frame = stack_frames([with_rope["frame"], without["frame"]], "rope", PANELS)
-    # two 340 px panels: 820–850 px wide with axes and legend, inside the main column of a 1,400 px window
-    chart = charts.heatmap(
-        frame, "n", "m", "attention", step=stride, diverging=False, facet="rope", facet_sort=PANELS,
-        log_color=True, domain=attention.COLOR_DOMAIN, columns=2, panel=340,
-        title=f"Head 1 with and without RoPE ({mask_note})",
-        subtitle=binning_note(stride) + ["Same token, same head; one colour scale for both panels."],
-        x_title="key position n", y_title="query position m", z_title="attention per key",
-        tooltip=["rope", "m", "n", "n_last", "attention", "keys", "mass"],
-    )
+    def build():
+        with_rope = attention.attention_view(*args, charts.MAX_AXIS, True, 1, True, frame=False)
+        without = attention.attention_view(*args, charts.MAX_AXIS, False, 1, frame=False)
+        stride = with_rope["stride"]
+        # one frame, one faceted chart: the rope column names the panel each row is drawn in
+        frame = attention.panels_frame([with_rope, without], "rope", PANELS, causal)
+        # two 340 px panels: 820–850 px wide with axes and legend, inside the main column of a 1,400 px window
+        chart = charts.heatmap(
+            frame, "n", "m", "attention", step=stride, diverging=False, facet="rope", facet_sort=PANELS,
+            log_color=True, domain=attention.COLOR_DOMAIN, columns=2, panel=340,
+            title=f"Head 1 with and without RoPE ({mask_note})",
+            subtitle=binning_note(stride) + ["Same token, same head; one colour scale for both panels."],
+            x_title="key position n", y_title="query position m", z_title="attention per key",
+            tooltip=["rope", "m", "n", "n_last", "attention", "keys", "mass"],
+        )
+        return chart, frame, with_rope["shift_change"], max(with_rope["row_sums"], without["row_sums"])
+
+    chart, frame, shift_change, row_sums = charts.kept(("attention", "head1", *args), build)
     charts.show(chart, frame, "attention_head1")
 
     st.subheader("Shift invariance")
@@ -61,11 +64,11 @@ def head1_view() -> None:
         st.caption("Set a **position offset** in the sidebar: the attention below is recomputed at the shifted "
                    "positions and compared with this one.")
     row = page.metric_row()
-    row.metric(f"Head 1: max |A(offset {p['offset']:,}) − A(0)|", f"{with_rope['shift_change']:.2e}",
+    row.metric(f"Head 1: max |A(offset {p['offset']:,}) − A(0)|", f"{shift_change:.2e}",
                help="Same token at the displayed positions (a sequence of its own: every stride-th position), every "
                     "position moved by the sidebar offset; head 1, computed naively at both places (rotate q and k, "
                     "then dot), with the frequencies of the same seq_len.")
-    row.metric("max |row sum − 1|, both panels", f"{max(with_rope['row_sums'], without['row_sums']):.2e}",
+    row.metric("max |row sum − 1|, both panels", f"{row_sums:.2e}",
                help="Each displayed row's attention summed over all its keys (softmax over every key, not only the "
                     "shown ones).")
     st.caption(
@@ -76,22 +79,25 @@ def head1_view() -> None:
 
 
 def heads_view() -> None:
-    every = attention.attention_view(*args, attention.cells_per_axis(heads), True)
-    frame = every["frame"]
-    labels = [f"head {h + 1}" for h in range(heads)]
-    chart = charts.heatmap(
-        frame, "n", "m", "attention", step=every["stride"], diverging=False, facet="head", facet_sort=labels,
-        log_color=True, domain=attention.COLOR_DOMAIN,
-        columns=min(4, heads), panel=180 if heads > 1 else 420,
-        title=f"Every head with RoPE ({heads} head{'s' if heads > 1 else ''}, {mask_note})",
-        subtitle=binning_note(every["stride"]) + ["Each head has its own seeded random W_Q and W_K; one colour scale "
-                                                  "for all."],
-        x_title="key position n", y_title="query position m", z_title="attention per key",
-        tooltip=["head", "m", "n", "n_last", "attention", "keys", "mass"],
-    )
+    def build():
+        every = attention.attention_view(*args, attention.cells_per_axis(heads), True)
+        labels = [f"head {h + 1}" for h in range(heads)]
+        chart = charts.heatmap(
+            every["frame"], "n", "m", "attention", step=every["stride"], diverging=False, facet="head",
+            facet_sort=labels, log_color=True, domain=attention.COLOR_DOMAIN,
+            columns=min(4, heads), panel=180 if heads > 1 else 420,
+            title=f"Every head with RoPE ({heads} head{'s' if heads > 1 else ''}, {mask_note})",
+            subtitle=binning_note(every["stride"]) + ["Each head has its own seeded random W_Q and W_K; one colour "
+                                                      "scale for all."],
+            x_title="key position n", y_title="query position m", z_title="attention per key",
+            tooltip=["head", "m", "n", "n_last", "attention", "keys", "mass"],
+        )
+        return chart, every["frame"], every["row_sums"]
+
+    chart, frame, row_sums = charts.kept(("attention", "heads", *args), build)
     charts.show(chart, frame, "attention_heads")
     row = page.metric_row()
-    row.metric("max |row sum − 1|, all heads", f"{every['row_sums']:.2e}",
+    row.metric("max |row sum − 1|, all heads", f"{row_sums:.2e}",
                help="Each displayed row's attention summed over all its keys (softmax over every key, not only the "
                     "shown ones).")
 

@@ -90,3 +90,67 @@ def test_a_cached_result_cannot_be_changed_through_what_a_caller_gets():
     assert list(again["df"].columns) == ["a"] and again["df"]["a"].tolist() == [0.0, 1.0, 2.0]
     assert again["arr"].tolist() == [0.0, 1.0, 2.0] and again["pair"][0].tolist() == [1.0, 1.0, 1.0]
     assert again["pair"][1]["b"].tolist() == [1, 2] and "extra" not in again
+
+
+def test_key_tells_apart_what_differs_and_matches_what_is_equal():
+    @dataclasses.dataclass(frozen=True)
+    class Method:
+        label: str
+        config: RopeConfig
+        seq_len: int | None
+
+    a = Method("YaRN", RopeConfig(rope_theta=10_000.0), None)
+    same = Method("YaRN", RopeConfig(rope_theta=10_000.0), None)
+    assert cache.key((a, 8192)) == cache.key((same, 8192))
+    different = [
+        1, 1.0, True, "1", None, np.int64(1), np.float64(1.0),
+        0.1, float(np.nextafter(0.1, 1.0)), float("nan"), float("inf"),
+        (1, 2), [1, 2], (1, (2,)), ((1, 2),),
+        {"a": 1}, {"a": 1.0}, {"b": 1}, {"a": 1, "b": 2},
+        a, Method("YaRN", RopeConfig(rope_theta=10_000.0), 8192), Method("PI", a.config, None),
+        Method("YaRN", RopeConfig(rope_theta=float(np.nextafter(10_000.0, 0.0))), None),
+    ]
+    keys = [cache.key(v) for v in different]
+    assert len(set(keys)) == len(different)
+    for bad in (np.arange(3.0), lambda: 1, object()):
+        try:
+            cache.key(bad)
+        except cache.Unkeyable:
+            continue
+        raise AssertionError(f"{bad!r} got a key")
+
+
+def test_cached_calls_are_bounded_least_recently_used_first_and_skip_underscore_parameters(monkeypatch):
+    calls = []
+
+    @cache.cached
+    def f(n: int, _build=None) -> list:
+        calls.append(n)
+        return [n]
+
+    assert f(0, _build=lambda: 1) == [0] and f(0, _build=lambda: 2) == [0] and calls == [0]  # _build: not keyed
+    for n in range(1, cache.MAX_ENTRIES):
+        f(n)
+    f(0)  # 0 is now the most recently used: the next new entry drops 1, the least recently used
+    assert len(calls) == cache.MAX_ENTRIES
+    f(cache.MAX_ENTRIES)
+    f(0)
+    assert len(calls) == cache.MAX_ENTRIES + 1
+    f(1)
+    assert calls[-1] == 1 and len(calls) == cache.MAX_ENTRIES + 2
+    monkeypatch.setattr(cache, "TTL", -1.0)  # every entry stored from now on has expired
+    f(10**6)
+    f(10**6)
+    assert calls[-2:] == [10**6, 10**6]
+
+
+def test_an_argument_without_a_key_is_hashed_by_streamlit_and_still_cached():
+    calls = []
+
+    @cache.cached
+    def total(values: np.ndarray) -> float:
+        calls.append(1)
+        return float(values.sum())
+
+    assert total(np.arange(4.0)) == 6.0 and total(np.arange(4.0)) == 6.0 and len(calls) == 1
+    assert total(np.arange(5.0)) == 10.0 and len(calls) == 2

@@ -868,41 +868,43 @@ def test_rule_frames_kept_between_calls_are_the_rules_asked_for():
     assert other["v"].tolist() == [0.5] and other["label"].tolist() == ["half"]
 
 
-def test_kept_builds_once_per_key_and_hands_out_copies():
-    """charts.kept: the same data key and arguments reuse the first build; another data key, another argument or
-    another config builds again; each caller gets the built chart's spec and data, and changing them (as Streamlit
-    patches a spec in place) does not reach the next caller."""
-    from rope_core import RopeConfig
+def test_arrow_ipc_sends_what_streamlits_own_conversion_sends():
+    """charts.show's dataset bytes (built column by column) decode to Streamlit's conversion of the same frame:
+    the same columns, types and values; only the pandas metadata is left out. A column Arrow cannot take as it
+    is (mixed types) goes through Streamlit's conversion, which fixes it."""
+    from streamlit import dataframe_util
 
-    builds = []
-
-    def build(df, x, y, **kw):
-        builds.append((x, y, kw))
-        return charts.line(df, x, y, **kw)
-
-    df = pd.DataFrame({"x": np.arange(5.0), "y": np.arange(5.0) ** 2})
-    kw = dict(title="squares", x_title="x", y_title="y", rules_y=[(1.0, "one")])
-    want = build(df, "x", "y", **kw)
-    builds.clear()
-    key = ("test_kept", RopeConfig(head_dim=8), 5)
-    first = charts.kept(key, build, df, "x", "y", **kw)
-    assert len(builds) == 1
-    assert first.spec == want.spec and first.datasets.keys() == want.datasets.keys()
-    assert all(first.datasets[k].equals(want.datasets[k]) for k in want.datasets)
-    first.spec["layer"][0]["encoding"]["x"]["title"] = "patched"
-    first.datasets[charts.DATA].loc[0, "y"] = -1.0
-    second = charts.kept(key, build, df, "x", "y", **kw)
-    assert len(builds) == 1  # reused
-    assert second.spec == want.spec and second.datasets[charts.DATA].equals(want.datasets[charts.DATA])
-    charts.kept(key, build, df, "x", "y", **{**kw, "title": "other"})
-    charts.kept(("test_kept", RopeConfig(head_dim=8, rope_theta=500.0), 5), build, df, "x", "y", **kw)
-    charts.kept(key, build, df, "x", "y", **{**kw, "rules_y": [(2.0, "two")]})
-    assert [b[2]["title"] for b in builds] == ["squares", "other", "squares", "squares"]
-    assert len(builds) == 4
+    df = pd.DataFrame({
+        "panel": pd.Categorical.from_codes([0, 1, 1, 0], ["a", "b"]),
+        "label": ["x", "", "y", "z"],
+        "text": pd.Series(["p", None, "q", "r"], dtype=object),
+        "v": [1.5, np.nan, np.inf, -0.0],
+        "i": np.arange(4),
+        "flag": [True, False, True, True],
+    })
+    got = pa.ipc.open_stream(charts.arrow_ipc(df)).read_all()
+    want = pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(df)).read_all()
+    assert got.schema == want.schema.remove_metadata()
+    assert got.equals(want.replace_schema_metadata(None))
+    mixed = pd.DataFrame({"m": pd.Series([1, "a", 2.5], dtype=object)})
+    got = pa.ipc.open_stream(charts.arrow_ipc(mixed)).read_all()
+    assert got.equals(pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(mixed)).read_all())
 
 
-def test_kept_holds_at_most_kept_max_charts():
-    df = pd.DataFrame({"x": [0.0, 1.0], "y": [1.0, 2.0]})
-    for i in range(charts.KEPT_MAX + 5):
-        charts.kept(("test_kept_bound", i), charts.line, df, "x", "y", title="t", x_title="x", y_title="y")
-    assert len(charts._kept) == charts.KEPT_MAX  # noqa: SLF001
+def test_kept_builds_once_per_key():
+    """charts.kept: the same key reuses what was built (not rebuilt), another key builds again; the builder is
+    not part of the key."""
+    calls = []
+
+    def build(v):
+        calls.append(v)
+        return charts.line(pd.DataFrame({"x": [0.0, 1.0], "y": [v, v + 1.0]}), "x", "y", title="t", x_title="x",
+                           y_title="y")
+
+    key = ("test_kept", 1.0, "a")
+    first = charts.kept(key, lambda: build(1.0))
+    again = charts.kept(key, lambda: build(99.0))  # another builder, same key: the kept chart
+    other = charts.kept(("test_kept", 2.0, "a"), lambda: build(2.0))
+    assert calls == [1.0, 2.0]
+    assert again is first and list(first.datasets[charts.DATA]["y"]) == [1.0, 2.0]
+    assert list(other.datasets[charts.DATA]["y"]) == [2.0, 3.0]

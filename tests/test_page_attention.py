@@ -223,3 +223,35 @@ def test_at_the_longest_length_each_rows_largest_cell_is_never_drawn_darker_than
             assert drawn[r, largest] >= np.median(drawn[r, visible]), (h, row)
             checked += 1
     assert checked == heads * len(np.unique(df["m"]))
+
+
+@pytest.mark.parametrize("name", ["defaults", "no_mask", "small"])
+def test_head1_frame_built_from_the_masses_is_the_two_panel_frames_one_below_the_other(name):
+    """panels_frame (what the head-1 view draws) against the naive path: each panel's own frame, stacked."""
+    from explorer.frames import attention
+    from explorer.frames.common import stack_frames
+
+    cfg, window, offset, content, seed, heads = EXPECTED[name]
+    causal = CASES[name].get("causal", "1") != "0"
+    args = (cfg, window, offset, content, seed, heads, causal, chart_lib.MAX_AXIS)
+    lean = [attention.attention_view(*args, True, 1, frame=False), attention.attention_view(*args, False, 1, frame=False)]
+    assert all(v["frame"] is None for v in lean)
+    full = [attention.attention_view(*args, True, 1)["frame"], attention.attention_view(*args, False, 1)["frame"]]
+    got = attention.panels_frame(lean, "rope", PANELS, causal)
+    want = stack_frames(full, "rope", PANELS)
+    assert list(got.columns) == list(want.columns)
+    for column in want.columns:
+        assert got[column].tolist() == want[column].tolist(), column
+    assert len(set(got["rope"])) == 2 and not got["rope"].isna().any()
+
+
+def test_shift_change_at_offset_zero_is_zero_and_at_an_offset_is_measured():
+    """The shift check is skipped at offset 0 (both places are the same positions); at an offset it still runs."""
+    from explorer.frames import attention
+
+    cfg = RopeConfig(rope_theta=100.0)
+    at0 = attention.attention_view(cfg, 64, 0, "random", 3, 2, True, 64, True, 1, True)
+    at5 = attention.attention_view(cfg, 64, 5, "random", 3, 2, True, 64, True, 1, True)
+    assert at0["shift_change"] == 0.0
+    # RoPE is shift-invariant: the naive change is rounding, not zero and not large
+    assert 0.0 < at5["shift_change"] < 1e-10

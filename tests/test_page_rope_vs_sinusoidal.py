@@ -136,3 +136,32 @@ def test_offset_changes_sinusoidal_but_not_rope(view):
     assert values["Change under offset 100,000, sinusoidal"] > 1.0
     assert values["Largest diagonal spread, RoPE"] < 1e-9
     assert values["Largest diagonal spread, sinusoidal"] > 1e-3
+
+
+@pytest.mark.parametrize("length, offset", [(100, 0), (300, 7)])
+def test_the_kept_terms_chart_is_the_chart_built_afresh_from_the_terms(length, offset):
+    """sinusoidal.terms_chart is cached: a second call for the same input and a fresh build give the same chart,
+    and its frame is each term over its own largest |value|, panel by panel (the naive path)."""
+    from explorer import charts as chart_lib
+    from explorer.frames import sinusoidal
+
+    cfg = RopeConfig(head_dim=16, rope_theta=500.0)
+    args = (cfg, length, offset, "random", 2, 40)
+    first, frame = sinusoidal.terms_chart(*args)
+    again, _ = sinusoidal.terms_chart(*args)
+    fresh, fresh_frame = sinusoidal.terms_chart.__wrapped__(*args)
+    assert again.spec == fresh.spec == first.spec
+    for key, data in fresh.datasets.items():
+        assert again.datasets[key].equals(data), key
+    res = sinusoidal.comparison(*args, frames="terms")
+    for key, label in sinusoidal.TERMS.items():
+        part = frame[frame["panel"].str.startswith(label + " (")].reset_index(drop=True)
+        want = res["terms"][key]
+        np.testing.assert_array_equal(part["term"].to_numpy(), want["term"].to_numpy())
+        np.testing.assert_array_equal(part["m"].to_numpy(), want["m"].to_numpy())
+        scale = np.abs(want["term"].to_numpy()).max() or 1.0
+        np.testing.assert_array_equal(part["relative"].to_numpy(), want["term"].to_numpy() / scale)
+    assert fresh_frame.equals(frame)
+    # another input, another chart
+    other, _ = sinusoidal.terms_chart(cfg, length, offset, "random", 3, 40)
+    assert not other.datasets[chart_lib.DATA].equals(first.datasets[chart_lib.DATA])

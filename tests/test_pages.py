@@ -390,6 +390,20 @@ def test_navigation_pages_are_built_once_per_session_and_each_switch_runs_the_pa
     assert at.session_state["_nav_pages"][1] is built
 
 
+def test_home_links_every_other_page_by_its_url_path_and_title():
+    at = run_page("home")
+    links = [(el.proto.page, el.proto.label) for el in at.get("page_link")]
+    assert [page for page, _ in links] == ["rotation", "frequencies", "relative_position", "distance_decay",
+                                            "rotation_matrix", "rope_vs_sinusoidal", "attention", "context_extension",
+                                            "precision", "models", "multimodal"]
+    titles = {info.url_path: info.title for info in PAGES}
+    assert all(label.startswith(f"**{titles[page]}**: ") for page, label in links), links
+    # the same links after a page switch and back (the session's pages, not a fresh lookup)
+    at.switch_page(page_file("models")).run()
+    at.switch_page(page_file("home")).run()
+    assert [(el.proto.page, el.proto.label) for el in at.get("page_link")] == links
+
+
 def test_a_page_switch_drops_the_previous_pages_own_parameters():
     at = run_page("frequencies", {"view": "wavelength", "theta": "500000"})
     assert dict(at.query_params) == {"view": "wavelength", "rope_theta": "500000"}

@@ -12,6 +12,7 @@ faintest although the most recent keys hold the most attention. The shift check 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -72,24 +73,37 @@ def _frame(heads: int, rows_pos: np.ndarray, first: np.ndarray, last: np.ndarray
                          "n_last": np.tile(np.broadcast_to(last, m.shape).ravel(), heads),
                          "attention": mean.reshape(-1),
                          "keys": np.tile(keys.ravel(), heads),
-                         "mass": mass.reshape(-1)})
+                         "mass": mass.reshape(-1)}, copy=False)  # fresh arrays: not copied into one block
 
 
 def attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, heads: int,
                    causal: bool, per_axis: int, use_rope: bool = True, shown_heads: int | None = None,
-                   shift_check: bool = False) -> dict:
+                   shift_check: bool = False, frame: bool = True) -> dict:
     """_attention_view, keyed without RoPE on the head dim alone: no rotation reads the rest of the config, so
     moving rope_theta or the scaling leaves the no-RoPE panel cached."""
     if not use_rope:
         cfg = RopeConfig(head_dim=cfg.head_dim)
     return _attention_view(cfg, length, offset, content, seed, heads, causal, per_axis, use_rope, shown_heads,
-                           shift_check)
+                           shift_check, frame)
+
+
+def panels_frame(views: Sequence[dict], column: str, labels: Sequence[str], causal: bool) -> pd.DataFrame:
+    """One head's attention_view results on the same rows and bins (each with shown_heads=1), as one frame with
+    `column` naming each row's panel (a categorical of `labels`): the frames of the views one below the other
+    (explorer.frames.common.stack_frames), built once from their masses rather than built and then copied."""
+    rows_pos, first, last, _ = views[0]["parts"]
+    mass = np.concatenate([v["parts"][3] for v in views])  # (panels, rows, bins)
+    out = _frame(len(views), rows_pos, first, last, mass, causal)
+    cells = len(rows_pos) * len(first)
+    out["head"] = pd.Categorical.from_codes(np.zeros(len(out), dtype=np.int64), ["head 1"])
+    out[column] = pd.Categorical.from_codes(np.repeat(np.arange(len(views)), cells), list(labels))
+    return out
 
 
 @cached
 def _attention_view(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, heads: int,
                     causal: bool, per_axis: int, use_rope: bool = True, shown_heads: int | None = None,
-                    shift_check: bool = False) -> dict:
+                    shift_check: bool = False, frame: bool = True) -> dict:
     """Binned attention of heads 1..shown_heads (default all) at the displayed rows, plus checks.
 
     The projections are drawn for all `heads`, so head h is the same head whatever shown_heads is.
@@ -101,7 +115,8 @@ def _attention_view(cfg: RopeConfig, length: int, offset: int, content: str, see
     shift_check "shift_change": max over the shown heads of |A(offset + p) − A(p)|, where the sequence is
     the displayed positions p (every stride-th; all of them up to MAX_AXIS), computed naively (rotate,
     then dot: rope_core.same_token_rows_naive) at both places with the frequencies of
-    seq_len = offset + length (None without shift_check).
+    seq_len = offset + length (None without shift_check). "parts": (query positions, first and last key of each
+    bin, mass (shown heads, rows, bins)), for panels_frame; with frame=False, "frame" is None (not built).
     """
     q, k = head_vectors(cfg.head_dim, content, seed, heads)
     shown = heads if shown_heads is None else min(shown_heads, heads)
@@ -117,10 +132,12 @@ def _attention_view(cfg: RopeConfig, length: int, offset: int, content: str, see
     if shift_check:
         rows = np.arange(len(idx))
         shift = 0.0
-        for h in range(shown):
+        # at offset 0 both places are the same positions: the same computation twice, so the change is exactly 0
+        for h in range(shown if offset else 0):
             a = same_token_rows_naive(q[h], k[h], cfg, pos[idx], rows, causal=causal, use_rope=use_rope, seq_len=ctx)
             a0 = same_token_rows_naive(q[h], k[h], cfg, idx.astype(np.float64), rows, causal=causal,
                                        use_rope=use_rope, seq_len=ctx)
             shift = max(shift, float(np.max(np.abs(a - a0))))
-    return {"frame": _frame(shown, pos[idx], pos[idx], pos[last], mass, causal), "stride": stride,
-            "row_sums": row_err, "shift_change": shift}
+    parts = (pos[idx], pos[idx], pos[last], mass)
+    return {"frame": _frame(shown, *parts, causal) if frame else None, "stride": stride,
+            "row_sums": row_err, "shift_change": shift, "parts": parts}

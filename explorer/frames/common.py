@@ -37,4 +37,5 @@ def stack_frames(frames, column: str, labels) -> pd.DataFrame:
         else:
             out[name] = np.concatenate([f[name].to_numpy() for f in frames])
     out[column] = pd.Categorical.from_codes(np.repeat(np.arange(len(frames)), sizes), list(labels))
-    return pd.DataFrame(out)
+    # the arrays are new: no copy, and no second one to consolidate the float columns into one block
+    return pd.DataFrame(out, copy=False)

@@ -120,12 +120,14 @@ def angle_curves(cfg: RopeConfig, pairs: tuple[tuple[int, str], ...], length: in
     ya, yb = out[:, :, 0], out[:, :, 1]  # (positions, pairs)
     wrapped = np.arctan2(qa * yb - qb * ya, qa * ya + qb * yb)
     angle = phi[:, chosen]
-    # one frame, pair after pair (columns of the (positions, pairs) arrays, transposed)
-    labels = np.array([f"pair {pair} ({speed})" for pair, speed in pairs], dtype=object)
+    # one frame, pair after pair (columns of the (positions, pairs) arrays, transposed); the pair's name a
+    # categorical (no per-row strings to build and serialise), the arrays new (no copy)
+    labels = pd.Categorical.from_codes(np.repeat(np.arange(len(pairs)), len(pos)),
+                                       [f"pair {pair} ({speed})" for pair, speed in pairs])
     return pd.DataFrame({
-        "pair": np.repeat(labels, len(pos)), "position": np.tile(pos, len(pairs)), "angle_rad": angle.T.ravel(),
+        "pair": labels, "position": np.tile(pos, len(pairs)), "angle_rad": angle.T.ravel(),
         "wrapped_rad": wrapped.T.ravel(), "turns": (angle / (2 * np.pi)).T.ravel(),
-    }), stride
+    }, copy=False), stride
 
 
 def small_multiples(cfg: RopeConfig, m: int, seq_len: int, content: str, seed: int) -> tuple[pd.DataFrame, list[dict]]:

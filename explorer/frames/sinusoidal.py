@@ -9,9 +9,10 @@ import rope_core
 from rope_core import RopeConfig
 from rope_core.diagonals import diagonal_spreads
 
+from explorer import charts
 from explorer.cache import cached
 from explorer.charts import sample_axis
-from explorer.frames.common import make_qk
+from explorer.frames.common import make_qk, stack_frames
 
 SCORES = {"additive": "additive sinusoidal PE", "rope": "RoPE"}
 TERMS = {
@@ -36,7 +37,9 @@ def _inputs(cfg: RopeConfig, content: str, seed: int):
 
 
 def _grid_frame(grid: dict, values: np.ndarray, name: str) -> pd.DataFrame:
-    return pd.DataFrame({**grid, name: values.ravel()})
+    """m, n, m − n and the values, without copies: the grid arrays are shared by the frames of one call and, like
+    the cached values, read-only."""
+    return pd.DataFrame({**grid, name: values.ravel()}, copy=False)
 
 
 @cached
@@ -71,28 +74,52 @@ def comparison(cfg: RopeConfig, length: int, offset: int, content: str, seed: in
     """
     core = _scores(cfg, length, offset, content, seed, per_axis)
     out = {k: core[k] for k in ("max_spread", "shift_change", "scale", "stride")}
-    out["scores"] = {key: _frame(cfg, length, offset, content, seed, per_axis, key)
-                     for key in SCORES if frames in ("all", key)}
-    out["terms"] = {key: _frame(cfg, length, offset, content, seed, per_axis, key)
-                    for key in TERMS if frames in ("all", "terms")}
+    # the frames straight from the cached arrays: building one costs less than a second cached call
+    keys = [key for key in SCORES if frames in ("all", key)] + [key for key in TERMS if frames in ("all", "terms")]
+    if keys:
+        m, n = np.meshgrid(core["pos"], core["pos"], indexing="ij")
+        grid = {"m": m.ravel(), "n": n.ravel(), "m_minus_n": (m - n).ravel()}
+        for column in grid.values():
+            column.flags.writeable = False  # shared by the frames built here: a write raises, never leaks
+        built = {key: _grid_frame(grid, core["arrays"][key], "score" if key in SCORES else "term") for key in keys}
+    out["scores"] = {key: built[key] for key in SCORES if key in keys}
+    out["terms"] = {key: built[key] for key in TERMS if key in keys}
     if frames in ("all", "spreads"):
-        out["spreads"] = _spread_frame(cfg, length, offset, content, seed, per_axis)
+        out["spreads"] = _spread_frame(core)
     return out
 
 
-@cached
-def _frame(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int,
-           key: str) -> pd.DataFrame:
-    """One score or term on the displayed grid: m, n, m − n and its value ("score" or "term")."""
-    core = _scores(cfg, length, offset, content, seed, per_axis)
-    m, n = np.meshgrid(core["pos"], core["pos"], indexing="ij")
-    grid = {"m": m.ravel(), "n": n.ravel(), "m_minus_n": (m - n).ravel()}
-    return _grid_frame(grid, core["arrays"][key], "score" if key in SCORES else "term")
+def _spread_frame(core: dict) -> pd.DataFrame:
+    """Both methods' spreads against m − n, one frame."""
+    parts = [core["spreads"][key] for key in SCORES]
+    # one frame from the arrays, the method a categorical (no per-row strings, no concat)
+    method = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(d) for d, _ in parts]),
+                                       list(SCORES.values()))
+    return pd.DataFrame({"method": method, "m_minus_n": np.concatenate([d for d, _ in parts]) * core["stride"],
+                         "spread": np.concatenate([s for _, s in parts])}, copy=False)
 
 
 @cached
-def _spread_frame(cfg: RopeConfig, length: int, offset: int, content: str, seed: int, per_axis: int) -> pd.DataFrame:
-    core = _scores(cfg, length, offset, content, seed, per_axis)
-    return pd.concat([pd.DataFrame({"method": label, "m_minus_n": core["spreads"][key][0] * core["stride"],
-                                    "spread": core["spreads"][key][1]})
-                      for key, label in SCORES.items()], ignore_index=True)
+def terms_chart(cfg: RopeConfig, length: int, offset: int, content: str, seed: int,
+                per_axis: int) -> tuple[charts.Chart, pd.DataFrame]:
+    """The four terms as small multiples, each over its own largest |value|, and their frame (for the CSV).
+
+    Built once per input: no RoPE control moves this view (they are drawn disabled), so its reruns (another
+    control, the Download popover) reuse the chart instead of re-stacking and re-colouring four grids."""
+    res = comparison(cfg, length, offset, content, seed, per_axis, frames="terms")
+    scale, stride = res["scale"], res["stride"]
+    panels = [f"{label} (max |term| = {scale[key]:.4g})" for key, label in TERMS.items()]
+    parts = [res["terms"][key] for key in TERMS]
+    # the panel name as a categorical: no per-row strings to build and serialise
+    terms = stack_frames(parts, "panel", panels)
+    terms["relative"] = terms["term"] / np.repeat([scale[key] or 1.0 for key in TERMS], [len(f) for f in parts])
+    note = charts.downsample_note(stride, length)
+    chart = charts.heatmap(
+        terms, "n", "m", "relative", step=stride, facet="panel", facet_sort=panels, columns=2, panel=300,
+        domain=(-1.0, 1.0), title="The four terms, each over its own largest |value|",
+        subtitle=["Colour: term / max |term| of its panel (the maximum is in the panel title); hover: the term itself."]
+        + ([note] if note else []),
+        x_title="key position n", y_title="query position m", z_title="term / max |term|",
+        tooltip=["panel", "m", "n", "m_minus_n", "term"],
+    )
+    return chart, terms
