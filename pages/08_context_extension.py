@@ -98,17 +98,22 @@ def stretch_view() -> None:
                    help="Pairs up to low keep θ_i; pairs from high on are divided by factor; in between the ramp is "
                         "linear in the pair index i, as in transformers and the official YaRN code. The paper's γ is "
                         "linear in r = L0/λ_i instead (see the note under the chart).")
-    ratio = ext.ratio_frame(unscaled(p.config), methods)
-    chart = charts.line(
-        ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
-        log_x=True, log_y=True, rules_x=rules_ctx,
-        title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
-        subtitle="1 = pair untouched; factor = pair fully interpolated (PI, YaRN, Llama 3; NTK-aware only at its last "
-                 "pair). Dynamic NTK is taken at the target length, where its stretch can exceed factor.",
-        x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
-        tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
-    )
-    charts.show(chart, ratio, "extension_ratio")
+    base = unscaled(p.config)
+
+    def stretch_chart():
+        ratio = ext.ratio_frame(base, methods)
+        return charts.line(
+            ratio, "wavelength", "ratio", color="method", color_title="method", color_sort=order, points=True,
+            log_x=True, log_y=True, rules_x=rules_ctx,
+            title="Wavelength stretch per pair: θ_i / θ'_i (original over scaled frequency)",
+            subtitle="1 = pair untouched; factor = pair fully interpolated (PI, YaRN, Llama 3; NTK-aware only at its "
+                     "last pair). Dynamic NTK is taken at the target length, where its stretch can exceed factor.",
+            x_title="original wavelength 2π/θ_i (tokens, log)", y_title="θ_i / θ'_i (log)",
+            tooltip=["method", "pair", "wavelength", "scaled_wavelength", "theta", "scaled_theta", "ratio"],
+        ), ratio
+
+    charts.show(*charts.kept(("extension_ratio", base, methods, original, target), stretch_chart),
+                "extension_ratio")
     if "yarn" in by_type:
         ycfg = by_type["yarn"].config
         code, paper = rope_core.inv_freq(ycfg), paper_inv_freq(ycfg)
@@ -141,19 +146,25 @@ OOD_CONFIG = {
 
 def ood_view() -> None:
     st.subheader("What goes out of distribution")
-    ood = ext.ood_frame(unscaled(p.config), methods, original, target)
-    chart = charts.line_marked(
-        ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
-        color_sort=[*order, ext.TRAINING], dash="positions", points=True, log_x=True, log_y=True,
-        rules_y=[(1.0, "one full turn")],
-        title=f"Largest angle per pair: within training (0 … {original - 1:,}) against at the target (0 … {target - 1:,})",
-        subtitle=["Filled points: the pair turns further at the target than it ever did in training, and training never "
-                  "completed a turn (above one turn every angle was seen)."],
-        x_title="original wavelength 2π/θ_i (tokens, log)", y_title="largest angle (turns = radians / 2π, log)",
-        tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
-    )
+    base = unscaled(p.config)
+
+    def ood_chart():
+        frames = ext.ood_frames(base, methods, original, target)
+        ood = frames["frame"]
+        return charts.line_marked(
+            ood, "wavelength", "turns", "ood", mark_title="out of distribution", color="method", color_title="method",
+            color_sort=[*order, ext.TRAINING], dash="positions", points=True, log_x=True, log_y=True,
+            rules_y=[(1.0, "one full turn")],
+            title=f"Largest angle per pair: within training (0 … {original - 1:,}) against at the target "
+                  f"(0 … {target - 1:,})",
+            subtitle=["Filled points: the pair turns further at the target than it ever did in training, and training "
+                      "never completed a turn (above one turn every angle was seen)."],
+            x_title="original wavelength 2π/θ_i (tokens, log)", y_title="largest angle (turns = radians / 2π, log)",
+            tooltip=["method", "positions", "pair", "wavelength", "max_angle", "turns", "ood"], height=500,
+        ), ood, frames["table"]
+
+    chart, ood, table = charts.kept(("extension_ood", base, methods, original, target), ood_chart)
     charts.show(chart, ood, "extension_ood")
-    table = ext.ood_summary(unscaled(p.config), methods, original, target)
     st.dataframe(table, hide_index=True, width="stretch", column_order=OOD_COLUMNS, column_config=OOD_CONFIG)
     notes = []
     if "ntk" in by_type:  # rope_core's note, in the app's number style (it writes 1e+08)
@@ -167,17 +178,20 @@ def ood_view() -> None:
 
 def longrange_view() -> None:
     st.subheader("Decay at long range")
-    decay = ext.decay_frame(methods, target)
-    chart = charts.line(
-        decay, "distance", "correlation", color="method", color_title="method", color_sort=order, log_x=True,
-        rules_x=rules_ctx, rules_y=[(0.0, "0")],
-        title="Correlation of RoPE-encoded vectors against distance, per method",
-        subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {decay['distance'].nunique()} log-spaced distances from 1 to "
-                 f"{target - 1:,} (exact values at those distances, not averages).",
-        x_title="distance Δ = m − n (tokens, log)", y_title="correlation",
-        tooltip=["method", "distance", "correlation"],
-    )
-    charts.show(chart, decay, "extension_decay")
+
+    def decay_chart():
+        decay = ext.decay_frame(methods, target)
+        return charts.line(
+            decay, "distance", "correlation", color="method", color_title="method", color_sort=order, log_x=True,
+            rules_x=rules_ctx, rules_y=[(0.0, "0")],
+            title="Correlation of RoPE-encoded vectors against distance, per method",
+            subtitle=f"(2/d)·Σ cos(Δ·θ'_i) at {len(decay) // len(methods)} log-spaced distances from 1 to "
+                     f"{target - 1:,} (exact values at those distances, not averages).",
+            x_title="distance Δ = m − n (tokens, log)", y_title="correlation",
+            tooltip=["method", "distance", "correlation"],
+        ), decay
+
+    charts.show(*charts.kept(("extension_decay", methods, original, target), decay_chart), "extension_decay")
 
 
 def yarnattn_view() -> None:
@@ -187,7 +201,6 @@ def yarnattn_view() -> None:
         st.info(f"YaRN is left out at these settings (see {why}).", icon=":material/info:")
         return
     ycfg = by_type["yarn"].config
-    af = ext.yarn_attention_frame(ycfg)
     current = rope_core.attention_factor(ycfg)
     text = (f"YaRN multiplies cos and sin by an attention factor, so the logits grow by its square and attention "
             f"sharpens back after interpolation. At factor {factor:g} it is **{current:.6g}** (logits × {current**2:.6g}).")
@@ -198,16 +211,22 @@ def yarnattn_view() -> None:
                  f"rotated part's logits grow by {current**2:.5g} × {mla:.5g} = **{current**2 * mla:.5g}** and the "
                  f"rest of the head's by {mla:.5g}. Other models (Llama, Qwen) apply only the factor above.")
     st.markdown(text)
-    chart = charts.line(
-        af, "factor", "value", color="quantity", color_title="quantity",
-        rules_x=[(factor, f"current factor {factor:g}")],
-        title="YaRN attention factor against the scaling factor",
-        subtitle=["0.1·ln(factor) + 1 by default; get_mscale(s, mscale) / get_mscale(s, mscale_all_dim) when both "
-                  "are set; an explicit attention_factor wins.",
-                  "get_mscale(s, m) = 0.1·m·ln(s) + 1. With mscale_all_dim set, also the MLA (DeepSeek) softmax scale."],
-        x_title="factor s", y_title="multiplier", tooltip=["quantity", "factor", "value"],
-    )
-    charts.show(chart, af, "yarn_attention_factor")
+
+    def attention_chart():
+        af = ext.yarn_attention_frame(ycfg)
+        return charts.line(
+            af, "factor", "value", color="quantity", color_title="quantity",
+            rules_x=[(factor, f"current factor {factor:g}")],
+            title="YaRN attention factor against the scaling factor",
+            subtitle=["0.1·ln(factor) + 1 by default; get_mscale(s, mscale) / get_mscale(s, mscale_all_dim) when "
+                      "both are set; an explicit attention_factor wins.",
+                      "get_mscale(s, m) = 0.1·m·ln(s) + 1. With mscale_all_dim set, also the MLA (DeepSeek) softmax "
+                      "scale."],
+            x_title="factor s", y_title="multiplier", tooltip=["quantity", "factor", "value"],
+        ), af
+
+    charts.show(*charts.kept(("yarn_attention_factor", ext.yarn_attention_fields(ycfg), factor),
+                                   attention_chart), "yarn_attention_factor")
 
 
 def plan_view() -> None:

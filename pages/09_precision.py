@@ -3,6 +3,7 @@ import streamlit as st
 from explorer import charts, controls, fmt, page
 from explorer.frames import precision
 from explorer.params import ParamSpec, human
+from rope_core.phase_error import unit_roundoff
 
 DTYPE = ParamSpec("dtype", "Angle dtype", "choice", "all",
                   "The dtype m·θ_i is computed in (position and θ_i cast to it, multiplied in it); all overlays them.",
@@ -33,18 +34,17 @@ st.markdown(
 )
 view = p.view()
 
-facts = precision.dtype_facts(dtypes)
 
-
-def all_exact_note(curves: dict) -> None:
+def all_exact_note(curves: dict) -> str | None:
+    """What to say when no error is drawn: every one is 0."""
     if curves["angle"].empty:
-        st.info(f"Every angle error is exactly 0 here: θ_i and the positions up to {maxpos:,} are stored exactly in "
+        return (f"Every angle error is exactly 0 here: θ_i and the positions up to {maxpos:,} are stored exactly in "
                 "the chosen dtype(s). Raise the target context or the head dim to see rounding.")
+    return None
 
 
-def angle_view() -> None:
+def angle_chart():
     curves = precision.error_by_position(cfg, maxpos, dtypes)
-    all_exact_note(curves)
     rules_x = [(float(p.original), f"original context: {fmt.context(p.original)}")]
     if "float16" in dtypes:
         rules_x.append((65504.0, "float16 max 65,504"))
@@ -62,14 +62,13 @@ def angle_view() -> None:
         rules_x=[r for r in rules_x if r[0] <= maxpos], rules_y=[(3.141592653589793, "π: the pair points anywhere")],
         tooltip=["dtype", "position", "angle_error_rad", "worst_pair"],
     )
-    charts.show(chart, curves["frame"], "angle_error_vs_position")
+    return chart, curves["frame"], all_exact_note(curves)
 
 
-def cossin_view() -> None:
+def cossin_chart():
     curves = precision.error_by_position(cfg, maxpos, dtypes)
-    all_exact_note(curves)
     bf = "bfloat16" if "bfloat16" in dtypes else dtypes[0]
-    floor = float(facts.loc[facts["dtype"] == bf, "rounding of a stored cos/sin (unit roundoff)"].iloc[0])
+    floor = unit_roundoff(bf)  # the dtype table's figure
     chart = charts.line(
         curves["rotation"], "position", "rotation_error", title="Resulting error of cos/sin: the rotated pair",
         subtitle=["Distance between the pair rotated with the rounded angle and with the exact one, per unit length: "
@@ -82,14 +81,11 @@ def cossin_view() -> None:
         rules_x=[(float(p.original), f"original context: {p.original:,}")],
         tooltip=["dtype", "position", "rotation_error", "rotation_worst_pair", "rotation_worst_pair_angle_error_rad"],
     )
-    charts.show(chart, curves["frame"], "rotation_error_vs_position")
+    return chart, curves["frame"], all_exact_note(curves)
 
 
-def pair_view() -> None:
+def pair_chart():
     by_pair = precision.error_by_pair(cfg, maxpos, dtypes)
-    if by_pair["plotted"].empty:
-        st.info(f"Every angle error at position {maxpos:,} is exactly 0 here: θ_i and the position are stored exactly "
-                "in the chosen dtype(s). Raise the target context or the head dim to see rounding.")
     chart = charts.line(
         by_pair["plotted"], "pair", "angle_error_rad", title=f"Angle error per pair at position {maxpos:,}",
         subtitle=["Fast pairs (large angles) lose the most radians. All pairs share one bound on the relative error",
@@ -100,12 +96,21 @@ def pair_view() -> None:
         color="dtype", color_title="angle dtype", color_sort=list(dtypes), color_domain=list(dtypes),
         tooltip=["dtype", "pair", "angle_rad", "angle_error_rad"],
     )
-    charts.show(chart, by_pair["frame"], "angle_error_per_pair")
+    note = None if not by_pair["plotted"].empty else (
+        f"Every angle error at position {maxpos:,} is exactly 0 here: θ_i and the position are stored exactly in the "
+        "chosen dtype(s). Raise the target context or the head dim to see rounding.")
+    return chart, by_pair["frame"], note
 
 
-{"angleerr": angle_view, "cossin": cossin_view, "perpair": pair_view}[view]()
+# each view's chart, its CSV frame and its note when nothing is drawn, kept per input (charts.kept)
+build, name = {"angleerr": (angle_chart, "angle_error_vs_position"),
+               "cossin": (cossin_chart, "rotation_error_vs_position"), "perpair": (pair_chart, "angle_error_per_pair")}[view]
+chart, data, note = charts.kept((name, cfg, maxpos, dtypes, p.original), build)
+if note:
+    st.info(note)
+charts.show(chart, data, name)
 
-st.dataframe(facts, hide_index=True, column_config={
+st.dataframe(precision.dtype_facts_table(dtypes), hide_index=True, column_config={
     "integer positions stored exactly up to": st.column_config.NumberColumn(format="%d"),
     "rounding of a stored cos/sin (unit roundoff)": st.column_config.NumberColumn(format="%.3e"),
 })

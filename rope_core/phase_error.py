@@ -21,9 +21,18 @@ def rotation_error(config: RopeConfig, positions, dtype) -> np.ndarray:
     opposite way. NaN where the dtype cannot hold the position (cos(inf) is NaN in every framework).
     Returns: (len(positions), n_pairs) float64.
     """
-    err = angle_error(config, positions, dtype)
-    finite = np.isfinite(err)
-    return np.where(finite, 2.0 * np.abs(np.sin(np.where(finite, err, 0.0) / 2.0)), np.nan)
+    return chord(angle_error(config, positions, dtype))
+
+
+def chord(angle_err: np.ndarray) -> np.ndarray:
+    """2 |sin(dphi / 2)| of each angle error dphi (radians): rotation_error from precision.angle_error's
+    output, NaN where it is inf. Returns: a new array of angle_err's shape, float64."""
+    out = np.multiply(angle_err, 0.5, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # sin(inf) is NaN: the dtype could not hold the position
+        np.sin(out, out=out)
+    np.abs(out, out=out)
+    out *= 2.0
+    return out
 
 
 def largest_exact_integer(dtype) -> int:

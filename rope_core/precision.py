@@ -47,8 +47,10 @@ def angle_error(config: RopeConfig, positions, dtype) -> np.ndarray:
     dt = resolve_dtype(dtype)
     positions = np.asarray(positions, dtype=np.float64).reshape(-1)
     theta = inv_freq(config)
-    exact = np.outer(positions, theta)
     with np.errstate(over="ignore", invalid="ignore"):
-        low = (positions.astype(dt)[:, None] * theta.astype(dt)[None, :]).astype(np.float64)
-        err = np.abs(low - exact)
-    return np.where(np.isfinite(low), err, np.inf)
+        err = (positions.astype(dt)[:, None] * theta.astype(dt)[None, :]).astype(np.float64)
+        # in place: a few passes over positions × pairs, each as long as the product itself
+        np.subtract(err, np.multiply.outer(positions, theta), out=err)
+        np.abs(err, out=err)
+    err[np.isnan(err)] = np.inf  # a rounded position of inf times θ_i = 0 (a proportional pair): no angle at all
+    return err

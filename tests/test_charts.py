@@ -908,3 +908,14 @@ def test_kept_builds_once_per_key():
     assert calls == [1.0, 2.0]
     assert again is first and list(first.datasets[charts.DATA]["y"]) == [1.0, 2.0]
     assert list(other.datasets[charts.DATA]["y"]) == [2.0, 3.0]
+
+
+def test_longest_series_counts_like_a_groupby():
+    rng = np.random.default_rng(7)
+    n = 300
+    df = pd.DataFrame({"a": rng.choice(["x", "y", "z"], n), "b": rng.integers(0, 4, n).astype(float),
+                       "c": pd.Categorical.from_codes(rng.integers(0, 2, n), categories=["p", "q", "unused"])})
+    df.loc[rng.choice(n, 20, replace=False), "b"] = np.nan
+    for columns in (["a"], ["b"], ["c"], ["a", "b"], ["a", "c"], ["b", "c", "a"], []):
+        want = int(df.groupby(columns, observed=True).size().max()) if columns else len(df)
+        assert charts.longest_series(df, columns) == want, columns

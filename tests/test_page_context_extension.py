@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import rope_core
@@ -175,16 +177,55 @@ def test_ood_flags_match_rope_core():
         "Llama 3": (RopeConfig(**base, rope_type="llama3", factor=8.0, original_max_position_embeddings=4096,
                                max_position_embeddings=32768), None),
     }
+    table = default_page("ood").dataframe[0].value.set_index("method")
     for label, (cfg, seq_len) in expected.items():
         res = rope_core.ood_angles(cfg, 4096, 32768, seq_len=seq_len)
         got = by_method(df, label)
         np.testing.assert_array_equal(got["ood"].to_numpy(bool), np.asarray(res["ood"], bool), err_msg=label)
         np.testing.assert_allclose(got["max_angle"], res["target_max"], rtol=1e-12, err_msg=label)
+        # the table's figures, from the same flags
+        flagged = np.flatnonzero(res["ood"])
+        row = table.loc[label]
+        assert (row["pairs out of distribution"], row["of pairs"]) == (flagged.size, 64), label
+        if flagged.size:
+            assert row["first OOD pair"] == flagged[0], label
+            # the base model's wavelength of that pair, as on the chart's x axis
+            wavelength = 2 * np.pi / rope_core.inv_freq(RopeConfig(**base))[flagged[0]]
+            assert row["its wavelength (tokens)"] == pytest.approx(wavelength, rel=1e-12), label
+        else:
+            assert np.isnan(row["first OOD pair"]) and np.isnan(row["its wavelength (tokens)"]), label
+        assert row["attention factor"] == pytest.approx(rope_core.attention_factor(cfg, seq_len=seq_len), rel=1e-12)
     # without scaling, 8× the training length pushes the slow pairs out; linear interpolation fixes all of them
     assert by_method(df, "default (no scaling)")["ood"].sum() > 0
     assert by_method(df, "linear / PI")["ood"].sum() == 0
     train = by_method(df, "training (original RoPE)")
     np.testing.assert_allclose(train["max_angle"], 4095 * rope_core.inv_freq(RopeConfig()), rtol=1e-12)
+
+
+def test_yarn_attention_frame_is_cached_on_what_it_reads_only():
+    """The frame is shared by configs that differ elsewhere (rope_theta: every slider move) and recomputed when
+    attention_factor, mscale or mscale_all_dim change: each call equals rope_core's curves for its own config."""
+    from explorer.frames import extension as ext
+
+    yarn = RopeConfig(rope_type="yarn", factor=8.0, original_max_position_embeddings=4096,
+                      max_position_embeddings=32768)
+    configs = [yarn, dataclasses.replace(yarn, rope_theta=5e5), dataclasses.replace(yarn, factor=32.0),
+               dataclasses.replace(yarn, mscale=1.0, mscale_all_dim=1.0),
+               dataclasses.replace(yarn, mscale=0.707, mscale_all_dim=1.0),
+               dataclasses.replace(yarn, mscale=1.0, mscale_all_dim=0.8), dataclasses.replace(yarn, attention_factor=1.3),
+               yarn]
+    for cfg in configs:
+        df = ext.yarn_attention_frame(cfg)
+        af = rope_core.yarn_attention_factors(cfg, ext.FACTORS)
+        want = {"attention factor (× cos, sin)": af, "logit scale = attention factor²": af ** 2}
+        if cfg.mscale_all_dim:
+            mla = np.array([(0.1 * cfg.mscale_all_dim * np.log(s) + 1) ** 2 for s in ext.FACTORS])
+            want |= {ext.MLA_SCALE: mla, ext.MLA_TOTAL: af ** 2 * mla}
+        assert set(df["quantity"]) == set(want), cfg
+        for quantity, values in want.items():
+            rows = df[df["quantity"] == quantity]
+            np.testing.assert_array_equal(rows["factor"], ext.FACTORS)
+            np.testing.assert_allclose(rows["value"], values, rtol=1e-12, err_msg=f"{quantity} {cfg}")
 
 
 def test_decay_is_correlation_of_each_method():
@@ -409,3 +450,22 @@ def test_a_proportional_models_ood_and_plan_views_count_its_pairs():
     assert list(plan["method"]) == [PROP] and plan["factor"].iloc[0] == 8.0
     assert plan["pairs out of distribution"].iloc[0] == "0 of 256 (64 rotate)"
     assert plan["θ change up to L0 (max |θ'/θ − 1|)"].iloc[0] == pytest.approx(0.875, rel=1e-12)  # 1 − 1/8
+
+
+@pytest.mark.parametrize("view", ["stretch", "ood", "longrange"])
+def test_each_chart_follows_rope_theta_when_the_slider_moves(view):
+    """The views keep each chart per input (charts.kept): moving rope_theta draws the new model's numbers, and
+    moving back draws the first chart again."""
+    at = run_page("context_extension", {"view": view})
+    first = chart(at, VIEWS[view])[1]
+    for theta in (500000.0, 10000.0):
+        at.select_slider(key="w_rope_theta").set_value(theta).run()
+        _, df = chart(at, VIEWS[view])
+        base = RopeConfig(rope_theta=theta)
+        got = df[df["method"] == "default (no scaling)"] if view == "longrange" else by_method(df, "default (no scaling)")
+        if view == "longrange":
+            want, col = rope_core.correlation(base, got["distance"].to_numpy()), "correlation"
+        else:
+            want, col = 2 * np.pi / rope_core.inv_freq(base), "wavelength"
+        np.testing.assert_allclose(got[col], want, rtol=1e-12, err_msg=f"{view} at rope_theta {theta}")
+    pd.testing.assert_frame_equal(df, first)

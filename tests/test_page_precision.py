@@ -5,6 +5,7 @@ import pytest
 
 import rope_core
 from rope_core import RopeConfig
+from rope_core.phase_error import rotation_error
 
 from tests.apptest_utils import (assert_unknown_view_falls_back, assert_view_shows, assert_views_switch_by_click,
                                  chart_titled, open_view, run_page)
@@ -125,3 +126,56 @@ def test_the_other_views_say_why_their_chart_is_empty_too(view):
     chart_titled(at, VIEWS[view])
     assert any("exactly 0" in i.value for i in at.info)
     assert not any("exactly 0" in i.value for i in _opened(view).info)  # rounding at the defaults: no note
+
+
+@pytest.mark.parametrize("cfg", [RopeConfig(), rope_core.preset_config("Gemma-4-31B (global layers)")],
+                         ids=["default", "proportional"])
+def test_position_frame_is_the_naive_worst_pair_per_position(cfg):
+    """error_by_position against a plain reading of rope_core: per dtype and position the largest angle error and its
+    pair, and the largest chord with NaN (float16 overflow) never the largest, also past 65,520 where whole rows are
+    NaN and on a proportional model, whose frequency-0 pairs give no angle at all there."""
+    from explorer.frames import precision
+
+    dtypes = ("bfloat16", "float16", "float32")
+    curves = precision.error_by_position(cfg, 1_000_000, dtypes)
+    frame = curves["frame"]
+    pos = precision.log_positions(1_000_000)
+    assert pos.max() > precision.FLOAT16_OVERFLOW
+    for dt in dtypes:
+        rows = frame[frame["dtype"] == dt]
+        np.testing.assert_array_equal(rows["position"], pos)
+        err = rope_core.angle_error(cfg, pos, dt)
+        rot = rotation_error(cfg, pos, dt)
+        worst = [int(np.argmax(e)) for e in err]
+        rot_worst = [max(range(len(r)), key=lambda j: -1.0 if np.isnan(r[j]) else r[j]) for r in rot]
+        np.testing.assert_array_equal(rows["worst_pair"], worst)
+        np.testing.assert_array_equal(rows["angle_error_rad"], [e[j] for e, j in zip(err, worst)])
+        np.testing.assert_array_equal(rows["rotation_worst_pair"], rot_worst)
+        np.testing.assert_array_equal(rows["rotation_error"], [r[j] for r, j in zip(rot, rot_worst)])
+        np.testing.assert_array_equal(rows["rotation_worst_pair_angle_error_rad"],
+                                      [e[j] for e, j in zip(err, rot_worst)])
+    drawn = frame[np.isfinite(frame["angle_error_rad"]) & (frame["angle_error_rad"] > 0)]
+    np.testing.assert_array_equal(curves["angle"].to_numpy(), drawn.to_numpy())
+    drawn = frame[np.isfinite(frame["rotation_error"]) & (frame["rotation_error"] > 0)]
+    np.testing.assert_array_equal(curves["rotation"].to_numpy(), drawn.to_numpy())
+    assert curves["exact"] == []
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_each_chart_follows_rope_theta_when_the_slider_moves(view):
+    """Each view's chart is kept per input (charts.kept): moving rope_theta draws the new θ_i's errors."""
+    at = _opened(view)
+    for theta in (500000.0, 10000.0):
+        at.select_slider(key="w_rope_theta").set_value(theta).run()
+        _, df = chart_titled(at, VIEWS[view])
+        cfg = RopeConfig(rope_theta=theta)
+        rows = df[df["dtype"] == "float32"]
+        if view == "perpair":
+            want = rope_core.angle_error(cfg, [32768.0], "float32")[0]
+            np.testing.assert_array_equal(rows.sort_values("pair")["angle_error_rad"], want[want > 0])
+        else:
+            err = rope_core.angle_error(cfg, rows["position"].to_numpy(), "float32")
+            got = rows["angle_error_rad"] if view == "angleerr" else rows["rotation_error"]
+            want = err.max(axis=1) if view == "angleerr" else rotation_error(cfg, rows["position"].to_numpy(),
+                                                                             "float32").max(axis=1)
+            np.testing.assert_array_equal(got, want, err_msg=f"{view} at rope_theta {theta}")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import rope_core
 from rope_core import RopeConfig
@@ -44,9 +45,11 @@ def proportional_note(cfg: RopeConfig) -> str:
             "frequency 0 never rotate (infinite wavelength) and are left off the charts.")
 
 
-@dataclass(frozen=True)
-class Method:
-    """One scaling method on the base model: its config and the seq_len its θ_i are taken at."""
+class Method(NamedTuple):
+    """One scaling method on the base model: its config and the seq_len its θ_i are taken at.
+
+    A tuple, not a dataclass: Streamlit hashes a dataclass argument through dataclasses.asdict, which unpacks the
+    RopeConfig past explorer.cache's fast hash for it, on every cached call of every rerun."""
 
     label: str
     config: RopeConfig
@@ -83,15 +86,19 @@ def ratio_frame(base: RopeConfig, methods: tuple[Method, ...]) -> pd.DataFrame:
         "theta": theta0,
         "scaled_theta": theta,
         "ratio": np.concatenate([p[2] for p in parts]) if parts else np.zeros(0),
-    })
+    }, copy=False)
 
 
-def _labels(methods, sizes) -> np.ndarray:
-    """Each method's label repeated once per row of its part (one frame instead of a concat of many)."""
-    return np.repeat(np.array([m.label for m in methods], dtype=object), sizes)
+def _labels(methods, sizes, *more: tuple[str, int]) -> pd.Categorical:
+    """Each method's label repeated once per row of its part, then each (label, rows) of `more`: a categorical
+    built from codes (no per-row strings for pandas to infer; Arrow sends each label once)."""
+    labels = [m.label for m in methods] + [label for label, _ in more]
+    categories = list(dict.fromkeys(labels))
+    codes = np.repeat(np.array([categories.index(label) for label in labels], dtype=np.int64),
+                      [*sizes, *(n for _, n in more)])
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
-@cached
 def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, target: int) -> pd.DataFrame:
     """Largest angle per pair: the base model within training, and each method at the target length.
 
@@ -106,36 +113,39 @@ def ood_frame(base: RopeConfig, methods: tuple[Method, ...], original: int, targ
     wl = rope_core.wavelengths(theta0[turning])
     n, k = train.size, len(methods)
     tmax = np.concatenate([np.asarray(r["target_max"], dtype=float)[turning] for r in res] + [train])
-    label = np.concatenate([_labels(methods, [n] * k), np.full(n, TRAINING, dtype=object)])
     return pd.DataFrame({
-        "method": label,
+        "method": _labels(methods, [n] * k, (TRAINING, n)),
         "pair": np.tile(np.arange(n), k + 1),
         "wavelength": np.tile(wl, k + 1),
         "max_angle": tmax,
         "turns": tmax / (2 * np.pi),
         "ood": np.concatenate([np.asarray(r["ood"], dtype=bool)[turning] for r in res] + [np.zeros(n, dtype=bool)]),
-        "positions": np.concatenate([np.full(n * k, "0 … target−1", dtype=object),
-                                     np.full(n, "0 … L0−1", dtype=object)]),
-    })
+        "positions": pd.Categorical.from_codes(np.repeat([0, 1], [n * k, n]), categories=POSITIONS),
+    }, copy=False)
+
+
+POSITIONS = ["0 … target−1", "0 … L0−1"]  # the ood frame's two ranges of positions: each method's, training's
+V4, V5 = "config.json v4 (rope_theta, rope_scaling)", "config.json v5 (rope_parameters)"
 
 
 @cached
-def ood_summary(base: RopeConfig, methods: tuple[Method, ...], original: int, target: int) -> pd.DataFrame:
-    """summary() of ood_frame(base, methods, original, target), cached with it (both are pure in the methods)."""
-    return summary(methods, ood_frame(base, methods, original, target))
+def ood_frames(base: RopeConfig, methods: tuple[Method, ...], original: int, target: int) -> dict:
+    """{"frame": ood_frame(...), "table": summary(...) of it as an Arrow table}, in one cached call: both are pure in
+    the methods, and st.dataframe sends the table as it is (no pandas to convert)."""
+    frame = ood_frame(base, methods, original, target)
+    return {"frame": frame, "table": summary(methods, frame)}
 
 
-def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
+def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pa.Table:
     """One row per method: its config.json fragment (both transformers forms), attention factor, and what is out
-    of distribution."""
+    of distribution (columns in the order of SUMMARY_TYPES)."""
     labels = ood["method"].to_numpy(dtype=object)
     flag = ood["ood"].to_numpy(dtype=bool)
     pair = ood["pair"].to_numpy()
     wavelength = ood["wavelength"].to_numpy(dtype=float)
-    rows = []
+    cols: dict[str, list] = {name: [] for name in SUMMARY_TYPES}
     for m in methods:
-        mine = labels == m.label
-        bad = mine & flag
+        bad = (labels == m.label) & flag
         v4 = hf_fragment(m.config, "v4")
         v4 = {"rope_theta": v4["rope_theta"], "rope_scaling": v4["rope_scaling"]}
         v5 = hf_fragment(m.config, "v5")["rope_parameters"]
@@ -146,18 +156,19 @@ def summary(methods: tuple[Method, ...], ood: pd.DataFrame) -> pd.DataFrame:
                 for key in ("short_factor", "long_factor"):
                     block[key] = f"[{m.config.n_pairs} values]"
                 block["in use"] = lists
-        rows.append({
-            "method": m.label,
-            "config.json v4 (rope_theta, rope_scaling)": json.dumps(v4),
-            "config.json v5 (rope_parameters)": json.dumps(v5),
-            "note": ntk_note(m.config) or "",
-            "attention factor": rope_core.attention_factor(m.config, seq_len=m.seq_len),
-            "pairs out of distribution": int(bad.sum()),
-            "of pairs": m.config.n_pairs,
-            "first OOD pair": int(pair[bad].min()) if bad.any() else None,
-            "its wavelength (tokens)": float(wavelength[bad].min()) if bad.any() else None,
-        })
-    return pd.DataFrame(rows)
+        for name, value in (
+                ("method", m.label), (V4, json.dumps(v4)), (V5, json.dumps(v5)), ("note", ntk_note(m.config) or ""),
+                ("attention factor", rope_core.attention_factor(m.config, seq_len=m.seq_len)),
+                ("pairs out of distribution", int(bad.sum())), ("of pairs", m.config.n_pairs),
+                ("first OOD pair", int(pair[bad].min()) if bad.any() else None),
+                ("its wavelength (tokens)", float(wavelength[bad].min()) if bad.any() else None)):
+            cols[name].append(value)
+    return pa.table({name: pa.array(values, type=SUMMARY_TYPES[name]) for name, values in cols.items()})
+
+
+SUMMARY_TYPES = {"method": pa.string(), V4: pa.string(), V5: pa.string(), "note": pa.string(),
+                 "attention factor": pa.float64(), "pairs out of distribution": pa.int64(), "of pairs": pa.int64(),
+                 "first OOD pair": pa.int64(), "its wavelength (tokens)": pa.float64()}
 
 
 def distances(target: int, n: int = 400) -> np.ndarray:
@@ -173,7 +184,7 @@ def decay_frame(methods: tuple[Method, ...], target: int) -> pd.DataFrame:
     corr = [rope_core.correlation(m.config, deltas, seq_len=m.seq_len) for m in methods]
     return pd.DataFrame({"method": _labels(methods, [deltas.size] * len(methods)),
                          "distance": np.tile(deltas, len(methods)),
-                         "correlation": np.concatenate(corr) if corr else np.zeros(0)})
+                         "correlation": np.concatenate(corr) if corr else np.zeros(0)}, copy=False)
 
 
 FACTORS = np.round(np.arange(1.0, 64.0 + 1e-9, 0.25), 2)
@@ -183,21 +194,32 @@ MLA_SCALE = "MLA softmax scale × get_mscale(s, mscale_all_dim)²"
 MLA_TOTAL = "MLA rotated logits: attention factor² × that"
 
 
-@cached
 def yarn_attention_frame(yarn_cfg: RopeConfig) -> pd.DataFrame:
     """YaRN's attention factor (it multiplies cos and sin) and the logit scale (its square) against factor; with
     mscale_all_dim set, also what transformers' MLA attention (DeepSeek) multiplies its softmax scale by, and the
     product of both on the rotated logits."""
-    af = rope_core.yarn_attention_factors(yarn_cfg, FACTORS)
+    # keyed on the only fields the curves read: a change of rope_theta, the lengths or the factor reuses them
+    return _yarn_attention_frame(yarn_attention_fields(yarn_cfg), yarn_cfg)
+
+
+def yarn_attention_fields(yarn_cfg: RopeConfig) -> tuple:
+    """The fields yarn_attention_frame reads (rope_core.yarn_attention_factors, mla_softmax_scales)."""
+    return yarn_cfg.rope_type, yarn_cfg.attention_factor, yarn_cfg.mscale, yarn_cfg.mscale_all_dim
+
+
+@cached
+def _yarn_attention_frame(fields: tuple, _yarn_cfg: RopeConfig) -> pd.DataFrame:
+    """yarn_attention_frame; Streamlit hashes `fields` and leaves out `_yarn_cfg` (its leading underscore)."""
+    af = rope_core.yarn_attention_factors(_yarn_cfg, FACTORS)
     names = ["attention factor (× cos, sin)", "logit scale = attention factor²"]
     values = [af, af ** 2]
-    if yarn_cfg.mscale_all_dim:
-        mla = mla_softmax_scales(yarn_cfg, FACTORS)
+    if _yarn_cfg.mscale_all_dim:
+        mla = mla_softmax_scales(_yarn_cfg, FACTORS)
         names += [MLA_SCALE, MLA_TOTAL]
         values += [mla, af ** 2 * mla]
     n = FACTORS.size
     return pd.DataFrame({
-        "quantity": np.repeat(np.array(names, dtype=object), n),
+        "quantity": pd.Categorical.from_codes(np.repeat(np.arange(len(names)), n), categories=names),
         "factor": np.tile(FACTORS, len(names)),
         "value": np.concatenate(values),
-    })
+    }, copy=False)
