@@ -23,8 +23,12 @@ st.markdown(
 view = p.view()
 
 
+# what the frames of both views are computed from: the key of their kept charts (charts.kept)
+inputs = (cfg, p.window, p["offset"], p["content"], p["seed"])
+
+
 def matrix_view() -> None:
-    grid = relative.score_grid(cfg, p.window, p["offset"], p["content"], p["seed"])
+    grid = relative.score_grid(*inputs)
     row = page.metric_row()
     row.metric("Largest spread along a diagonal", f"{grid['spread']:.2e}",
                help="max over diagonals of (max − min) of the scores on it, computed from rotated q and k")
@@ -34,22 +38,24 @@ def matrix_view() -> None:
 
     frame = grid["frame"]
     start, end = float(p["offset"]), float(p.window_end)
-    chart = charts.heatmap(
+    chart = charts.kept(
+        ("relative_position", "matrix", *inputs), lambda: charts.heatmap(
         frame, "n", "m", "score", step=grid["stride"], square=True, image=(grid["image"], (start, end, start, end)),
         title="⟨RoPE(q, m), RoPE(k, n)⟩", subtitle=relative.cell_note(grid["block"], p.window, grid["stride"]),
         x_title="key position n", y_title="query position m", z_title="score",
         tooltip=["m", "n", "m_minus_n", "score"],
-    )
+    ))
     charts.show(chart, frame, "relative_scores")
 
 
 def delta_view() -> None:
-    dist, dstride = relative.score_by_distance(cfg, p.window, p["offset"], p["content"], p["seed"])
-    chart = charts.line(
+    dist, dstride = relative.score_by_distance(*inputs)
+    chart = charts.kept(
+        ("relative_position", "delta", *inputs), lambda: charts.line(
         dist, "m_minus_n", "score", title="Score against m − n",
         subtitle=charts.downsample_note(dstride, 2 * p.window - 1, "distances") or None,
         x_title="relative position m − n (tokens)", y_title="score", rules_y=[(0.0, "0")],
-    )
+    ))
     charts.show(chart, dist, "score_vs_distance")
 
 
@@ -77,6 +83,7 @@ page.how_computed(
     "- The picture at windows over 256 positions: `rope_core.block_means.score_block_means`, the exact mean of the "
     "scores over each block of positions (per pair, the block sum of e^{i(m−n)θ} is a product of two geometric "
     "series).\n"
-    "- Score against m − n: `rope_core.score_vs_distance`, O(L·d) through the per-pair formula above.\n"
+    "- Score against m − n: `rope_core.score_on_grid`, the per-pair formula above at evenly spaced m − n, summed "
+    "by angle addition in O(√L·d) cosines (equal to `rope_core.score_vs_distance` to ~1e-13 relative).\n"
     "- Both include the scaling method's frequencies θ_i and its attention factor (squared, once per q and k)."
 )

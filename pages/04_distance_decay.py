@@ -50,14 +50,15 @@ def heatmap_view() -> None:
     grid = decay.correlation_grid(cfg, p.window, p["offset"])
     frame = grid["frame"]
     start, end = float(p["offset"]), float(p.window_end)
-    chart = charts.heatmap(
+    chart = charts.kept(
+        ("distance_decay", "heatmap", cfg, p.window, p["offset"]), lambda: charts.heatmap(
         frame, "n", "m", "correlation", step=grid["stride"], domain=(-1, 1), square=True,
         image=(grid["image"], (start, end, start, end)),
         title="Correlation (2/d)·Σ cos((m−n)θᵢ) over positions m, n",
         subtitle=decay.cell_note(grid["block"], p.window, grid["stride"]),
         x_title="key position n", y_title="query position m", z_title="correlation",
         tooltip=["m", "n", "m_minus_n", "correlation"],
-    )
+    ))
     charts.show(chart, frame, "correlation_heatmap")
     st.caption("Constant along every diagonal: the correlation depends on m − n only. Pick another view above "
                "for the same quantity against distance, up to the target context.")
@@ -78,14 +79,15 @@ def theta_view() -> None:
     st.subheader(f"Correlation against distance (current rope_theta: {human(cfg.rope_theta)})")
     corr, exact = decay.correlation_by_theta(cfg, max_dist, p.target)
     labels = [label for label, _ in decay.theta_variants(cfg)]
-    chart = charts.line(
+    chart = charts.kept(
+        ("distance_decay", "theta", cfg, max_dist, p.target), lambda: charts.line(
         corr, "distance", "correlation", color="rope_theta", color_title="rope_theta", color_sort=labels,
         highlight=decay.CURRENT,
         title="Correlation against distance, for several rope_theta",
         subtitle=[sampling_note(exact), "Same configuration with only rope_theta changed."],
         x_title="relative distance m − n (tokens)", y_title="correlation", x_scale=x_scale(exact),
         rules_y=[(0.0, "0")],
-    )
+    ))
     charts.show(chart, corr, "correlation_vs_distance")
     st.caption("rope_theta is the knob for how fast similarity drops: a larger base slows every pair but the first "
                "(θ₀ = 1 for every base), so the correlation stays high over longer distances.")
@@ -94,11 +96,12 @@ def theta_view() -> None:
 def bound_view() -> None:
     st.subheader("RoFormer's long-term decay bound")
     bound, exact = decay.roformer_bound(cfg, max_dist, p.target)
-    chart = charts.line(
+    chart = charts.kept(
+        ("distance_decay", "bound", cfg, max_dist, p.target), lambda: charts.line(
         bound, "distance", "bound", title="RoFormer relative upper bound (1/(d/2))·Σⱼ |Sⱼ|",
         subtitle=[sampling_note(exact), "Sⱼ = sum of exp(i(m−n)θₖ) over k < j; the score is at most max|hᵢ₊₁ − hᵢ| · (d/2) · this."],
         x_title="relative distance m − n (tokens)", y_title="relative upper bound", x_scale=x_scale(exact), zero=True,
-    )
+    ))
     charts.show(chart, bound, "roformer_bound")
     st.caption(f"At distance 0 the bound is d/4 + 1/2 = {bound['bound'].iloc[0]:g} (d = rotary dim {cfg.rotary_dim}). "
                "It is a bound, not the score, and it is not monotone.")
@@ -110,13 +113,14 @@ def men_view() -> None:
     men = decay.men_curve(cfg, max_dist)
     first = men["first_negative"]
     rules_x = [(float(first), f"first B < 0: m = {first:,}")] if first is not None else []
-    chart = charts.line(
+    chart = charts.kept(
+        ("distance_decay", "men", cfg, max_dist), lambda: charts.line(
         men["frame"], "m", "B", title="B(m) = Σᵢ cos(m·θᵢ)",
         subtitle=[sampling_note(men["exact"]),
                   "First zero crossing: found exactly at every integer m, not from the samples."],
         x_title="relative distance m (tokens)", y_title="B(m)", x_scale=x_scale(men["exact"]),
         rules_x=rules_x, rules_y=[(0.0, "0")],
-    )
+    ))
     charts.show(chart, men["frame"], "men_b")
 
     ctx_first = first if first is not None and first < ctx else None  # the chart's range is 0 … ctx
@@ -204,12 +208,14 @@ def random_view() -> None:
         icon=":material/info:",
     )
     score, exact = decay.random_score(cfg, max_dist, p.target, p["content"], p["seed"])
-    chart = charts.line(
+    chart = charts.kept(
+        ("distance_decay", "random", cfg, max_dist, p.target, p["content"], p["seed"]),
+        lambda: charts.line(
         score, "distance", "score", title=f"Score of the sidebar's q and k ({p['content']}) against distance",
         subtitle=[sampling_note(exact), "One sample, not an expectation: switch 'Content of q and k' to compare."],
         x_title="relative distance m − n (tokens)", y_title="⟨RoPE(q, m), RoPE(k, n)⟩", x_scale=x_scale(exact),
         rules_y=[(0.0, "0")],
-    )
+    ))
     charts.show(chart, score, "random_score_vs_distance")
 
 
@@ -217,7 +223,8 @@ def random_view() -> None:
 
 page.how_computed(
     "- Correlation: `rope_core.correlation(cfg, deltas)` = (2/d)·Σᵢ cos(Δθᵢ), d = rotary dim, with the "
-    "scaling method's θᵢ. The heatmap evaluates it once per distinct m − n of the displayed grid.\n"
+    "scaling method's θᵢ. The heatmap evaluates it once per distinct m − n of the displayed grid "
+    "(`rope_core.correlation_on_grid`: evenly spaced, summed by angle addition).\n"
     "- Bound: `rope_core.roformer_bound(cfg, deltas)` = (1/(d/2))·Σⱼ |Sⱼ|, Sⱼ = sum of exp(iΔθₖ) over k < j "
     "(RoFormer, arXiv 2104.09864, §3.4.3).\n"
     "- B(m): `rope_core.men_b(cfg, m)` = Σᵢ cos(mθᵢ); first crossing `rope_core.men_first_negative(cfg, max_len)`, "

@@ -50,8 +50,8 @@ def score_block_means(q, k, config: RopeConfig, edges, seq_len: int | None = Non
     full = int(np.argmax(sizes != size)) if (sizes != size).any() else cells
     w2 = _pair_weights(size, theta)[0] ** 2
     h = af2 * pair_sums(w2 * big_a, w2 * big_b, theta, -(full - 1) * float(size), float(size), 2 * full - 1)
-    dist = np.subtract.outer(np.arange(full), np.arange(full)) + full - 1
-    out[:full, :full] = h[dist] + passthrough
+    # out[I, J] = h[I − J + full − 1]: row I is the window of h[::-1] from full − 1 − I (a view, no index array)
+    out[:full, :full] = np.lib.stride_tricks.sliding_window_view((h + passthrough)[::-1], full)[::-1]
 
     # blocks of another size (the window's remainder): their rows and columns against every block
     if full < cells:

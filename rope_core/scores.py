@@ -25,8 +25,13 @@ def scores_absolute(q, k, config: RopeConfig, positions_q, positions_k, seq_len:
     k = np.asarray(k, dtype=np.float64)
     positions_q = np.asarray(positions_q, dtype=np.float64).reshape(-1)
     positions_k = np.asarray(positions_k, dtype=np.float64).reshape(-1)
-    rq = apply_rope(np.broadcast_to(q, (len(positions_q), q.shape[-1])), positions_q, config, seq_len)
-    rk = apply_rope(np.broadcast_to(k, (len(positions_k), k.shape[-1])), positions_k, config, seq_len)
+    if q.shape == k.shape and np.array_equal(positions_q, positions_k):
+        # the same positions: q and k rotated in one call, each by the same cosines and sines computed once
+        rq, rk = apply_rope(np.broadcast_to(np.stack([q, k])[:, None, :], (2, len(positions_q), q.shape[-1])),
+                            positions_q, config, seq_len)
+    else:
+        rq = apply_rope(np.broadcast_to(q, (len(positions_q), q.shape[-1])), positions_q, config, seq_len)
+        rk = apply_rope(np.broadcast_to(k, (len(positions_k), k.shape[-1])), positions_k, config, seq_len)
     return rq @ rk.T
 
 

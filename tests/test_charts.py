@@ -21,7 +21,9 @@
 from __future__ import annotations
 
 import ast
+import base64
 import hashlib
+import io
 import json
 import re
 from functools import lru_cache
@@ -34,8 +36,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from PIL import Image
 
-from explorer import charts
+from explorer import charts, raster
 from explorer.nav import PAGES
 from tests.apptest_utils import resolved_domain, run_page
 
@@ -706,6 +709,17 @@ def dataset_digest(records_: list[dict]) -> list[dict] | str:
     return "sha256:" + hashlib.sha256(json.dumps(records_, sort_keys=True, allow_nan=False).encode()).hexdigest()
 
 
+def as_fixture_png(records_: list[dict]) -> list[dict]:
+    """The records with each image re-encoded as the fixture's were (PIL, compress_level 1): the PNG writer changed
+    since (explorer.raster.png_data_url), the pixels must not have."""
+    def encode(url: str) -> str:
+        buf = io.BytesIO()
+        Image.fromarray(raster.decode_png_data_url(url)).save(buf, format="PNG", compress_level=1)
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+    return [{**r, "_url": encode(r["_url"])} if isinstance(r.get("_url"), str) else r for r in records_]
+
+
 @lru_cache(maxsize=1)
 def dict_builder_output() -> dict:
     return json.loads(FIXTURE.read_text())
@@ -754,7 +768,8 @@ def test_altair_compiles_to_the_spec_the_dict_builders_wrote(name):
     assert unlift(chart.spec) == changed_since(name, before["spec"])  # dicts: key order does not count, list order does
     # the sides of the rule labels changed since (neighbouring rules' labels point apart: tested on their own)
     sides = {charts.RULES: ["align", "dx"]}
-    assert {k: dataset_digest(charts.records(d.drop(columns=sides.get(k, [])))) for k, d in chart.datasets.items()} \
+    assert {k: dataset_digest(as_fixture_png(charts.records(d.drop(columns=sides.get(k, [])))))
+            for k, d in chart.datasets.items()} \
         == {k: [{c: v for c, v in r.items() if c not in sides.get(k, [])} for r in rows] if isinstance(rows, list)
             else rows for k, rows in before["datasets"].items()}
     assert {k: {c: str(t) for c, t in d.dtypes.items()} for k, d in chart.datasets.items()} == before["dtypes"]
@@ -922,6 +937,21 @@ def test_a_horizontal_rule_label_goes_to_the_end_of_the_plot_where_no_line_runs_
         assert charts.records(chart.datasets[charts.RULES])[0]["align"] == ("right" if right else "left")
         svg = charts._export(chart, "svg").decode()
         assert re.search(r'text-anchor="%s"[^>]*>level<' % ("end" if right else "start"), svg)
+
+
+def test_rule_frames_kept_between_calls_are_the_rules_asked_for():
+    """line() keeps its RULES frames per (rules, label sides): each call still gets its own rules, and writing to one
+    chart's frame does not reach the next chart's."""
+    df = pd.DataFrame({"x": np.arange(10.0), "y": np.linspace(-1.0, 1.0, 10)})
+    kw = dict(title="t", x_title="x", y_title="y")
+    first = charts.line(df, "x", "y", rules_y=[(0.0, "zero")], rules_x=[(8.0, "late")], **kw).datasets[charts.RULES]
+    assert first["v"].tolist() == [8.0, 0.0] and first["label"].tolist() == ["late", "zero"]
+    assert first["align"].tolist()[0] == "right"  # x = 8 of 0 … 9: its label on its left
+    first.loc[0, "label"] = "changed"
+    again = charts.line(df, "x", "y", rules_y=[(0.0, "zero")], rules_x=[(8.0, "late")], **kw).datasets[charts.RULES]
+    assert again["label"].tolist() == ["late", "zero"]
+    other = charts.line(df, "x", "y", rules_y=[(0.5, "half")], **kw).datasets[charts.RULES]
+    assert other["v"].tolist() == [0.5] and other["label"].tolist() == ["half"]
 
 
 def test_arrow_ipc_sends_what_streamlits_own_conversion_sends():

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -67,6 +68,36 @@ def test_rgba_matches_a_naive_colour_map(name, values):
     assert np.abs(got[shown].astype(int) - want[shown].astype(int)).max(initial=0) <= 1, (values, got, want)
 
 
+def _toeplitz(diagonals: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """grid[i, j] = diagonals[j − i + rows − 1], built by plain indexing."""
+    i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    return diagonals[j - i + rows - 1]
+
+
+@pytest.mark.parametrize("name", list(MAPS))
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), rows=st.integers(1, 9), cols=st.integers(1, 9), panels=st.integers(0, 3),
+       broken=st.booleans())
+def test_rgba_of_a_grid_constant_along_its_diagonals(name, data, rows, cols, panels, broken):
+    """rgba's per-diagonal path (a Toeplitz grid) gives the pixels of the per-value path and of the naive map, for
+    one grid or a stack of panels, and a grid with one entry off its diagonal's value takes the per-value path."""
+    cmap = MAPS[name]
+    shape = (panels, rows, cols) if panels else (rows, cols)
+    diagonals = data.draw(st.lists(FLOATS, min_size=(max(panels, 1)) * (rows + cols - 1),
+                                   max_size=(max(panels, 1)) * (rows + cols - 1)))
+    diagonals = np.array(diagonals).reshape(max(panels, 1), rows + cols - 1)
+    grid = np.stack([_toeplitz(d, rows, cols) for d in diagonals]).reshape(shape)
+    if broken:
+        grid[(*([0] if panels else []), rows - 1, cols - 1)] = 0.123
+    got = cmap.rgba(grid)
+    assert got.shape == shape + (4,) and got.dtype == np.uint8
+    assert np.array_equal(got, cmap.rgba(grid.ravel()).reshape(shape + (4,)))  # 1-D: one colour per value
+    want = np.array([naive_rgba(cmap, v) for v in grid.ravel()], dtype=np.uint8).reshape(shape + (4,))
+    assert np.array_equal(got[..., 3], want[..., 3])
+    shown = want[..., 3] == 255
+    assert np.abs(got[shown].astype(int) - want[shown].astype(int)).max(initial=0) <= 1
+
+
 def test_colour_maps_have_the_expected_shape():
     d = MAPS["diverging"]
     assert d.stops[0] == -3.0 and d.stops[-1] == 3.0 and d.stops[5] == 0.0  # ±max|value|, white at 0
@@ -90,6 +121,18 @@ def test_png_round_trip():
     assert np.array_equal(raster.decode_png_data_url(url), rgba)
     with pytest.raises(ValueError, match="PNG data URL"):
         raster.decode_png_data_url("data:text/plain;base64,AAAA")
+
+@pytest.mark.parametrize("shape", [(1, 1), (256, 256), (3, 300)])
+def test_png_round_trip_sizes_and_transparency(shape):
+    """PIL decodes the hand-written PNG to the same pixels, transparent ones included; other shapes are refused."""
+    rng = np.random.default_rng(1)
+    rgba = rng.integers(0, 256, size=shape + (4,), dtype=np.uint8)
+    rgba[..., 3] = np.where(rng.random(shape) < 0.3, 0, 255)
+    img = Image.open(io.BytesIO(base64.b64decode(raster.png_data_url(rgba).partition(",")[2])))
+    assert img.format == "PNG" and img.mode == "RGBA" and img.size == (shape[1], shape[0])
+    assert np.array_equal(np.asarray(img), rgba)
+    with pytest.raises(ValueError, match="RGBA"):
+        raster.png_data_url(rgba[..., :3])
 
 
 @pytest.mark.parametrize("name", ["diverging", "sequential", "log"])

@@ -87,3 +87,29 @@ def test_relative_score_matrix_is_a_toeplitz_view_equal_to_the_naive_scores_at_8
     rows = np.arange(0, 8192, 331)
     naive = rope_core.scores_absolute(q, k, cfg, pos[rows], pos)
     assert np.max(np.abs(s[rows] - naive)) <= 1e-9
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.rope_type}-{c.layout}-{c.rotary_dim}")
+def test_scores_absolute_at_shared_positions_is_the_rotate_then_dot_matrix(config):
+    """Query and key positions equal: q and k are rotated in one call; the matrix is the one of rotating each on its
+    own and taking dot products, bit for bit, and a hand-rotated entry agrees."""
+    q, k = unit_pair(4, config.head_dim)
+    positions = np.arange(5, 5 + 7 * 11, 7, dtype=np.float64)
+    S = scores_absolute(q, k, config, positions, positions, seq_len=100)
+    n = len(positions)
+    rq = rope_core.apply_rope(np.tile(q, (n, 1)), positions, config, 100)
+    rk = rope_core.apply_rope(np.tile(k, (n, 1)), positions, config, 100)
+    assert np.array_equal(S, rq @ rk.T)
+    # entry (2, 5) by hand: rotate each pair (a_i, b_i) by position × θ_i, scale by the attention factor
+    theta, af = rope_core.inv_freq(config, 100), rope_core.attention_factor(config, seq_len=100)
+    idx = rope_core.pair_indices(config.rotary_dim, config.layout)
+
+    def rotated(v, m):
+        out = v.copy()
+        c, s = np.cos(m * theta), np.sin(m * theta)
+        out[idx[:, 0]] = af * (v[idx[:, 0]] * c - v[idx[:, 1]] * s)
+        out[idx[:, 1]] = af * (v[idx[:, 1]] * c + v[idx[:, 0]] * s)
+        return out
+
+    assert S[2, 5] == pytest.approx(rotated(q, positions[2]) @ rotated(k, positions[5]), abs=1e-13)
+    assert S[5, 2] == pytest.approx(rotated(q, positions[5]) @ rotated(k, positions[2]), abs=1e-13)

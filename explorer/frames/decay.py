@@ -42,15 +42,15 @@ def correlation_grid(cfg: RopeConfig, length: int, offset: int) -> dict:
     """(2/d) Σ cos((m−n)θ_i) over the window: the exact values on the displayed m × n grid (every stride-th
     position: hover and CSV) and the picture drawn, block means over every position (relative.block_means).
 
-    The value depends only on m − n, so rope_core.correlation is evaluated once per distinct difference of the
-    grid and placed on the grid.
+    The value depends only on m − n, so the correlation is evaluated once per distinct difference of the grid
+    (evenly spaced: rope_core.correlation_on_grid, by angle addition) and placed on the grid.
     """
     idx, stride = sample_axis(length)
     n = len(idx)
-    deltas = stride * np.arange(-(n - 1), n, dtype=np.float64)
-    corr = rope_core.correlation(cfg, deltas, seq_len=offset + length)
-    i = np.arange(n)
-    grid = corr[i[:, None] - i[None, :] + n - 1]
+    corr = rope_core.correlation_on_grid(cfg, -(n - 1) * float(stride), float(stride), 2 * n - 1,
+                                         seq_len=offset + length)
+    # grid[i, j] = corr[i − j + n − 1]: row i is the window of the reversed values starting at n − 1 − i
+    grid = np.lib.stride_tricks.sliding_window_view(corr[::-1], n)[::-1]
     pos = (offset + idx).astype(np.float64)
     m, k = np.meshgrid(pos, pos, indexing="ij")
     frame = pd.DataFrame({"m": m.ravel(), "n": k.ravel(), "m_minus_n": (m - k).ravel(),
