@@ -563,7 +563,8 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
     if rules:
         right = _label_sides(df[x] if len(df) else pd.Series(dtype=float), rules, x_scale or ("log" if log_x else None),
                              zero) | _level_label_right(df, x, y, rules, x_scale or ("log" if log_x else None), log_y)
-        datasets[RULES] = _rules_frame(tuple(rules), tuple(bool(r) for r in right))
+        # a shallow copy: writing to one chart's rules (copy-on-write) never reaches the kept frame
+        datasets[RULES] = _rules_frame(tuple(rules), tuple(bool(r) for r in right)).copy(deep=False)
     structure = dict(x=x, y=y, color=color, dash=dash, log_x=log_x, log_y=log_y, x_scale=x_scale,
                      symlog_ticks=bool(ticks) and not single_x, single_x=single_x, zero=zero, interpolate=interpolate,
                      point_marks=bool(points),
@@ -581,8 +582,8 @@ def _line_parts(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y
 
 @functools.lru_cache(maxsize=256)
 def _rules_frame(rules: tuple[tuple[str, float, str], ...], right: tuple[bool, ...]) -> pd.DataFrame:
-    """line()'s RULES dataset: built once per set of rules and label sides (rules seldom move with a slider), so
-    show() sends the same frame object, converted once."""
+    """line()'s RULES dataset, built once per set of rules and label sides (rules seldom move with a slider); line()
+    hands out shallow copies."""
     right = np.array(right, dtype=bool)
     return pd.DataFrame({"rule": np.arange(len(rules)), "v": np.array([r[1] for r in rules]),
                          "label": np.array([r[2] for r in rules], dtype=object),
