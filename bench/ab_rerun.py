@@ -38,6 +38,8 @@ def _worker(tree: Path, fresh_cache: bool) -> None:
     sys.path[:] = [str(tree)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE.parent]
     os.chdir(tree)
     os.environ["BENCH_ROOT"] = str(tree)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # as a server has, in both checkouts (bench.common)
     out = sys.stdout
     sys.stdout = sys.stderr  # the pages' prints must not corrupt the protocol
     if not fresh_cache:

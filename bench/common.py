@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+# One BLAS thread, as the server has (explorer/__init__.py sets it before numpy loads there); here
+# tests/apptest_utils imports numpy before explorer, which would leave OpenBLAS with a thread per core.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 ROOT = Path(os.environ.get("BENCH_ROOT", Path(__file__).resolve().parent.parent))
 BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"  # profiles and logs (git-ignored)
