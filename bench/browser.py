@@ -562,16 +562,19 @@ def memory(page_ids: list[str], sessions: int, workers: int = 3, log=print,
     top = sorted(data.items(), key=lambda kv: -kv[1])[:6]
     other = {k: v for k, v in caches.items() if k[0] not in APP_CACHES}
     part.add("Streamlit-accounted memory after the sessions (/_stcore/metrics)", f"{total / mb:.0f} MB", "", None,
-             f"the app's caches (st.cache_resource) {sum(data.values()) / mb:.0f} MB in {len(data)} caches; "
+             f"the app's st.cache_resource caches {sum(data.values()) / mb:.0f} MB in {len(data)} caches (explorer.cache's "
+             "own stores are not accounted); "
              + "; ".join(f"{t or 'other'} {c or ''} {v / mb:.1f} MB".replace("  ", " ") for (t, c), v in other.items()))
     grown = after - base
     cache_growth = (total - sum(base_caches.values())) / mb
     finding = (f"**Memory**: RSS grew {grown:.0f} MB from session 1 alone ({base:.0f} MB) to all {sessions} sessions "
                f"({after:.0f} MB, peak {hwm:.0f} MB). Streamlit's accounting grew {cache_growth:.0f} MB "
-               f"(the app's caches {sum(data.values()) / mb:.0f} MB now); largest: "
-               + ", ".join(f"`{c.rsplit('.', 1)[-1]}` {v / mb:.1f} MB" for (_, c), v in top)
-               + (f". The remaining {grown - cache_growth:.0f} MB is outside Streamlit's caches: memory the allocator "
-                  f"keeps after the heaviest runs' numpy/pandas temporaries are freed, and per-session state"
+               + (f"(the app's st.cache_resource caches {sum(data.values()) / mb:.0f} MB now); largest: "
+                  + ", ".join(f"`{c.rsplit('.', 1)[-1]}` {v / mb:.1f} MB" for (_, c), v in top) if top else
+                  "(the app's frames are kept by explorer.cache's own bounded stores, which Streamlit does not "
+                  "account)")
+               + (f". The remaining {grown - cache_growth:.0f} MB is outside Streamlit's caches: the app's cached frames, "
+                  f"memory the allocator keeps after the heaviest runs' numpy/pandas temporaries are freed, and per-session state"
                   if grown - cache_growth >= 5 else ". The growth is the caches' own (the rest is within ±5 MB)")
                + f" (peak − now = {hwm - after:.0f} MB was returned to the OS; explorer/__init__.py pins glibc's mmap "
                f"threshold so that freed temporaries go back to the OS).")
