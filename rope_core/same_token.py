@@ -52,19 +52,24 @@ def same_token_scores(q, k, config: RopeConfig, max_distance: int, use_rope: boo
     D = int(max_distance)
     if D < 0:
         raise ValueError(f"max_distance must be >= 0, got {max_distance}")
+    return _distance_scores(q, k, config, -D, 2 * D + 1, use_rope, seq_len)
+
+
+def _distance_scores(q, k, config: RopeConfig, first: int, count: int, use_rope: bool,
+                     seq_len: int | None) -> np.ndarray:
+    """same_token_scores for the distances Δ = first … first + count − 1: (heads, count)."""
     q = _as_heads(q, config.head_dim, "q")
     k = _as_heads(k, config.head_dim, "k")
     if q.shape != k.shape:
         raise ValueError(f"q and k must have the same shape, got {q.shape} and {k.shape}")
     if not use_rope:
-        return np.repeat(np.einsum("hd,hd->h", q, k)[:, None], 2 * D + 1, axis=1)
+        return np.repeat(np.einsum("hd,hd->h", q, k)[:, None], count, axis=1)
     idx = pair_indices(config.rotary_dim, config.layout)
     a, b = q[:, idx[:, 0]], q[:, idx[:, 1]]
     c, e = k[:, idx[:, 0]], k[:, idx[:, 1]]
     A, B = a * c + b * e, a * e - b * c
-    # Σ_i A cos(Δθ_i) + B sin(Δθ_i) for Δ = −D … D, every head in one product: half the rows of taking the even
-    # and odd parts for Δ ≥ 0 apart
-    sums = pair_sums(A, B, inv_freq(config, seq_len), -float(D), 1.0, 2 * D + 1)
+    # Σ_i A cos(Δθ_i) + B sin(Δθ_i) for every Δ asked, every head in one product
+    sums = pair_sums(A, B, inv_freq(config, seq_len), float(first), 1.0, count)
     af = attention_factor(config, seq_len)
     passthrough = np.einsum("hd,hd->h", q[:, config.rotary_dim:], k[:, config.rotary_dim:])[:, None]
     return af * af * sums + passthrough
@@ -98,9 +103,12 @@ def same_token_attention(q, k, config: RopeConfig, length: int, rows, causal: bo
         key_bins = np.asarray(key_bins, dtype=np.int64).reshape(-1)
         if key_bins.size == 0 or key_bins[0] != 0 or np.any(np.diff(key_bins) <= 0) or key_bins[-1] >= L:
             raise ValueError(f"key_bins must ascend strictly from 0 and stay below length = {L}")
-    s = same_token_scores(q, k, config, L - 1, use_rope, seq_len) / np.sqrt(config.head_dim)
-    if causal:
-        s[:, : L - 1] = -np.inf  # Δ = p_r − p_j < 0: the key comes after the query
+    if causal:  # Δ = p_r − p_j < 0: the key comes after the query, masked; only Δ = 0 … L − 1 is computed
+        heads = _as_heads(q, config.head_dim, "q").shape[0]
+        s = np.full((heads, 2 * L - 1), -np.inf)
+        s[:, L - 1:] = _distance_scores(q, k, config, 0, L, use_rope, seq_len) / np.sqrt(config.head_dim)
+    else:
+        s = same_token_scores(q, k, config, L - 1, use_rope, seq_len) / np.sqrt(config.head_dim)
     # Reversed, row r's keys j = 0 … L−1 are the contiguous slice starting at (L − 1) − r.
     s = s[:, ::-1]
     starts = (L - 1) - rows
