@@ -111,7 +111,7 @@ if note:
 charts.show(chart, data, name)
 
 st.dataframe(precision.dtype_facts_table(dtypes), hide_index=True, column_config={
-    "integer positions stored exactly up to": st.column_config.NumberColumn(format="%d"),
+    "integer positions stored exactly up to": st.column_config.NumberColumn(format="localized"),
     "rounding of a stored cos/sin (unit roundoff)": st.column_config.NumberColumn(format="%.3e"),
 })
 

@@ -1,5 +1,7 @@
 """Precision page: angle errors are rope_core.angle_error's, worse in lower precision."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -39,6 +41,10 @@ def test_each_view_draws_its_one_chart_and_the_dtype_table(view):
     assert_view_shows(at, view, VIEWS[view])
     (table,) = at.dataframe
     assert list(table.value["dtype"]) == ["bfloat16", "float16", "float32"]
+    assert list(table.value["integer positions stored exactly up to"]) == [256, 2048, 16_777_216]
+    # whole numbers with thousands separators (16,777,216), as the app writes every count
+    columns = json.loads(table.proto.columns)
+    assert columns["integer positions stored exactly up to"]["type_config"]["format"] == "localized"
 
 
 def test_the_default_view_is_the_angle_error_and_a_click_switches_view_and_url():
