@@ -3,7 +3,6 @@ import json
 
 import streamlit as st
 
-import rope_core
 from rope_core.hf_export import hf_fragment, ntk_note
 from explorer import charts, controls, page, sidebar
 from explorer import hub
