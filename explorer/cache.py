@@ -106,14 +106,16 @@ def cached(func):
     on every call, hit or miss, which cost a page up to several milliseconds per rerun. Parameters whose name
     starts with "_" are not part of the key (as in st.cache_resource). A call with an argument key() cannot name
     goes to st.cache_resource, which hashes it."""
-    params = list(inspect.signature(func).parameters)
+    positional = inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = [n for n, p in inspect.signature(func).parameters.items() if p.kind in positional]
     store = _Store()
     fallback = st.cache_resource(func, max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 
     @functools.wraps(func)
     def call(*args, **kwargs):
         try:
-            k = (tuple(key(a) for name, a in zip(params, args) if not name.startswith("_")),
+            named = [*params, *[""] * (len(args) - len(params))]  # extra positional arguments (*args) are keyed too
+            k = (tuple(key(a) for name, a in zip(named, args) if not name.startswith("_")),
                  tuple((name, key(v)) for name, v in sorted(kwargs.items()) if not name.startswith("_")))
         except Unkeyable:
             return _guarded(fallback(*args, **kwargs))

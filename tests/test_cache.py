@@ -154,3 +154,11 @@ def test_an_argument_without_a_key_is_hashed_by_streamlit_and_still_cached():
 
     assert total(np.arange(4.0)) == 6.0 and total(np.arange(4.0)) == 6.0 and len(calls) == 1
     assert total(np.arange(5.0)) == 10.0 and len(calls) == 2
+
+
+def test_extra_positional_arguments_are_part_of_the_key():
+    @cache.cached
+    def total(first: int, *rest: int) -> int:
+        return first + sum(rest)
+
+    assert total(1, 2) == 3 and total(1, 5) == 6 and total(1, 2, 3) == 6 and total(1) == 1
