@@ -4,7 +4,7 @@ Protocol per page and setting (defaults, heaviest):
   open the page the way a link does (tests/apptest_utils.run_page, query in the URL), move
   rope_theta once (warm-up, untimed), then `reps` times: move rope_theta to a grid value not seen
   before and time `at.run()`. rope_theta changes the RopeConfig, which keys every cached frame,
-  so no rerun is served from the app's cache (st.cache_resource).
+  so no rerun is served from the app's caches (explorer.cache).
 Every run shares one ScriptCache, as a server does (bench.common.share_script_cache): a rerun does not
 recompile the entrypoint and page file.
 The floor is the same protocol on a one-line script (one slider), measured in short bursts
