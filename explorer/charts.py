@@ -28,7 +28,6 @@ import json
 import re
 import textwrap
 import threading
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
@@ -999,7 +998,7 @@ def show(chart: Chart, data: pd.DataFrame, name: str) -> None:
     for key, d in spec["datasets"].items():
         if d is chart.datasets.get(key):  # the chart's own frame, whole: its bytes are kept with the chart
             if key not in chart.ipc:
-                chart.ipc[key] = _frame_ipc(d)
+                chart.ipc[key] = arrow_ipc(d)
             spec["datasets"][key] = chart.ipc[key]
         else:
             spec["datasets"][key] = arrow_ipc(d)
@@ -1036,24 +1035,6 @@ def arrow_ipc(frame: pd.DataFrame) -> bytes:
 
     return (dataframe_util.convert_anything_to_arrow_bytes(frame) if table is None
             else dataframe_util.convert_arrow_table_to_arrow_bytes(table))
-
-
-# A chart's own frames' bytes by frame object, while the frame lives: a frame shared by several charts (line()'s
-# rules frame, built once per set of rules) is converted once, not once per chart. Keyed by id, with a weak
-# reference both to check the frame is the same and to drop the entry when it goes; frames are never changed once
-# a chart holds them.
-_sent: dict[int, tuple[weakref.ref, bytes]] = {}
-
-
-def _frame_ipc(d: pd.DataFrame) -> bytes:
-    """arrow_ipc(d), converted once per frame object."""
-    key = id(d)
-    hit = _sent.get(key)
-    if hit is not None and hit[0]() is d:
-        return hit[1]
-    data = arrow_ipc(d)
-    _sent[key] = (weakref.ref(d, lambda _, key=key: _sent.pop(key, None)), data)
-    return data
 
 
 def _arrow_column(col: pd.Series):
