@@ -24,9 +24,14 @@ TRAINING = "training (original RoPE)"
 AS_TRAINED = "proportional, factor 1 (as trained)"  # a proportional model's baseline: itself, not plain RoPE
 
 
+def _turning(cfg: RopeConfig) -> int:
+    """The base model's rotating pairs (proportional RoPE's others have frequency 0)."""
+    return int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
+
+
 def base_pairs(cfg: RopeConfig) -> str:
     """The base model's rotating pairs, for the page's caption (markdown)."""
-    turning = int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
+    turning = _turning(cfg)
     if turning == cfg.n_pairs:
         return f"rotary dim **{cfg.rotary_dim}**"
     return f"proportional RoPE, **{turning} of {cfg.n_pairs}** pairs rotating (head dim {cfg.head_dim})"
@@ -34,7 +39,7 @@ def base_pairs(cfg: RopeConfig) -> str:
 
 def proportional_note(cfg: RopeConfig) -> str:
     """Why a proportional model is compared with its own factor only (rope_core.planner.methods_for)."""
-    turning = int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
+    turning = _turning(cfg)
     d = int(cfg.head_dim * cfg.partial_rotary_factor)
     return (f"transformers extends a proportional model only with proportional's own factor: θ_i / factor on its "
             f"{turning} rotating pairs (PI on them). Linear, dynamic NTK, YaRN and Llama 3 compute "
@@ -48,8 +53,7 @@ def proportional_note(cfg: RopeConfig) -> str:
 class Method(NamedTuple):
     """One scaling method on the base model: its config and the seq_len its θ_i are taken at.
 
-    A tuple, not a dataclass: Streamlit hashes a dataclass argument through dataclasses.asdict, which unpacks the
-    RopeConfig past explorer.cache's fast hash for it, on every cached call of every rerun."""
+    A tuple: cheap to key (explorer.cache.key) and to compare, on every cached call of every rerun."""
 
     label: str
     config: RopeConfig
@@ -209,7 +213,7 @@ def yarn_attention_fields(yarn_cfg: RopeConfig) -> tuple:
 
 @cached
 def _yarn_attention_frame(fields: tuple, _yarn_cfg: RopeConfig) -> pd.DataFrame:
-    """yarn_attention_frame; Streamlit hashes `fields` and leaves out `_yarn_cfg` (its leading underscore)."""
+    """yarn_attention_frame; keyed on `fields` only (explorer.cache leaves out `_yarn_cfg`: its leading underscore)."""
     af = rope_core.yarn_attention_factors(_yarn_cfg, FACTORS)
     names = ["attention factor (× cos, sin)", "logit scale = attention factor²"]
     values = [af, af ** 2]
