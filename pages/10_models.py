@@ -3,6 +3,7 @@ import json
 
 import streamlit as st
 
+import rope_core
 from rope_core.hf_export import hf_fragment, ntk_note
 from explorer import charts, controls, page, sidebar
 from explorer import hub
@@ -128,7 +129,7 @@ for source, (box, item) in inputs.items():
         for note in [*parsed.notes, *controls.out_of_range_notes(parsed.config)]:
             st.warning(note, icon=":material/warning:")
         cfg = parsed.config
-        turning = models.rotating_pairs(cfg)
+        turning = rope_core.rotating_pairs(cfg)
         pairs = f"{cfg.n_pairs} pairs" + (f" ({turning} rotating)" if turning < cfg.n_pairs else "")
         st.markdown(f"Understood **{parsed.name}**: {pairs}, rope_type `{cfg.rope_type}`, "
                     f"longest wavelength {models.longest_wavelength(cfg):,.6g} tokens. "

@@ -272,6 +272,12 @@ def inv_freq(config: RopeConfig, seq_len: int | None = None) -> np.ndarray:
     return ROPE_INIT_FUNCTIONS[config.rope_type](config, seq_len)[0]
 
 
+def rotating_pairs(config: RopeConfig) -> int:
+    """Pairs that rotate (θ_i > 0): all rotary_dim / 2, except proportional RoPE's n_rot; its other pairs have
+    frequency 0 and pass through. No scaling method turns a rotating pair into a still one."""
+    return int(np.count_nonzero(inv_freq(config)))
+
+
 def attention_factor(config: RopeConfig, seq_len: int | None = None) -> float:
     """The factor cos and sin are multiplied by (so logits scale by its square).
 

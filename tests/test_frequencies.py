@@ -422,3 +422,17 @@ def test_axial_frequencies_of_pixtral_and_qwen2_vl_vision():
     qwen = inv_freq(RopeConfig(rope_type="axial", head_dim=80, axial_split="shared"))
     np.testing.assert_allclose(qwen[0:4], [1, 0.630957305, 0.398107171, 0.251188636], rtol=1e-6)
     assert qwen.shape == (40,) and np.array_equal(qwen[:20], qwen[20:])
+
+
+def test_rotating_pairs_counts_proportionals_n_rot_and_every_pair_otherwise():
+    import rope_core
+
+    # n_rot = int(partial_rotary_factor · head_dim // 2), by hand: 0.25 · 512 // 2 = 64 of 256; 0.5 · 128 // 2 = 32 of 64
+    gemma = rope_core.preset_config("Gemma-4-31B (global layers)")
+    lfm = rope_core.preset_config("LFM3 (global layers)")
+    assert (rope_core.rotating_pairs(gemma), gemma.n_pairs) == (64, 256)
+    assert (rope_core.rotating_pairs(lfm), lfm.n_pairs) == (32, 64)
+    assert rope_core.rotating_pairs(dataclasses.replace(gemma, factor=8.0)) == 64  # scaling never stills a pair
+    for name in ("Llama-3.1-8B", "Phi-3.5-mini-instruct", "Qwen2.5-7B-Instruct + YaRN x4", "GPT-NeoX-20B"):
+        cfg = rope_core.preset_config(name)
+        assert rope_core.rotating_pairs(cfg) == cfg.rotary_dim // 2, name

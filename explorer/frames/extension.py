@@ -11,7 +11,6 @@ import pyarrow as pa
 
 import rope_core
 from rope_core import RopeConfig
-from rope_core.extension import unscaled
 from rope_core.hf_export import hf_fragment, ntk_note
 from rope_core.yarn_reference import mla_softmax_scales
 
@@ -24,14 +23,9 @@ TRAINING = "training (original RoPE)"
 AS_TRAINED = "proportional, factor 1 (as trained)"  # a proportional model's baseline: itself, not plain RoPE
 
 
-def _turning(cfg: RopeConfig) -> int:
-    """The base model's rotating pairs (proportional RoPE's others have frequency 0)."""
-    return int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
-
-
 def base_pairs(cfg: RopeConfig) -> str:
     """The base model's rotating pairs, for the page's caption (markdown)."""
-    turning = _turning(cfg)
+    turning = rope_core.rotating_pairs(cfg)
     if turning == cfg.n_pairs:
         return f"rotary dim **{cfg.rotary_dim}**"
     return f"proportional RoPE, **{turning} of {cfg.n_pairs}** pairs rotating (head dim {cfg.head_dim})"
@@ -39,7 +33,7 @@ def base_pairs(cfg: RopeConfig) -> str:
 
 def proportional_note(cfg: RopeConfig) -> str:
     """Why a proportional model is compared with its own factor only (rope_core.planner.methods_for)."""
-    turning = _turning(cfg)
+    turning = rope_core.rotating_pairs(cfg)
     d = int(cfg.head_dim * cfg.partial_rotary_factor)
     return (f"transformers extends a proportional model only with proportional's own factor: θ_i / factor on its "
             f"{turning} rotating pairs (PI on them). Linear, dynamic NTK, YaRN and Llama 3 compute "

@@ -55,7 +55,7 @@ def table(pasted: tuple[str, dict] | None = None) -> pd.DataFrame:
                 "rope_type": cfg.rope_type if cfg else "no RoPE",
                 "head dim": cfg.head_dim if cfg else None,
                 "rotary dim": cfg.rotary_dim if cfg else None,
-                "pairs that turn": int(np.count_nonzero(rope_core.inv_freq(cfg))) if cfg else 0,
+                "pairs that turn": rope_core.rotating_pairs(cfg) if cfg else 0,
                 "query temperature": "1 + {s:g}·ln(1 + ⌊(m + 1)/{f:g}⌋)".format(
                     s=lr.temperature.attn_scale, f=lr.temperature.floor_scale) if lr.temperature else "",
             })

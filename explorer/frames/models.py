@@ -111,11 +111,6 @@ def _scaling_text(cfg: RopeConfig) -> str:
     return f"{scaling['rope_type']}: " + ", ".join(parts)
 
 
-def rotating_pairs(cfg: RopeConfig) -> int:
-    """Pairs that rotate: all of them, but proportional's n_rot = int(partial_rotary_factor * head_dim // 2)."""
-    return int(np.count_nonzero(rope_core.inv_freq(unscaled(cfg))))
-
-
 def longest_wavelength(cfg: RopeConfig, seq_len: int | None = None) -> float:
     """2π/θ_i of the slowest rotating pair (proportional's frequency-0 pairs do not rotate: no wavelength)."""
     theta = rope_core.inv_freq(cfg, seq_len=seq_len)
@@ -127,7 +122,7 @@ def _row(name: str, cfg: RopeConfig, note: str) -> dict:
     return {
         "model": name,
         "head dim": cfg.head_dim,
-        "rotary dim": 2 * rotating_pairs(cfg),  # features that rotate (proportional: fewer than its rotary_dim)
+        "rotary dim": 2 * rope_core.rotating_pairs(cfg),  # features that rotate (proportional: fewer than its rotary_dim)
         "layout": cfg.layout,
         "rope_theta": fmt.theta(cfg.rope_theta),
         "scaling": _scaling_text(cfg),

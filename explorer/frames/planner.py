@@ -3,7 +3,6 @@ whose pitfalls are read (the sidebar's preset, the pasted config.json, else the 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 import rope_core
@@ -28,7 +27,7 @@ def plans(base: RopeConfig, target: int, check_men: bool, templates: tuple[RopeC
 
 def _rotating(p: MethodPlan) -> str:
     """" (64 rotate)" for a proportional model, whose other pairs have frequency 0; "" when every pair rotates."""
-    turning = int(np.count_nonzero(rope_core.inv_freq(p.config)))
+    turning = rope_core.rotating_pairs(p.config)
     return "" if turning == p.n_pairs else f" ({turning} rotate)"
 
 
