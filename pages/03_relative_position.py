@@ -84,6 +84,6 @@ page.how_computed(
     "scores over each block of positions (per pair, the block sum of e^{i(m−n)θ} is a product of two geometric "
     "series).\n"
     "- Score against m − n: `rope_core.score_on_grid`, the per-pair formula above at evenly spaced m − n, summed "
-    "by angle addition in O(√L·d) cosines (equal to `rope_core.score_vs_distance` to ~1e-13 relative).\n"
+    "by angle addition in O(√L·d) cosines (equal to `rope_core.score_vs_distance` within 1e-12 of the largest score: rounding).\n"
     "- Both include the scaling method's frequencies θ_i and its attention factor (squared, once per q and k)."
 )
